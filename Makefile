@@ -1,0 +1,201 @@
+# kbench - one non-recursive Makefile.
+#
+#   make            build everything in build/
+#   make test       unit + integration tests, then the same under ASan+UBSan
+#   make bench      run all suites, console table, JSON in build/results/
+#   make install PREFIX=/usr/local
+#
+# Quiet by default (V=1 shows commands); DEVELOPER=1 adds -Werror;
+# CUDA=0 turns the CUDA parts off, CUDA=1 requires them.
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+B ?= build
+PREFIX ?= /usr/local
+SAN ?= 0
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+# ---- flags, composed in one place -------------------------------------------
+OPT ?= -O2
+CFLAGS_BASE := -std=gnu11 $(OPT) -g -fPIC -Wall -Wextra -Wno-unused-parameter \
+	-pthread -MMD -MP -Iharness -Ikernels
+ifeq ($(DEVELOPER),1)
+CFLAGS_BASE += -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS_SAN := -fsanitize=address,undefined
+endif
+
+PKGS := hwloc jansson
+HAVE_OPENBLAS := $(shell pkg-config --exists openblas && echo 1 || echo 0)
+ifeq ($(HAVE_OPENBLAS),1)
+PKGS += openblas
+CFLAGS_BASE += -DKB_HAVE_OPENBLAS=1
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo 1 || echo 0)
+KB_CFLAGS_STR := $(CFLAGS_BASE)
+
+ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
+LIBS := $(PKG_LIBS) -lm -lpthread -ldl
+ALL_LDFLAGS = $(LDFLAGS_SAN) $(LDFLAGS)
+
+# ---- CUDA (auto-detected) ---------------------------------------------------
+NVCC ?= $(shell command -v nvcc 2>/dev/null || (test -x /usr/local/cuda/bin/nvcc && echo /usr/local/cuda/bin/nvcc))
+CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+ifeq ($(CUDA),)
+CUDA := $(if $(NVCC),1,0)
+else ifeq ($(CUDA),1)
+ifeq ($(NVCC),)
+$(error CUDA=1 but nvcc was not found on PATH or in /usr/local/cuda/bin)
+endif
+endif
+ifeq ($(SAN),1)
+CUDA := 0
+endif
+CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
+
+# ---- sources ----------------------------------------------------------------
+LIB_SRC := $(sort $(wildcard harness/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+MAIN_OBJ := $(B)/kbench_main.o
+TOOL_SRC := $(sort $(wildcard harness/cmd/kbench-*.c))
+TOOLS := $(TOOL_SRC:harness/cmd/%.c=$(B)/%)
+KERNEL_SRC := $(sort $(wildcard kernels/ref/*.c kernels/cpu/*.c))
+KERNEL_OBJ := $(KERNEL_SRC:%.c=$(B)/obj/%.o)
+SUITE_SRC := $(sort $(wildcard suites/*.c))
+SUITE_OBJ := $(SUITE_SRC:%.c=$(B)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TESTS := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+TEST_SUPPORT_SRC := $(sort $(wildcard tests/unit/support_*.c))
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(B)/obj/%.o)
+
+ifeq ($(CUDA),1)
+CUDA_SRC := $(sort $(wildcard kernels/cuda/*.cu suites/*_cuda.cu))
+CUDA_OBJ := $(CUDA_SRC:%.cu=$(B)/obj/%.cu.o)
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart
+CFLAGS_BASE += -DKB_HAVE_CUDA=1 -I$(CUDA_HOME)/include
+NVCCFLAGS ?= -O2 -std=c++17 $(CUDA_ARCH) -Xcompiler -fPIC,-Wall -Iharness -Ikernels -DKB_HAVE_CUDA=1
+endif
+
+KB_LIBA := $(B)/libkbench.a
+KB_LIBSO := $(B)/libkbench.so
+KBENCH := $(B)/kbench
+
+# ---- rules ------------------------------------------------------------------
+.PHONY: all
+all: $(KBENCH) $(KB_LIBA) $(KB_LIBSO) $(MAIN_OBJ) $(TOOLS) $(B)/kbench.pc
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NVCC    $<")
+	$(Q)$(NVCC) $(NVCCFLAGS) -c -o $@ $<
+
+# The build facts the runner records in its context.
+$(B)/obj/harness/sysinfo.o: ALL_CFLAGS += -DKB_GIT_REV='"$(GIT_REV)"' \
+	-DKB_GIT_DIRTY=$(GIT_DIRTY) -DKB_BUILD_CFLAGS='"$(strip $(KB_CFLAGS_STR))"'
+$(B)/obj/harness/sysinfo.o: $(B)/.git-rev
+$(B)/.git-rev: FORCE
+	@mkdir -p $(B)
+	@echo "$(GIT_REV) $(GIT_DIRTY)" | cmp -s - $@ || echo "$(GIT_REV) $(GIT_DIRTY)" > $@
+.PHONY: FORCE
+FORCE:
+
+$(MAIN_OBJ): harness/cmd/kbench_main.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(KB_LIBA): $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(KB_LIBSO): $(LIB_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,libkbench.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Suites and kernels are linked as objects, never through an archive, so no
+# registration is dropped by the linker.
+$(KBENCH): $(MAIN_OBJ) $(SUITE_OBJ) $(KERNEL_OBJ) $(CUDA_OBJ) $(KB_LIBA)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(SUITE_OBJ) $(KERNEL_OBJ) $(CUDA_OBJ) \
+		$(KB_LIBA) $(CUDA_LIBS) $(LIBS) $(if $(CUDA_OBJ),-lstdc++)
+
+$(B)/kbench-%: $(B)/obj/harness/cmd/kbench-%.o $(KB_LIBA)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(KB_LIBA) $(LIBS) $(TOOL_LIBS)
+
+$(B)/kbench-history: TOOL_LIBS += -lsqlite3
+
+$(B)/kbench.pc: Makefile
+	@mkdir -p $(B)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+		'Name: kbench' 'Description: microbenchmark harness for compute kernels' \
+		'Version: 0.1.0' 'Requires.private: hwloc jansson' \
+		'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lkbench' 'Libs.private: -lm -lpthread -ldl' > $@
+
+# ---- tests ------------------------------------------------------------------
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(KB_LIBA)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
+
+.PHONY: deps
+deps:
+	@./scripts/install-deps.sh
+
+.PHONY: build-tests
+build-tests: all $(TESTS)
+
+# Runs the suite in this build, then again under ASan+UBSan in build/asan.
+.PHONY: test
+test: deps
+	@$(MAKE) --no-print-directory build-tests
+	@$(MAKE) --no-print-directory B=$(B)/asan SAN=1 build-tests
+	@./scripts/run-tests.sh $(B) $(B)/asan
+
+.PHONY: bench
+bench: deps all
+	@mkdir -p $(B)/results
+	$(KBENCH) --out=$(B)/results/latest.json $(BENCH_FLAGS)
+
+# ---- install ----------------------------------------------------------------
+.PHONY: install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(KB_LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(KB_LIBSO) $(DESTDIR)$(PREFIX)/lib/libkbench.so.0
+	ln -sf libkbench.so.0 $(DESTDIR)$(PREFIX)/lib/libkbench.so
+	install -m 644 $(MAIN_OBJ) $(DESTDIR)$(PREFIX)/lib/kbench_main.o
+	install -m 644 harness/kbench.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/kbench.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(KBENCH) $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+
+.PHONY: clean
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

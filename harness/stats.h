@@ -1,0 +1,111 @@
+/*
+ * stats.h - descriptive statistics and intervals used by the runner and the
+ * checker.  Inputs are arrays of doubles; functions never modify them (they
+ * sort a private copy).  NaN inputs are an error (-KB_EINVAL) where noted.
+ */
+#ifndef KB_STATS_H
+#define KB_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Quantile of sorted data, Hyndman & Fan type 7 (R's default, numpy's
+ * "linear"): h = (n-1)p, interpolate between x[floor h] and x[ceil h].
+ * n must be > 0.
+ */
+double kb_stats_quantile_sorted(const double *sorted, size_t n, double p);
+/* Median of unsorted data (copies and sorts). NAN for n == 0. */
+double kb_stats_median(const double *x, size_t n);
+
+/*
+ * Ranks for the distribution-free confidence interval of the median:
+ * [x_(lo), x_(hi)] (0-based indices into sorted data) is the narrowest
+ * symmetric order-statistic interval whose binomial(n, 1/2) coverage is at
+ * least `level`.  When n is too small to reach `level`, returns the full
+ * range and the coverage actually achieved in *achieved.
+ */
+void kb_stats_median_ci_ranks(size_t n, double level, size_t *lo, size_t *hi,
+			      double *achieved);
+
+/*
+ * Fills a summary of n samples: median, order-statistic CI of the median at
+ * `level`, mean, sd (n-1), cv, min, max, q1, q3, p90, p99, Tukey outliers
+ * (kept, counted).  `converged` is left false.  Returns 0, or -KB_EINVAL
+ * when n == 0 or a sample is not finite.
+ */
+int kb_stats_summarize(const double *x, size_t n, double level, struct kb_summary *out);
+
+/* Tukey fences on sorted data: counts beyond 1.5 IQR (mild, not severe)
+ * and beyond 3 IQR (severe). */
+void kb_stats_outliers_sorted(const double *sorted, size_t n, size_t *mild, size_t *severe);
+
+/* splitmix64 / xoshiro256** generator: the one RNG, seeded, reproducible. */
+struct kb_rng {
+	uint64_t s[4];
+};
+void kb_rng_seed(struct kb_rng *rng, uint64_t seed);
+uint64_t kb_rng_next(struct kb_rng *rng);
+/* Uniform double in [0, 1). */
+double kb_rng_uniform(struct kb_rng *rng);
+/* Uniform integer in [0, bound). */
+uint64_t kb_rng_below(struct kb_rng *rng, uint64_t bound);
+/* 64-bit FNV-1a of a string mixed with a seed: per-benchmark seeds. */
+uint64_t kb_hash_seed(uint64_t seed, const char *text);
+/* Fisher-Yates shuffle of n size_t values. */
+void kb_rng_shuffle(struct kb_rng *rng, size_t *v, size_t n);
+
+/*
+ * Statistic of a sample for the bootstrap: receives a scratch copy it may
+ * reorder.
+ */
+typedef double (*kb_stat_fn)(double *x, size_t n, void *ctx);
+
+/*
+ * Percentile bootstrap CI of `stat` over x at `level`, with `resamples`
+ * resamples drawn from a kb_rng seeded with `seed`.  Returns 0 or a
+ * negative code.
+ */
+int kb_stats_bootstrap_ci(const double *x, size_t n, kb_stat_fn stat, void *ctx,
+			  size_t resamples, double level, uint64_t seed,
+			  double *lo, double *hi);
+
+/*
+ * Percentile bootstrap CI of the ratio median(b)/median(a), resampling each
+ * side independently.  Returns 0 or a negative code.
+ */
+int kb_stats_bootstrap_ratio_ci(const double *a, size_t na, const double *b, size_t nb,
+				size_t resamples, double level, uint64_t seed,
+				double *ratio, double *lo, double *hi);
+
+/*
+ * Mann-Whitney U test, one-sided: p-value for "b tends to be larger than a"
+ * (normal approximation with tie and continuity correction; exact for
+ * na, nb <= 10 without ties... approximated otherwise).
+ */
+double kb_stats_mann_whitney_greater(const double *a, size_t na, const double *b, size_t nb);
+
+/* Binomial(n, 1/2) lower-tail probability P(X <= k). */
+double kb_stats_binom_half_cdf(size_t n, size_t k);
+
+/*
+ * Holm step-down adjustment: writes adjusted p-values (monotone, capped
+ * at 1) for n p-values.  Returns 0 or -KB_ENOMEM.
+ */
+int kb_stats_holm(const double *p, size_t n, double *adjusted);
+
+/* Standard normal quantile (inverse CDF), for 0 < p < 1. */
+double kb_stats_norm_quantile(double p);
+/* Standard normal CDF. */
+double kb_stats_norm_cdf(double x);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KB_STATS_H */

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Install the Debian packages kbench needs, or print the command that would.
+# Called by `make bench` and `make test`; quiet when everything is present.
+set -eu
+
+pkgs="gcc make pkg-config libopenblas-dev libhwloc-dev hwloc gnuplot-nox libjansson-dev libsqlite3-dev libcmocka-dev valgrind"
+if [ "${KBENCH_WITH_BROWSER:-0}" = 1 ]; then
+	pkgs="$pkgs chromium"
+fi
+
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: this is not a Debian system; install the equivalents of:$missing" >&2
+	exit 1
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		SUDO="sudo -n"
+	else
+		echo "install-deps: missing packages:$missing" >&2
+		echo "install-deps: run: sudo apt-get install -y$missing" >&2
+		exit 1
+	fi
+else
+	SUDO=""
+fi
+
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null || true
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
