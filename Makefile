@@ -157,10 +157,10 @@ $(B)/kbench.pc: Makefile
 		'Libs: -L$${libdir} -lkbench' 'Libs.private: -lm -lpthread -ldl' > $@
 
 # ---- tests ------------------------------------------------------------------
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(KB_LIBA)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_LIBA)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
 
 .PHONY: deps
 deps:
