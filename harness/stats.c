@@ -1,0 +1,473 @@
+/*
+ * stats.c - descriptive statistics, intervals, tests and the seeded RNG.
+ *
+ * Sources for the methods: quantiles are Hyndman & Fan (1996) type 7; the
+ * median CI is the distribution-free order-statistic interval (e.g. Conover,
+ * "Practical Nonparametric Statistics", 3.2); Tukey fences 1.5/3 IQR as in
+ * Criterion; xoshiro256** and splitmix64 by Blackman & Vigna.
+ */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double kb_stats_quantile_sorted(const double *sorted, size_t n, double p)
+{
+	double h, lo;
+	size_t i;
+
+	if (n == 0)
+		return NAN;
+	if (p <= 0)
+		return sorted[0];
+	if (p >= 1)
+		return sorted[n - 1];
+	h = (double)(n - 1) * p;
+	lo = floor(h);
+	i = (size_t)lo;
+	if (i + 1 >= n)
+		return sorted[n - 1];
+	return sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i]);
+}
+
+static double *sorted_copy(const double *x, size_t n)
+{
+	double *s = malloc((n ? n : 1) * sizeof(*s));
+	if (!s)
+		return NULL;
+	memcpy(s, x, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return s;
+}
+
+double kb_stats_median(const double *x, size_t n)
+{
+	double m, *s;
+
+	if (n == 0)
+		return NAN;
+	s = sorted_copy(x, n);
+	if (!s)
+		return NAN;
+	m = kb_stats_quantile_sorted(s, n, 0.5);
+	free(s);
+	return m;
+}
+
+/* log of the binomial coefficient C(n, k). */
+static double log_choose(size_t n, size_t k)
+{
+	return lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1);
+}
+
+double kb_stats_binom_half_cdf(size_t n, size_t k)
+{
+	double sum = 0, ln_half_n = (double)n * log(0.5);
+
+	if (k >= n)
+		return 1.0;
+	for (size_t i = 0; i <= k; i++)
+		sum += exp(log_choose(n, i) + ln_half_n);
+	return sum > 1 ? 1 : sum;
+}
+
+void kb_stats_median_ci_ranks(size_t n, double level, size_t *lo, size_t *hi,
+			      double *achieved)
+{
+	/*
+	 * P(x_(j) <= m <= x_(n-1-j)) = 1 - 2 P(X <= j) for X ~ Bin(n, 1/2),
+	 * with 0-based ranks.  Take the largest j that keeps the coverage.
+	 */
+	size_t j = 0;
+	double cov;
+
+	if (n == 0) {
+		*lo = *hi = 0;
+		*achieved = 0;
+		return;
+	}
+	cov = 1 - 2 * kb_stats_binom_half_cdf(n, 0) ;
+	if (n == 1)
+		cov = 0;
+	if (cov < level) {
+		*lo = 0;
+		*hi = n - 1;
+		*achieved = cov < 0 ? 0 : cov;
+		return;
+	}
+	while (2 * (j + 1) < n) {
+		double next = 1 - 2 * kb_stats_binom_half_cdf(n, j + 1);
+		if (next < level)
+			break;
+		j++;
+		cov = next;
+	}
+	*lo = j;
+	*hi = n - 1 - j;
+	*achieved = cov;
+}
+
+void kb_stats_outliers_sorted(const double *sorted, size_t n, size_t *mild, size_t *severe)
+{
+	double q1, q3, iqr;
+
+	*mild = *severe = 0;
+	if (n < 4)
+		return;
+	q1 = kb_stats_quantile_sorted(sorted, n, 0.25);
+	q3 = kb_stats_quantile_sorted(sorted, n, 0.75);
+	iqr = q3 - q1;
+	for (size_t i = 0; i < n; i++) {
+		double x = sorted[i];
+		if (x < q1 - 3 * iqr || x > q3 + 3 * iqr)
+			(*severe)++;
+		else if (x < q1 - 1.5 * iqr || x > q3 + 1.5 * iqr)
+			(*mild)++;
+	}
+}
+
+int kb_stats_summarize(const double *x, size_t n, double level, struct kb_summary *out)
+{
+	double *s, sum = 0, ss = 0;
+	size_t lo, hi;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return kb_error(KB_EINVAL, "no samples to summarise");
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return kb_error(KB_EINVAL, "sample %zu is not a finite number", i);
+	s = sorted_copy(x, n);
+	if (!s)
+		return kb_error(KB_ENOMEM, "out of memory summarising %zu samples", n);
+
+	out->n = n;
+	out->min = s[0];
+	out->max = s[n - 1];
+	out->median = kb_stats_quantile_sorted(s, n, 0.5);
+	out->q1 = kb_stats_quantile_sorted(s, n, 0.25);
+	out->q3 = kb_stats_quantile_sorted(s, n, 0.75);
+	out->p90 = kb_stats_quantile_sorted(s, n, 0.90);
+	out->p99 = kb_stats_quantile_sorted(s, n, 0.99);
+	kb_stats_median_ci_ranks(n, level, &lo, &hi, &out->ci_level);
+	out->ci_low = s[lo];
+	out->ci_high = s[hi];
+	for (size_t i = 0; i < n; i++)
+		sum += s[i];
+	out->mean = sum / (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (s[i] - out->mean) * (s[i] - out->mean);
+	out->sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
+	out->cv = out->mean != 0 ? out->sd / out->mean : NAN;
+	kb_stats_outliers_sorted(s, n, &out->outliers_mild, &out->outliers_severe);
+	free(s);
+	return 0;
+}
+
+/* ---- RNG ------------------------------------------------------------------ */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void kb_rng_seed(struct kb_rng *rng, uint64_t seed)
+{
+	uint64_t x = seed;
+	for (int i = 0; i < 4; i++)
+		rng->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t kb_rng_next(struct kb_rng *rng)
+{
+	uint64_t *s = rng->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double kb_rng_uniform(struct kb_rng *rng)
+{
+	return (double)(kb_rng_next(rng) >> 11) * 0x1.0p-53;
+}
+
+uint64_t kb_rng_below(struct kb_rng *rng, uint64_t bound)
+{
+	/* Lemire's multiply-shift with rejection: no modulo bias. */
+	unsigned __int128 m;
+	uint64_t l;
+
+	if (bound == 0)
+		return 0;
+	m = (unsigned __int128)kb_rng_next(rng) * bound;
+	l = (uint64_t)m;
+	if (l < bound) {
+		uint64_t t = -bound % bound;
+		while (l < t) {
+			m = (unsigned __int128)kb_rng_next(rng) * bound;
+			l = (uint64_t)m;
+		}
+	}
+	return (uint64_t)(m >> 64);
+}
+
+uint64_t kb_hash_seed(uint64_t seed, const char *text)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return splitmix64(&h);
+}
+
+void kb_rng_shuffle(struct kb_rng *rng, size_t *v, size_t n)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)kb_rng_below(rng, i);
+		size_t t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+/* ---- bootstrap ------------------------------------------------------------ */
+
+static double stat_median(double *x, size_t n, void *ctx)
+{
+	(void)ctx;
+	qsort(x, n, sizeof(*x), cmp_double);
+	return kb_stats_quantile_sorted(x, n, 0.5);
+}
+
+static void resample(struct kb_rng *rng, const double *x, size_t n, double *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = x[kb_rng_below(rng, n)];
+}
+
+int kb_stats_bootstrap_ci(const double *x, size_t n, kb_stat_fn stat, void *ctx,
+			  size_t resamples, double level, uint64_t seed,
+			  double *lo, double *hi)
+{
+	struct kb_rng rng;
+	double *scratch, *values;
+
+	if (n == 0 || resamples == 0)
+		return kb_error(KB_EINVAL, "bootstrap needs samples and resamples");
+	if (!stat)
+		stat = stat_median;
+	scratch = malloc(n * sizeof(*scratch));
+	values = malloc(resamples * sizeof(*values));
+	if (!scratch || !values) {
+		free(scratch);
+		free(values);
+		return kb_error(KB_ENOMEM, "out of memory in bootstrap");
+	}
+	kb_rng_seed(&rng, seed);
+	for (size_t r = 0; r < resamples; r++) {
+		resample(&rng, x, n, scratch);
+		values[r] = stat(scratch, n, ctx);
+	}
+	qsort(values, resamples, sizeof(*values), cmp_double);
+	*lo = kb_stats_quantile_sorted(values, resamples, (1 - level) / 2);
+	*hi = kb_stats_quantile_sorted(values, resamples, 1 - (1 - level) / 2);
+	free(scratch);
+	free(values);
+	return 0;
+}
+
+int kb_stats_bootstrap_ratio_ci(const double *a, size_t na, const double *b, size_t nb,
+				size_t resamples, double level, uint64_t seed,
+				double *ratio, double *lo, double *hi)
+{
+	struct kb_rng rng;
+	double *sa, *sb, *values, ma, mb;
+
+	if (na == 0 || nb == 0 || resamples == 0)
+		return kb_error(KB_EINVAL, "bootstrap ratio needs samples on both sides");
+	ma = kb_stats_median(a, na);
+	mb = kb_stats_median(b, nb);
+	if (!(ma > 0) || !(mb > 0))
+		return kb_error(KB_EINVAL, "bootstrap ratio needs positive medians");
+	*ratio = mb / ma;
+	sa = malloc(na * sizeof(*sa));
+	sb = malloc(nb * sizeof(*sb));
+	values = malloc(resamples * sizeof(*values));
+	if (!sa || !sb || !values) {
+		free(sa);
+		free(sb);
+		free(values);
+		return kb_error(KB_ENOMEM, "out of memory in bootstrap");
+	}
+	kb_rng_seed(&rng, seed);
+	for (size_t r = 0; r < resamples; r++) {
+		resample(&rng, a, na, sa);
+		resample(&rng, b, nb, sb);
+		values[r] = stat_median(sb, nb, NULL) / stat_median(sa, na, NULL);
+	}
+	qsort(values, resamples, sizeof(*values), cmp_double);
+	*lo = kb_stats_quantile_sorted(values, resamples, (1 - level) / 2);
+	*hi = kb_stats_quantile_sorted(values, resamples, 1 - (1 - level) / 2);
+	free(sa);
+	free(sb);
+	free(values);
+	return 0;
+}
+
+/* ---- tests and distributions -------------------------------------------- */
+
+double kb_stats_norm_cdf(double x)
+{
+	return 0.5 * erfc(-x / sqrt(2.0));
+}
+
+double kb_stats_norm_quantile(double p)
+{
+	/* Acklam's rational approximation, refined by one Halley step. */
+	static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,
+				    -2.759285104469687e+02, 1.383577518672690e+02,
+				    -3.066479806614716e+01, 2.506628277459239e+00 };
+	static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02,
+				    -1.556989798598866e+02, 6.680131188771972e+01,
+				    -1.328068155288572e+01 };
+	static const double c[] = { -7.784894002430293e-03, -3.223964580411365e-01,
+				    -2.400758277161838e+00, -2.549732539343734e+00,
+				    4.374664141464968e+00,  2.938163982698783e+00 };
+	static const double d[] = { 7.784695709041462e-03, 3.224671290700398e-01,
+				    2.445134137142996e+00, 3.754408661907416e+00 };
+	double q, r, x, e, u;
+
+	if (!(p > 0 && p < 1))
+		return p <= 0 ? -INFINITY : INFINITY;
+	if (p < 0.02425) {
+		q = sqrt(-2 * log(p));
+		x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	} else if (p > 1 - 0.02425) {
+		q = sqrt(-2 * log(1 - p));
+		x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	} else {
+		q = p - 0.5;
+		r = q * q;
+		x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+		    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+	}
+	e = kb_stats_norm_cdf(x) - p;
+	u = e * sqrt(2 * M_PI) * exp(x * x / 2);
+	return x - u / (1 + x * u / 2);
+}
+
+struct ranked {
+	double v;
+	int group;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	return cmp_double(&((const struct ranked *)a)->v, &((const struct ranked *)b)->v);
+}
+
+double kb_stats_mann_whitney_greater(const double *a, size_t na, const double *b, size_t nb)
+{
+	/*
+	 * U of b over a with average ranks for ties; normal approximation with
+	 * the tie-corrected variance and a continuity correction.
+	 */
+	size_t n = na + nb;
+	struct ranked *all;
+	double rank_sum_b = 0, tie_term = 0, u, mean, var, z;
+
+	if (na == 0 || nb == 0)
+		return NAN;
+	all = malloc(n * sizeof(*all));
+	if (!all)
+		return NAN;
+	for (size_t i = 0; i < na; i++)
+		all[i] = (struct ranked){ a[i], 0 };
+	for (size_t i = 0; i < nb; i++)
+		all[na + i] = (struct ranked){ b[i], 1 };
+	qsort(all, n, sizeof(*all), cmp_ranked);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		double avg;
+		while (j < n && all[j].v == all[i].v)
+			j++;
+		avg = ((double)i + 1 + (double)j) / 2;
+		for (size_t k = i; k < j; k++)
+			if (all[k].group)
+				rank_sum_b += avg;
+		tie_term += pow((double)(j - i), 3) - (double)(j - i);
+		i = j;
+	}
+	free(all);
+	u = rank_sum_b - (double)nb * ((double)nb + 1) / 2;
+	mean = (double)na * (double)nb / 2;
+	var = (double)na * (double)nb / 12 *
+	      (((double)n + 1) - tie_term / ((double)n * ((double)n - 1)));
+	if (var <= 0)
+		return u > mean ? 0 : 1;
+	z = (u - mean - 0.5) / sqrt(var);
+	return 1 - kb_stats_norm_cdf(z);
+}
+
+struct p_index {
+	double p;
+	size_t i;
+};
+
+static int cmp_p_index(const void *a, const void *b)
+{
+	return cmp_double(&((const struct p_index *)a)->p, &((const struct p_index *)b)->p);
+}
+
+int kb_stats_holm(const double *p, size_t n, double *adjusted)
+{
+	struct p_index *v;
+	double running = 0;
+
+	if (n == 0)
+		return 0;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return kb_error(KB_ENOMEM, "out of memory in Holm adjustment");
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct p_index){ isnan(p[i]) ? 1.0 : p[i], i };
+	qsort(v, n, sizeof(*v), cmp_p_index);
+	for (size_t k = 0; k < n; k++) {
+		double adj = (double)(n - k) * v[k].p;
+		if (adj > 1)
+			adj = 1;
+		if (adj < running)
+			adj = running;
+		running = adj;
+		adjusted[v[k].i] = adj;
+	}
+	free(v);
+	return 0;
+}
