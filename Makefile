@@ -113,9 +113,9 @@ $(B)/obj/%.cu.o: %.cu
 	$(Q)$(NVCC) $(NVCCFLAGS) -c -o $@ $<
 
 # The build facts the runner records in its context.
-$(B)/obj/harness/sysinfo.o: ALL_CFLAGS += -DKB_GIT_REV='"$(GIT_REV)"' \
+$(B)/obj/harness/context.o: ALL_CFLAGS += -DKB_GIT_REV='"$(GIT_REV)"' \
 	-DKB_GIT_DIRTY=$(GIT_DIRTY) -DKB_BUILD_CFLAGS='"$(strip $(KB_CFLAGS_STR))"'
-$(B)/obj/harness/sysinfo.o: $(B)/.git-rev
+$(B)/obj/harness/context.o: $(B)/.git-rev
 $(B)/.git-rev: FORCE
 	@mkdir -p $(B)
 	@echo "$(GIT_REV) $(GIT_DIRTY)" | cmp -s - $@ || echo "$(GIT_REV) $(GIT_DIRTY)" > $@

@@ -1,0 +1,344 @@
+/*
+ * state.c - what a benchmark body calls: parameters, memory, inputs,
+ * counters, skip/fail and validation checks.
+ */
+#include "state.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "context.h"
+#include "error.h"
+#include "stats.h"
+
+void kb__bench_run_status(struct kb_bench_run *br, enum kb_status st, const char *msg)
+{
+	if (br->status == KB_STATUS_ERROR)
+		return; /* the first error is the one worth reading */
+	if (br->status == KB_STATUS_SKIPPED && st != KB_STATUS_ERROR)
+		return;
+	br->status = st;
+	free(br->message);
+	br->message = msg ? strdup(msg) : NULL;
+}
+
+void kb__state_release(struct kb_state *s)
+{
+	for (size_t i = 0; i < s->nallocs; i++)
+		free(s->allocs[i].p);
+	free(s->allocs);
+	s->allocs = NULL;
+	s->nallocs = 0;
+}
+
+int64_t kb_arg(const struct kb_state *s, size_t index)
+{
+	return index < s->br->inst->nparams ? s->br->inst->params[index] : 0;
+}
+
+int64_t kb_param(const struct kb_state *s, const char *name, int64_t fallback)
+{
+	const struct kb_instance *inst = s->br->inst;
+	for (size_t i = 0; i < inst->nparams; i++)
+		if (strcmp(inst->param_names[i], name) == 0)
+			return inst->params[i];
+	return fallback;
+}
+
+const char *kb_id(const struct kb_state *s)
+{
+	return s->br->inst->id;
+}
+
+bool kb_quick(const struct kb_state *s)
+{
+	return s->cfg->quick;
+}
+
+int kb_threads(const struct kb_state *s)
+{
+	return s->cfg->threads > 0 ? s->cfg->threads : kb_cores();
+}
+
+uint64_t kb_seed(const struct kb_state *s)
+{
+	return s->br->seed;
+}
+
+bool kb_validating(const struct kb_state *s)
+{
+	return s->mode == KB_MODE_VALIDATE;
+}
+
+bool kb_require_gpu(const struct kb_state *s)
+{
+	return s->cfg->require_gpu;
+}
+
+/* ---- memory --------------------------------------------------------------- */
+
+void *kb_alloc(struct kb_state *s, size_t bytes)
+{
+	uint64_t avail = kb_mem_available();
+	struct kb_alloc_rec *v;
+	size_t total = bytes;
+	void *p = NULL;
+
+	for (size_t i = 0; i < s->nallocs; i++)
+		total += s->allocs[i].bytes;
+	/* keep a tenth of what is available for everyone else */
+	if (avail && (double)total > 0.9 * (double)avail) {
+		kb_fail(s, "needs %.1f MiB of memory (%.1f MiB in this benchmark so far), but only "
+			   "%.1f MiB is available (90 %% of MemAvailable); use a smaller size",
+			(double)bytes / 1048576.0, (double)total / 1048576.0,
+			0.9 * (double)avail / 1048576.0);
+		return NULL;
+	}
+	v = realloc(s->allocs, (s->nallocs + 1) * sizeof(*v));
+	if (v) {
+		s->allocs = v;
+		if (posix_memalign(&p, 64, bytes ? bytes : 1) != 0)
+			p = NULL;
+	}
+	if (!p) {
+		kb_fail(s, "cannot allocate %zu bytes", bytes);
+		return NULL;
+	}
+	/* touch every page now, so no page fault lands in a timed batch */
+	memset(p, 0, bytes);
+	s->allocs[s->nallocs++] = (struct kb_alloc_rec){ p, bytes };
+	return p;
+}
+
+static struct kb_rng input_rng(struct kb_state *s)
+{
+	struct kb_rng rng;
+	kb_rng_seed(&rng, s->br->seed + 0x9e3779b97f4a7c15ULL * ++s->input_index);
+	return rng;
+}
+
+double *kb_input_f64_range(struct kb_state *s, size_t n, double lo, double hi)
+{
+	double *x = kb_alloc(s, n * sizeof(*x));
+	struct kb_rng rng = input_rng(s);
+
+	if (!x)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		double v = lo + (hi - lo) * kb_rng_uniform(&rng);
+		x[i] = v != 0 ? v : (lo + hi) / 2 + (hi - lo) / 4;
+	}
+	return x;
+}
+
+float *kb_input_f32_range(struct kb_state *s, size_t n, float lo, float hi)
+{
+	float *x = kb_alloc(s, n * sizeof(*x));
+	struct kb_rng rng = input_rng(s);
+
+	if (!x)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		float v = (float)(lo + (hi - lo) * kb_rng_uniform(&rng));
+		x[i] = v != 0 ? v : (lo + hi) / 2 + (hi - lo) / 4;
+	}
+	return x;
+}
+
+double *kb_input_f64(struct kb_state *s, size_t n)
+{
+	return kb_input_f64_range(s, n, -1.0, 1.0);
+}
+
+float *kb_input_f32(struct kb_state *s, size_t n)
+{
+	return kb_input_f32_range(s, n, -1.0f, 1.0f);
+}
+
+void kb_poison_f32(float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = NAN;
+}
+
+void kb_poison_f64(double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = NAN;
+}
+
+float *kb_output_f32(struct kb_state *s, size_t n)
+{
+	float *x = kb_alloc(s, n * sizeof(*x));
+	if (x)
+		kb_poison_f32(x, n);
+	return x;
+}
+
+double *kb_output_f64(struct kb_state *s, size_t n)
+{
+	double *x = kb_alloc(s, n * sizeof(*x));
+	if (x)
+		kb_poison_f64(x, n);
+	return x;
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+void kb_set_bytes(struct kb_state *s, uint64_t bytes)
+{
+	s->br->bytes = bytes;
+}
+
+void kb_set_flops(struct kb_state *s, double flops)
+{
+	s->br->flops = flops;
+}
+
+void kb_set_items(struct kb_state *s, uint64_t items)
+{
+	s->br->items = items;
+}
+
+static void set_user_counter(struct kb_state *s, const char *name, double value, bool rate)
+{
+	struct kb_bench_run *br = s->br;
+	struct kb_user_counter *v;
+	char *n;
+
+	for (size_t i = 0; i < br->ncounters; i++)
+		if (strcmp(br->counters[i].name, name) == 0) {
+			br->counters[i].value = value;
+			br->counters[i].rate = rate;
+			return;
+		}
+	n = strdup(name);
+	v = n ? realloc(br->counters, (br->ncounters + 1) * sizeof(*v)) : NULL;
+	if (!v) {
+		free(n);
+		kb_fail(s, "out of memory setting counter %s", name);
+		return;
+	}
+	br->counters = v;
+	br->counters[br->ncounters++] = (struct kb_user_counter){ n, value, rate };
+}
+
+void kb_set_counter(struct kb_state *s, const char *name, double value)
+{
+	set_user_counter(s, name, value, false);
+}
+
+void kb_set_rate(struct kb_state *s, const char *name, double per_iteration)
+{
+	set_user_counter(s, name, per_iteration, true);
+}
+
+void kb_set_param_str(struct kb_state *s, const char *name, const char *value)
+{
+	struct kb_bench_run *br = s->br;
+	char **names, **values;
+
+	for (size_t i = 0; i < br->nstr_params; i++)
+		if (strcmp(br->str_param_names[i], name) == 0) {
+			char *v = strdup(value);
+			if (v) {
+				free(br->str_param_values[i]);
+				br->str_param_values[i] = v;
+			}
+			return;
+		}
+	names = realloc(br->str_param_names, (br->nstr_params + 1) * sizeof(*names));
+	if (names)
+		br->str_param_names = names;
+	values = realloc(br->str_param_values, (br->nstr_params + 1) * sizeof(*values));
+	if (values)
+		br->str_param_values = values;
+	if (!names || !values)
+		return;
+	names[br->nstr_params] = strdup(name);
+	values[br->nstr_params] = strdup(value);
+	if (!names[br->nstr_params] || !values[br->nstr_params]) {
+		free(names[br->nstr_params]);
+		free(values[br->nstr_params]);
+		return;
+	}
+	br->nstr_params++;
+}
+
+void kb_set_label(struct kb_state *s, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(s->br->label);
+	s->br->label = strdup(buf);
+}
+
+void kb_set_peak(struct kb_state *s, const char *peak_name)
+{
+	s->br->peak = peak_name;
+}
+
+void kb_skip(struct kb_state *s, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kb__bench_run_status(s->br, KB_STATUS_SKIPPED, buf);
+	s->stop = true;
+}
+
+void kb_fail(struct kb_state *s, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kb__bench_run_status(s->br, KB_STATUS_ERROR, buf);
+	s->stop = true;
+}
+
+void kb_set_validated(struct kb_state *s)
+{
+	if (s->br->validated != 0)
+		s->br->validated = 1;
+}
+
+#define KB__CHECK_BODY(T)                                                                   \
+	for (size_t i = 0; i < n; i++) {                                                    \
+		double g = (double)got[i], w = (double)want[i];                             \
+		if (isnan(g) || isnan(w) || !(fabs(g - w) <= atol + rtol * fabs(w))) {      \
+			s->br->validated = 0;                                               \
+			kb_fail(s,                                                          \
+				"wrong result: element %zu of %zu is %.9g, expected %.9g "  \
+				"(tolerance %.3g + %.3g*|expected|)",                       \
+				i, n, g, w, atol, rtol);                                    \
+			return false;                                                       \
+		}                                                                           \
+	}                                                                                   \
+	kb_set_validated(s);                                                                \
+	return true;
+
+bool kb_check_f32(struct kb_state *s, const float *got, const float *want, size_t n,
+		  double rtol, double atol)
+{
+	KB__CHECK_BODY(float)
+}
+
+bool kb_check_f64(struct kb_state *s, const double *got, const double *want, size_t n,
+		  double rtol, double atol)
+{
+	KB__CHECK_BODY(double)
+}
