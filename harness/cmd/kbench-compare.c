@@ -1,0 +1,310 @@
+/*
+ * kbench-compare BASELINE CURRENT - the regression gate.
+ *
+ * Reads two results files (kbench JSON or Google Benchmark JSON, either
+ * side), compares them benchmark by benchmark (compare.h) and reports.
+ * Exit 0: no regression; 1: a regression or an error in the current run;
+ * 2: bad input, bad usage, or incomparable data.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "error.h"
+#include "json_read.h"
+#include "report_compare.h"
+
+#define EXIT_BAD 2
+
+static const char usage[] =
+	"usage: kbench-compare [options] BASELINE CURRENT\n"
+	"\n"
+	"Compares CURRENT with BASELINE (kbench JSON or Google Benchmark JSON),\n"
+	"benchmark by benchmark: ratio of medians with a bootstrap CI from the raw\n"
+	"samples, a one-sided Mann-Whitney test with Holm correction, and a verdict.\n"
+	"\n"
+	"  --threshold=PCT     practical threshold, percent (default 5); never below the\n"
+	"                      between-run noise recorded in the baseline\n"
+	"  --floor=PCT         the whole CI must be beyond this (default 1)\n"
+	"  --alpha=A           family-wise error rate across benchmarks (default 0.01)\n"
+	"  --config=FILE       per-benchmark thresholds: lines \"GLOB PCT\" or \"default PCT\"\n"
+	"  --counter=NAME[:higher|:lower]\n"
+	"                      gate on a counter (gbps, gflops: higher is better) instead of time\n"
+	"  --format=console|markdown|json   output format (default console)\n"
+	"  --out=FILE          write the report to FILE (the console table still goes to stdout)\n"
+	"  --allow-mismatch    compare runs from different machine fingerprints (loudly)\n"
+	"  --seed=N            bootstrap seed (default 42)\n"
+	"  --resamples=N       bootstrap resamples (default 10000)\n"
+	"  --help              this text\n"
+	"\n"
+	"Every option has an environment mirror: KBENCH_THRESHOLD, KBENCH_FLOOR, KBENCH_ALPHA,\n"
+	"KBENCH_CONFIG, KBENCH_COUNTER, KBENCH_FORMAT, KBENCH_OUT, KBENCH_ALLOW_MISMATCH=1,\n"
+	"KBENCH_SEED, KBENCH_RESAMPLES (flags win).  With $GITHUB_STEP_SUMMARY set, the\n"
+	"Markdown report is appended to that file.\n"
+	"\n"
+	"Exit status: 0 no regression, 1 regression (or an error in CURRENT),\n"
+	"2 bad input or incomparable data.\n";
+
+struct args {
+	const char *threshold, *floor, *alpha, *config, *counter, *format, *out;
+	const char *seed, *resamples;
+	bool allow_mismatch, help;
+	const char *files[2];
+	int nfiles;
+};
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "kbench-compare: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return EXIT_BAD;
+}
+
+static bool env_true(const char *v)
+{
+	return v && *v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0 && strcmp(v, "no") != 0;
+}
+
+static void args_from_env(struct args *a)
+{
+	a->threshold = getenv("KBENCH_THRESHOLD");
+	a->floor = getenv("KBENCH_FLOOR");
+	a->alpha = getenv("KBENCH_ALPHA");
+	a->config = getenv("KBENCH_CONFIG");
+	a->counter = getenv("KBENCH_COUNTER");
+	a->format = getenv("KBENCH_FORMAT");
+	a->out = getenv("KBENCH_OUT");
+	a->seed = getenv("KBENCH_SEED");
+	a->resamples = getenv("KBENCH_RESAMPLES");
+	a->allow_mismatch = env_true(getenv("KBENCH_ALLOW_MISMATCH"));
+}
+
+/* Matches "--name=value" and sets *val. */
+static bool flag(const char *arg, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) != 0 || arg[n] != '=')
+		return false;
+	*val = arg + n + 1;
+	return true;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	int i;
+	bool dashdash = false;
+
+	for (i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (dashdash || s[0] != '-' || strcmp(s, "-") == 0) {
+			if (a->nfiles == 2)
+				return fail("too many files: %s (expected BASELINE CURRENT)", s);
+			a->files[a->nfiles++] = s;
+		} else if (strcmp(s, "--") == 0) {
+			dashdash = true;
+		} else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+			a->help = true;
+		} else if (strcmp(s, "--allow-mismatch") == 0) {
+			a->allow_mismatch = true;
+		} else if (!flag(s, "--threshold", &a->threshold) && !flag(s, "--floor", &a->floor) &&
+			   !flag(s, "--alpha", &a->alpha) && !flag(s, "--config", &a->config) &&
+			   !flag(s, "--counter", &a->counter) && !flag(s, "--format", &a->format) &&
+			   !flag(s, "--out", &a->out) && !flag(s, "--seed", &a->seed) &&
+			   !flag(s, "--resamples", &a->resamples)) {
+			return fail("unknown option %s (see --help)", s);
+		}
+	}
+	return 0;
+}
+
+static int parse_number(const char *what, const char *text, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (end == text || *end || errno || !(v > lo && v < hi)) {
+		fprintf(stderr, "kbench-compare: %s=%s: expected a number in (%g, %g)\n", what, text, lo, hi);
+		return EXIT_BAD;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_count(const char *what, const char *text, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(text, &end, 10);
+	if (end == text || *end || errno || text[0] == '-') {
+		fprintf(stderr, "kbench-compare: %s=%s: expected a non-negative integer\n", what, text);
+		return EXIT_BAD;
+	}
+	return 0;
+}
+
+/* Fills the options from the arguments; `counter` gets a ":higher"/":lower"
+ * suffix removed into `counter_buf`. */
+static int make_options(const struct args *a, struct kb_compare_options *opt, char *counter_buf,
+			size_t len)
+{
+	unsigned long long u;
+	double v;
+
+	if (a->threshold) {
+		if (kb_compare_parse_percent(a->threshold, &opt->threshold))
+			return fail("--threshold: %s", kb_last_error());
+	}
+	if (a->floor) {
+		if (kb_compare_parse_percent(a->floor, &opt->floor))
+			return fail("--floor: %s", kb_last_error());
+	}
+	if (a->alpha) {
+		if (parse_number("--alpha", a->alpha, 0, 1, &v))
+			return EXIT_BAD;
+		opt->alpha = v;
+	}
+	if (a->seed) {
+		if (parse_count("--seed", a->seed, &u))
+			return EXIT_BAD;
+		opt->seed = u;
+	}
+	if (a->resamples) {
+		if (parse_count("--resamples", a->resamples, &u))
+			return EXIT_BAD;
+		if (u < 100 || u > 10000000)
+			return fail("--resamples=%s: expected 100 to 10000000", a->resamples);
+		opt->resamples = (size_t)u;
+	}
+	opt->allow_mismatch = a->allow_mismatch;
+	if (a->counter && *a->counter) {
+		char *colon;
+
+		snprintf(counter_buf, len, "%s", a->counter);
+		colon = strrchr(counter_buf, ':');
+		if (colon && (strcmp(colon, ":higher") == 0 || strcmp(colon, ":lower") == 0)) {
+			opt->counter_direction = strcmp(colon, ":higher") == 0 ? 1 : -1;
+			*colon = '\0';
+		}
+		if (!*counter_buf)
+			return fail("--counter=%s: no counter name", a->counter);
+		opt->counter = counter_buf;
+	}
+	return 0;
+}
+
+static int report(FILE *f, const char *format, const struct kb_compare *c, bool color)
+{
+	if (strcmp(format, "markdown") == 0 || strcmp(format, "md") == 0)
+		return kb_report_compare_markdown(f, c);
+	if (strcmp(format, "json") == 0)
+		return kb_report_compare_json(f, c);
+	return kb_report_compare_console(f, c, color);
+}
+
+static bool want_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(fileno(f)) && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);
+}
+
+static int write_reports(const struct args *a, const char *format, const struct kb_compare *c)
+{
+	const char *summary = getenv("GITHUB_STEP_SUMMARY");
+	int rc = 0;
+
+	if (a->out && *a->out) {
+		FILE *f = fopen(a->out, "w");
+
+		if (!f)
+			return fail("cannot write --out file: %s", a->out);
+		rc = report(f, format, c, false);
+		if (fclose(f) != 0 || rc)
+			return fail("write error on %s", a->out);
+		rc = kb_report_compare_console(stdout, c, want_color(stdout));
+	} else {
+		rc = report(stdout, format, c, want_color(stdout));
+	}
+	if (rc)
+		return fail("%s", kb_last_error());
+	if (summary && *summary) {
+		FILE *f = fopen(summary, "a");
+
+		if (!f || kb_report_compare_markdown(f, c) || fclose(f) != 0) {
+			fprintf(stderr, "kbench-compare: warning: cannot append to $GITHUB_STEP_SUMMARY (%s)\n",
+				summary);
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct kb_compare_options opt;
+	struct kb_compare_config cfg = { 0 };
+	struct kb_run base = { 0 }, cur = { 0 };
+	struct kb_compare cmp = { 0 };
+	char counter[256];
+	const char *format;
+	int status = EXIT_BAD;
+
+	args_from_env(&a);
+	if (parse_args(argc, argv, &a))
+		return EXIT_BAD;
+	if (a.help) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (a.nfiles != 2) {
+		fputs(usage, stderr);
+		return EXIT_BAD;
+	}
+	format = a.format && *a.format ? a.format : "console";
+	if (strcmp(format, "console") && strcmp(format, "markdown") && strcmp(format, "md") &&
+	    strcmp(format, "json"))
+		return fail("--format=%s: expected console, markdown or json", format);
+	kb_compare_options_init(&opt);
+	if (make_options(&a, &opt, counter, sizeof(counter)))
+		return EXIT_BAD;
+	if (a.config && *a.config) {
+		if (kb_compare_config_load(a.config, &cfg)) {
+			fail("%s", kb_last_error());
+			goto out;
+		}
+		opt.config = &cfg;
+	}
+	if (kb_run_load(a.files[0], &base) || kb_run_load(a.files[1], &cur)) {
+		fail("%s", kb_last_error());
+		goto out;
+	}
+	if (kb_compare_runs(&base, &cur, a.files[0], a.files[1], &opt, &cmp)) {
+		fail("%s", kb_last_error());
+		goto out;
+	}
+	if (write_reports(&a, format, &cmp))
+		goto out;
+	status = kb_compare_exit_status(&cmp);
+out:
+	kb_compare_release(&cmp);
+	kb_run_clear(&cur);
+	kb_run_clear(&base);
+	kb_compare_config_release(&cfg);
+	return status;
+}

@@ -1,0 +1,890 @@
+/*
+ * compare.c - the regression checker (method in compare.h).
+ */
+#include "compare.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "stats.h"
+
+static const char *const verdict_names[KB_VERDICT_COUNT] = {
+	[KB_VERDICT_UNCHANGED] = "unchanged",
+	[KB_VERDICT_IMPROVED] = "improved",
+	[KB_VERDICT_REGRESSED] = "regressed",
+	[KB_VERDICT_INCONCLUSIVE] = "inconclusive",
+	[KB_VERDICT_NEW] = "new",
+	[KB_VERDICT_MISSING] = "missing",
+	[KB_VERDICT_ERROR] = "error",
+	[KB_VERDICT_SKIPPED] = "skipped",
+};
+
+const char *kb_verdict_name(enum kb_verdict v)
+{
+	return (unsigned)v < KB_VERDICT_COUNT ? verdict_names[v] : "unknown";
+}
+
+const char *kb_threshold_source_name(enum kb_threshold_source s)
+{
+	switch (s) {
+	case KB_THRESHOLD_USER:
+		return "user";
+	case KB_THRESHOLD_CONFIG:
+		return "config";
+	case KB_THRESHOLD_NOISE:
+		return "noise";
+	}
+	return "unknown";
+}
+
+const char *kb_compare_method_name(enum kb_compare_method m)
+{
+	switch (m) {
+	case KB_METHOD_NONE:
+		return "none";
+	case KB_METHOD_SAMPLES:
+		return "samples";
+	case KB_METHOD_SUMMARY:
+		return "summary";
+	case KB_METHOD_POINT:
+		return "point";
+	}
+	return "unknown";
+}
+
+void kb_compare_options_init(struct kb_compare_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->threshold = 0.05;
+	opt->floor = 0.01;
+	opt->alpha = 0.01;
+	opt->ci_level = 0.95;
+	opt->resamples = 10000;
+	opt->seed = 42;
+	opt->min_samples = 5;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+bool kb_counter_higher_is_better(const char *name)
+{
+	return strcmp(name, "gbps") == 0 || strcmp(name, "gflops") == 0 ||
+	       strcmp(name, "pct_peak") == 0 || ends_with(name, "_per_second") ||
+	       ends_with(name, "/s");
+}
+
+int kb_compare_parse_percent(const char *text, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (end == text || errno)
+		return kb_error(KB_EINVAL, "\"%s\" is not a percentage (e.g. 5 or 5%%)", text);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end == '%')
+		end++;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end || !isfinite(v) || v < 0 || v >= 1000)
+		return kb_error(KB_EINVAL, "\"%s\" is not a percentage between 0 and 1000", text);
+	*out = v / 100;
+	return 0;
+}
+
+/* ---- config file ---------------------------------------------------------- */
+
+void kb_compare_config_release(struct kb_compare_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->noverrides; i++)
+		free(cfg->overrides[i].pattern);
+	free(cfg->overrides);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->threshold = NAN;
+}
+
+static int config_line(const char *path, unsigned lineno, char *line, struct kb_compare_config *cfg)
+{
+	struct kb_compare_override *v;
+	char *hash = strchr(line, '#'), *pat, *val, *end;
+	double thr;
+
+	if (hash)
+		*hash = '\0';
+	pat = line;
+	while (isspace((unsigned char)*pat))
+		pat++;
+	if (!*pat)
+		return 0;
+	end = pat;
+	while (*end && !isspace((unsigned char)*end))
+		end++;
+	val = end;
+	while (isspace((unsigned char)*val))
+		val++;
+	*end = '\0';
+	end = val + strlen(val);
+	while (end > val && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (!*val)
+		return kb_error(KB_EPARSE, "%s:%u: \"%s\" has no threshold (expected: PATTERN PERCENT)",
+				path, lineno, pat);
+	if (kb_compare_parse_percent(val, &thr)) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s", kb_last_error());
+		return kb_error(KB_EPARSE, "%s:%u: %s", path, lineno, msg);
+	}
+	if (strcmp(pat, "default") == 0) {
+		cfg->threshold = thr;
+		return 0;
+	}
+	v = realloc(cfg->overrides, (cfg->noverrides + 1) * sizeof(*v));
+	if (!v)
+		return kb_error(KB_ENOMEM, "out of memory");
+	cfg->overrides = v;
+	v[cfg->noverrides].pattern = strdup(pat);
+	if (!v[cfg->noverrides].pattern)
+		return kb_error(KB_ENOMEM, "out of memory");
+	v[cfg->noverrides].threshold = thr;
+	cfg->noverrides++;
+	return 0;
+}
+
+int kb_compare_config_load(const char *path, struct kb_compare_config *cfg)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	FILE *f;
+	int rc = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->threshold = NAN;
+	f = fopen(path, "r");
+	if (!f)
+		return kb_error(errno == ENOENT ? KB_ENOTFOUND : KB_EIO, "%s: cannot open: %s", path,
+				strerror(errno));
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		if ((rc = config_line(path, lineno, line, cfg)))
+			break;
+	}
+	if (!rc && ferror(f))
+		rc = kb_error(KB_EIO, "%s: read error", path);
+	free(line);
+	fclose(f);
+	if (rc)
+		kb_compare_config_release(cfg);
+	return rc;
+}
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+/* Appends "; <text>" (or "<text>") to a row's note. */
+static int note_add(char **note, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int note_add(char **note, const char *fmt, ...)
+{
+	char text[512];
+	size_t old = *note ? strlen(*note) : 0;
+	char *n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	n = realloc(*note, old + strlen(text) + 3);
+	if (!n)
+		return kb_error(KB_ENOMEM, "out of memory");
+	if (old)
+		memcpy(n + old, "; ", 3);
+	else
+		n[0] = '\0';
+	strcat(n, text);
+	*note = n;
+	return 0;
+}
+
+static int warn(struct kb_compare *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int warn(struct kb_compare *c, const char *fmt, ...)
+{
+	char text[1024], **w, *copy;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	copy = strdup(text);
+	w = copy ? realloc(c->warnings, (c->nwarnings + 1) * sizeof(*w)) : NULL;
+	if (!w) {
+		free(copy);
+		return kb_error(KB_ENOMEM, "out of memory");
+	}
+	c->warnings = w;
+	w[c->nwarnings++] = copy;
+	return 0;
+}
+
+/* ---- machines and metrics ------------------------------------------------- */
+
+static const char *metric_of(const struct kb_run *run)
+{
+	const char *m = NULL;
+	size_t i;
+
+	for (i = 0; i < run->nconfig; i++)
+		if (strcmp(run->config[i].key, "metric") == 0)
+			m = run->config[i].value;
+	return m ? m : "time";
+}
+
+/* The fingerprint parts that differ, as "cpu_model 'A' vs 'B', cores 2 vs 4". */
+static void fingerprint_diff(const struct kb_run *a, const struct kb_run *b, char *buf, size_t len)
+{
+	static const char prefix[] = "fingerprint_parts.";
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < a->ncontext; i++) {
+		const char *key = a->context[i].key, *va = a->context[i].value, *vb;
+
+		if (strncmp(key, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		vb = kb_run_context(b, key);
+		if ((va && vb && strcmp(va, vb) == 0) || (!va && !vb))
+			continue;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s '%s' vs '%s'",
+					 used ? ", " : "", key + sizeof(prefix) - 1, va ? va : "null",
+					 vb ? vb : "null");
+		if (used >= len)
+			break;
+	}
+}
+
+static int check_machines(const struct kb_run *base, const struct kb_run *cur,
+			  const char *bname, const char *cname, const struct kb_compare_options *opt,
+			  struct kb_compare *c)
+{
+	char diff[512];
+	const char *mb = metric_of(base), *mc = metric_of(cur);
+
+	if (strcmp(mb, mc) != 0)
+		return kb_error(KB_EMISMATCH,
+				"%s measures \"%s\" but %s measures \"%s\": not comparable", bname, mb,
+				cname, mc);
+	if (!base->fingerprint || !cur->fingerprint) {
+		const char *which = !base->fingerprint ? bname : cname;
+		const struct kb_run *r = !base->fingerprint ? base : cur;
+
+		return warn(c, "%s has no machine fingerprint%s: the machines were not checked",
+			    which, r->format && strcmp(r->format, "gbench") == 0 ?
+				   " (Google Benchmark JSON)" : "");
+	}
+	if (strcmp(base->fingerprint, cur->fingerprint) == 0)
+		return 0;
+	fingerprint_diff(base, cur, diff, sizeof(diff));
+	if (!opt->allow_mismatch)
+		return kb_error(KB_EMISMATCH,
+				"machine fingerprints differ: %s was measured on \"%s\", %s on \"%s\"%s%s%s; "
+				"timings from different machines are not comparable. Make a baseline on this "
+				"machine (make baseline), or pass --allow-mismatch to compare anyway",
+				bname, base->fingerprint, cname, cur->fingerprint, *diff ? " (" : "", diff,
+				*diff ? ")" : "");
+	return warn(c,
+		    "MACHINE MISMATCH: baseline fingerprint \"%s\", current \"%s\"%s%s%s; compared anyway "
+		    "(--allow-mismatch): differences may come from the machine, not the code",
+		    base->fingerprint, cur->fingerprint, *diff ? " (" : "", diff, *diff ? ")" : "");
+}
+
+/* ---- one side of a comparison --------------------------------------------- */
+
+struct side {
+	const double *x;   /* samples of the metric, or NULL */
+	size_t n;
+	double *owned;     /* when x was made here */
+	double value;      /* the point estimate (median or counter value) */
+	double ci_lo, ci_hi; /* interval of `value`, NAN when none */
+	double rel_ci;     /* relative half-width of that interval, NAN when none */
+	bool ci_approx;    /* interval approximated from the reported sd */
+	bool from_time;    /* rate samples reconstructed from time samples */
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* An interval for the median when the file gives none: the order-statistic
+ * interval from samples, or median +- z * 1.2533 sd / sqrt(n) (the
+ * asymptotic standard error of a normal sample's median) from a summary. */
+static void side_interval(const struct kb_result *r, struct side *s, double level)
+{
+	const struct kb_summary *sum = &r->summary;
+
+	s->ci_lo = s->ci_hi = NAN;
+	/* A one-sample "interval" is a point; under 50 % coverage, no interval. */
+	if (isfinite(sum->ci_low) && isfinite(sum->ci_high) && sum->ci_high >= sum->ci_low &&
+	    sum->ci_low > 0 && sum->n >= 2 && !(sum->ci_level < 0.5)) {
+		s->ci_lo = sum->ci_low;
+		s->ci_hi = sum->ci_high;
+	} else if (r->nsamples >= 2) {
+		double *sorted = malloc(r->nsamples * sizeof(*sorted));
+		size_t lo, hi;
+		double achieved;
+
+		if (sorted) {
+			memcpy(sorted, r->samples_ns, r->nsamples * sizeof(*sorted));
+			qsort(sorted, r->nsamples, sizeof(*sorted), cmp_double);
+			kb_stats_median_ci_ranks(r->nsamples, level, &lo, &hi, &achieved);
+			s->ci_lo = sorted[lo];
+			s->ci_hi = sorted[hi];
+			free(sorted);
+		}
+	} else if (isfinite(sum->sd) && sum->n >= 2 && isfinite(s->value)) {
+		double half = kb_stats_norm_quantile(1 - (1 - level) / 2) * 1.2533 * sum->sd /
+			      sqrt((double)sum->n);
+
+		s->ci_lo = s->value - half;
+		s->ci_hi = s->value + half;
+		s->ci_approx = true;
+		if (s->ci_lo <= 0)
+			s->ci_lo = s->ci_hi = NAN;
+	}
+	if (isfinite(s->ci_lo))
+		s->rel_ci = (s->ci_hi - s->ci_lo) / 2 / s->value;
+}
+
+/* The median time of a result: the summary's, else from the samples. */
+static double median_time(const struct kb_result *r)
+{
+	if (r->nsamples)
+		return kb_stats_median(r->samples_ns, r->nsamples);
+	return r->summary.median;
+}
+
+/*
+ * Fills a side for the metric.  Returns 0, or 1 when the metric is not
+ * available (reason in *why), or a negative code.
+ */
+static int side_fill(const struct kb_result *r, const struct kb_compare *c, struct side *s,
+		     const char **why)
+{
+	memset(s, 0, sizeof(*s));
+	s->value = s->ci_lo = s->ci_hi = s->rel_ci = NAN;
+	if (strcmp(c->metric, "time") == 0) {
+		s->x = r->samples_ns;
+		s->n = r->nsamples;
+		s->value = median_time(r);
+		if (!(s->value > 0)) {
+			*why = "no median time";
+			return 1;
+		}
+		side_interval(r, s, c->opt.ci_level);
+		return 0;
+	}
+	if (strcmp(c->metric, "instructions") == 0) {
+		s->value = r->instructions;
+		if (!(isfinite(s->value) && s->value > 0)) {
+			*why = "no instruction count";
+			return 1;
+		}
+		return 0;
+	}
+	{
+		const struct kb_counter *k = kb_result_counter(r, c->metric);
+		double t;
+		size_t i;
+
+		if (!k) {
+			*why = "no such counter";
+			return 1;
+		}
+		if (!(isfinite(k->value) && k->value > 0)) {
+			*why = "counter is null or not positive";
+			return 1;
+		}
+		s->value = k->value;
+		t = median_time(r);
+		/* A rate is work / time with the same work in every sample, so
+		 * each sample's rate is value * median / sample. */
+		if (c->higher_is_better && r->nsamples && t > 0) {
+			s->owned = malloc(r->nsamples * sizeof(*s->owned));
+			if (!s->owned)
+				return kb_error(KB_ENOMEM, "out of memory");
+			for (i = 0; i < r->nsamples; i++)
+				s->owned[i] = k->value * t / r->samples_ns[i];
+			s->x = s->owned;
+			s->n = r->nsamples;
+			s->from_time = true;
+			s->ci_lo = isfinite(r->summary.ci_high) && r->summary.ci_high > 0 ?
+					   k->value * t / r->summary.ci_high : NAN;
+			s->ci_hi = isfinite(r->summary.ci_low) && r->summary.ci_low > 0 ?
+					   k->value * t / r->summary.ci_low : NAN;
+			if (isfinite(s->ci_lo) && isfinite(s->ci_hi))
+				s->rel_ci = (s->ci_hi - s->ci_lo) / 2 / s->value;
+		}
+		return 0;
+	}
+}
+
+/* ---- rows ------------------------------------------------------------------- */
+
+static void row_init(struct kb_compare_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->baseline = row->current = row->ratio = NAN;
+	row->ci_low = row->ci_high = row->p = row->p_adjusted = NAN;
+	row->threshold = row->floor = NAN;
+	row->baseline_rel_ci = row->current_rel_ci = NAN;
+}
+
+static int effective_threshold(const struct kb_result *b, const struct kb_compare *c,
+			       struct kb_compare_row *row)
+{
+	const struct kb_compare_config *cfg = c->opt.config;
+	const char *pattern = NULL;
+	double thr = c->opt.threshold, noise = b->noise;
+	size_t i;
+
+	row->threshold_source = KB_THRESHOLD_USER;
+	if (cfg && isfinite(cfg->threshold)) {
+		thr = cfg->threshold;
+		row->threshold_source = KB_THRESHOLD_CONFIG;
+		pattern = "default";
+	}
+	for (i = 0; cfg && i < cfg->noverrides; i++)
+		if (fnmatch(cfg->overrides[i].pattern, row->id, 0) == 0) {
+			thr = cfg->overrides[i].threshold;
+			row->threshold_source = KB_THRESHOLD_CONFIG;
+			pattern = cfg->overrides[i].pattern;
+			break;
+		}
+	row->floor = c->opt.floor;
+	/* The noise is between-run dispersion of the time median; it bounds
+	 * what a stored run can resolve for time and for rates made from it. */
+	if (strcmp(c->metric, "instructions") != 0 && isfinite(noise) && noise > thr) {
+		int rc = note_add(&row->note, "threshold raised from %.1f %% to %.1f %% by the baseline's between-run noise",
+				  thr * 100, noise * 100);
+
+		if (rc)
+			return rc;
+		thr = noise;
+		row->threshold_source = KB_THRESHOLD_NOISE;
+	} else if (pattern) {
+		int rc = note_add(&row->note, "threshold %.1f %% from the config (%s)", thr * 100, pattern);
+
+		if (rc)
+			return rc;
+	}
+	if (strcmp(c->metric, "instructions") != 0 && isfinite(noise) && noise > row->floor)
+		row->floor = noise;
+	if (row->floor > thr)
+		row->floor = thr;
+	row->threshold = thr;
+	return 0;
+}
+
+/* The benchmark-level verdicts that need no numbers. */
+static int status_verdict(const struct kb_result *b, const struct kb_result *r,
+			  struct kb_compare_row *row)
+{
+	if (!b) {
+		row->verdict = KB_VERDICT_NEW;
+		if (r->status == KB_STATUS_ERROR || r->validated == 0) {
+			row->verdict = KB_VERDICT_ERROR;
+			row->failure = true;
+			return note_add(&row->note, "new benchmark, error in the current run: %s",
+					r->message ? r->message : "failed validation");
+		}
+		return note_add(&row->note, "not in the baseline");
+	}
+	if (!r) {
+		row->verdict = KB_VERDICT_MISSING;
+		return note_add(&row->note, "in the baseline but not in the current run");
+	}
+	if (r->status == KB_STATUS_ERROR || (r->status == KB_STATUS_OK && r->validated == 0)) {
+		row->verdict = KB_VERDICT_ERROR;
+		row->failure = true;
+		return note_add(&row->note, "error in the current run: %s",
+				r->message ? r->message : r->validated == 0 ? "output failed validation" : "no message");
+	}
+	if (b->status == KB_STATUS_ERROR || (b->status == KB_STATUS_OK && b->validated == 0)) {
+		row->verdict = KB_VERDICT_ERROR;
+		return note_add(&row->note, "error in the baseline (%s): nothing to compare against",
+				b->message ? b->message : "failed validation");
+	}
+	if (r->status == KB_STATUS_SKIPPED || b->status == KB_STATUS_SKIPPED) {
+		const struct kb_result *s = r->status == KB_STATUS_SKIPPED ? r : b;
+
+		row->verdict = KB_VERDICT_SKIPPED;
+		return note_add(&row->note, "skipped in the %s run%s%s",
+				r->status == KB_STATUS_SKIPPED && b->status == KB_STATUS_SKIPPED ? "baseline and current" :
+				r->status == KB_STATUS_SKIPPED ? "current" : "baseline",
+				s->message ? ": " : "", s->message ? s->message : "");
+	}
+	return 1;
+}
+
+/* Per row scratch kept until Holm has run. */
+struct pending {
+	double p_worse, p_better;
+	double adj_worse, adj_better;
+};
+
+/* Estimates the ratio and its interval; sets method, p-values. */
+static int estimate(const struct side *sb, const struct side *sc, const struct kb_compare *c,
+		    struct kb_compare_row *row, struct pending *pd)
+{
+	const struct kb_compare_options *o = &c->opt;
+	int rc;
+
+	row->baseline = sb->value;
+	row->current = sc->value;
+	row->baseline_rel_ci = sb->rel_ci;
+	row->current_rel_ci = sc->rel_ci;
+	row->baseline_n = sb->n;
+	row->current_n = sc->n;
+	pd->p_worse = pd->p_better = NAN;
+	if (sb->n >= o->min_samples && sc->n >= o->min_samples) {
+		double ratio;
+
+		rc = kb_stats_bootstrap_ratio_ci(sb->x, sb->n, sc->x, sc->n, o->resamples, o->ci_level,
+						 kb_hash_seed(o->seed, row->id), &ratio, &row->ci_low,
+						 &row->ci_high);
+		if (rc)
+			return rc;
+		row->method = KB_METHOD_SAMPLES;
+		row->ratio = sc->value / sb->value;
+		if (c->higher_is_better) {
+			pd->p_worse = kb_stats_mann_whitney_greater(sc->x, sc->n, sb->x, sb->n);
+			pd->p_better = kb_stats_mann_whitney_greater(sb->x, sb->n, sc->x, sc->n);
+		} else {
+			pd->p_worse = kb_stats_mann_whitney_greater(sb->x, sb->n, sc->x, sc->n);
+			pd->p_better = kb_stats_mann_whitney_greater(sc->x, sc->n, sb->x, sb->n);
+		}
+		if (sb->from_time || sc->from_time)
+			return note_add(&row->note, "interval from the time samples (a rate is work / time)");
+		return 0;
+	}
+	row->ratio = sc->value / sb->value;
+	if (isfinite(sb->ci_lo) && isfinite(sc->ci_lo)) {
+		row->method = KB_METHOD_SUMMARY;
+		row->ci_low = sc->ci_lo / sb->ci_hi;
+		row->ci_high = sc->ci_hi / sb->ci_lo;
+		return note_add(&row->note, "%zu vs %zu samples: interval from the two summaries%s, no test",
+				sb->n, sc->n, sb->ci_approx || sc->ci_approx ? " (approximated from the stddev)" : "");
+	}
+	row->method = KB_METHOD_POINT;
+	if (strcmp(c->metric, "instructions") == 0)
+		return note_add(&row->note, "deterministic count: threshold alone");
+	return note_add(&row->note, "%zu vs %zu samples and no interval: point estimate against the threshold alone",
+			sb->n, sc->n);
+}
+
+/* Which side makes the interval wide, in words. */
+static int note_noisy(const struct kb_compare_row *row, char **note)
+{
+	double lim = row->threshold / 2;
+	bool nb = isfinite(row->baseline_rel_ci) && row->baseline_rel_ci > lim;
+	bool nc = isfinite(row->current_rel_ci) && row->current_rel_ci > lim;
+
+	if (nb && nc)
+		return note_add(note, "both sides are noisy (median CI +-%.1f %% baseline, +-%.1f %% current)",
+				row->baseline_rel_ci * 100, row->current_rel_ci * 100);
+	if (nb)
+		return note_add(note, "the baseline is noisy (median CI +-%.1f %%)", row->baseline_rel_ci * 100);
+	if (nc)
+		return note_add(note, "the current run is noisy (median CI +-%.1f %%)", row->current_rel_ci * 100);
+	return note_add(note, "neither side is very noisy: the change is close to the threshold");
+}
+
+/* The decision, once the adjusted p-values are known. */
+static int decide(const struct kb_compare *c, struct kb_compare_row *row, const struct pending *pd)
+{
+	double w = row->ratio, wl = row->ci_low, wh = row->ci_high;
+	double thr = row->threshold, fl = row->floor, alpha = c->opt.alpha;
+	bool tested = row->method == KB_METHOD_SAMPLES;
+	bool worse_sig, better_sig;
+
+	if (c->higher_is_better) { /* orient so that > 1 is worse */
+		w = 1 / row->ratio;
+		wl = 1 / row->ci_high;
+		wh = 1 / row->ci_low;
+	}
+	row->p = w >= 1 ? pd->p_worse : pd->p_better;
+	row->p_adjusted = w >= 1 ? pd->adj_worse : pd->adj_better;
+	if (row->method == KB_METHOD_POINT) {
+		row->verdict = w > 1 + thr ? KB_VERDICT_REGRESSED :
+			       w < 1 - thr ? KB_VERDICT_IMPROVED : KB_VERDICT_UNCHANGED;
+		return 0;
+	}
+	worse_sig = !tested || pd->adj_worse < alpha;
+	better_sig = !tested || pd->adj_better < alpha;
+	if (w > 1 + thr && wl > 1 + fl && worse_sig) {
+		row->verdict = KB_VERDICT_REGRESSED;
+		return 0;
+	}
+	if (w < 1 - thr && wh < 1 - fl && better_sig) {
+		row->verdict = KB_VERDICT_IMPROVED;
+		return 0;
+	}
+	if (wl >= 1 - thr && wh <= 1 + thr) {
+		row->verdict = KB_VERDICT_UNCHANGED;
+		if (tested && wl > 1 + fl && worse_sig)
+			return note_add(&row->note, "a significant %s below the threshold",
+					c->higher_is_better ? "drop" : "slowdown");
+		return 0;
+	}
+	row->verdict = KB_VERDICT_INCONCLUSIVE;
+	if (w > 1 + thr && wl > 1 + fl && !worse_sig)
+		return note_add(&row->note, "not significant after Holm (p = %.2g, adjusted %.2g >= alpha %.2g)",
+				pd->p_worse, pd->adj_worse, alpha);
+	if (w < 1 - thr && wh < 1 - fl && !better_sig)
+		return note_add(&row->note, "not significant after Holm (p = %.2g, adjusted %.2g >= alpha %.2g)",
+				pd->p_better, pd->adj_better, alpha);
+	return note_noisy(row, &row->note);
+}
+
+static int compare_one(const struct kb_result *b, const struct kb_result *r, struct kb_compare *c,
+		       struct kb_compare_row *row, struct pending *pd)
+{
+	struct side sb, sc;
+	const char *why = NULL;
+	int rc;
+
+	pd->p_worse = pd->p_better = pd->adj_worse = pd->adj_better = NAN;
+	rc = status_verdict(b, r, row);
+	if (rc <= 0)
+		return rc;
+	if ((rc = effective_threshold(b, c, row)))
+		return rc;
+	rc = side_fill(b, c, &sb, &why);
+	if (rc == 0) {
+		rc = side_fill(r, c, &sc, &why);
+		if (rc == 1) {
+			free(sb.owned);
+			row->verdict = KB_VERDICT_SKIPPED;
+			return note_add(&row->note, "current run: %s (%s)", why, c->metric);
+		}
+	} else if (rc == 1) {
+		row->verdict = KB_VERDICT_SKIPPED;
+		return note_add(&row->note, "baseline: %s (%s)", why, c->metric);
+	}
+	if (rc)
+		return rc;
+	rc = estimate(&sb, &sc, c, row, pd);
+	free(sb.owned);
+	free(sc.owned);
+	return rc;
+}
+
+static int add_row(struct kb_compare *c, const char *id, struct kb_compare_row **out)
+{
+	struct kb_compare_row *rows = realloc(c->rows, (c->nrows + 1) * sizeof(*rows));
+
+	if (!rows)
+		return kb_error(KB_ENOMEM, "out of memory");
+	c->rows = rows;
+	row_init(&rows[c->nrows]);
+	rows[c->nrows].id = strdup(id);
+	if (!rows[c->nrows].id)
+		return kb_error(KB_ENOMEM, "out of memory");
+	*out = &rows[c->nrows++];
+	return 0;
+}
+
+static int adjust_all(struct kb_compare *c, struct pending *pd)
+{
+	double *pw, *pb, *aw, *ab;
+	size_t *idx, i, n = 0;
+	int rc = 0;
+
+	pw = malloc((c->nrows + 1) * sizeof(*pw));
+	pb = malloc((c->nrows + 1) * sizeof(*pb));
+	aw = malloc((c->nrows + 1) * sizeof(*aw));
+	ab = malloc((c->nrows + 1) * sizeof(*ab));
+	idx = malloc((c->nrows + 1) * sizeof(*idx));
+	if (!pw || !pb || !aw || !ab || !idx) {
+		rc = kb_error(KB_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < c->nrows; i++)
+		if (c->rows[i].method == KB_METHOD_SAMPLES) {
+			pw[n] = pd[i].p_worse;
+			pb[n] = pd[i].p_better;
+			idx[n++] = i;
+		}
+	if ((rc = kb_stats_holm(pw, n, aw)) || (rc = kb_stats_holm(pb, n, ab)))
+		goto out;
+	for (i = 0; i < n; i++) {
+		pd[idx[i]].adj_worse = aw[i];
+		pd[idx[i]].adj_better = ab[i];
+	}
+out:
+	free(pw);
+	free(pb);
+	free(aw);
+	free(ab);
+	free(idx);
+	return rc;
+}
+
+static int add_warnings(struct kb_compare *c, const struct kb_run *base)
+{
+	size_t i, fallback = 0, point = 0, noise = 0, compared = 0, raised = 0;
+	int rc = 0;
+
+	for (i = 0; i < c->nrows; i++) {
+		const struct kb_compare_row *row = &c->rows[i];
+		const struct kb_result *b = kb_run_find(base, row->id);
+
+		if (row->method == KB_METHOD_NONE)
+			continue;
+		compared++;
+		fallback += row->method == KB_METHOD_SUMMARY;
+		point += row->method == KB_METHOD_POINT;
+		raised += row->threshold_source == KB_THRESHOLD_NOISE;
+		noise += b && isfinite(b->noise);
+	}
+	if (fallback)
+		rc = warn(c, "%zu of %zu benchmarks had fewer than %zu samples on a side: no test, interval "
+			  "from the summaries (run with repetitions for a real test)",
+			  fallback, compared, c->opt.min_samples);
+	if (!rc && point && strcmp(c->metric, "instructions") != 0)
+		rc = warn(c, "%zu of %zu benchmarks had no samples or interval (summarised input, e.g. one "
+			  "Google Benchmark repetition): verdicts from the point estimate and the threshold alone",
+			  point, compared);
+	if (!rc && raised)
+		rc = warn(c, "%zu benchmarks' thresholds were raised to their recorded between-run noise", raised);
+	if (!rc && compared && !noise && strcmp(c->metric, "instructions") != 0)
+		rc = warn(c, "the baseline records no between-run noise (not made by `make baseline`): "
+			  "the gate cannot account for run-to-run offsets");
+	if (!rc && c->counts[KB_VERDICT_MISSING])
+		rc = warn(c, "%zu benchmarks of the baseline are missing from the current run",
+			  c->counts[KB_VERDICT_MISSING]);
+	return rc;
+}
+
+int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
+		    const char *baseline_name, const char *current_name,
+		    const struct kb_compare_options *opt, struct kb_compare *out)
+{
+	struct pending *pd = NULL;
+	struct kb_compare_row *row;
+	size_t i, both = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->opt = *opt;
+	out->baseline_name = strdup(baseline_name ? baseline_name : "baseline");
+	out->current_name = strdup(current_name ? current_name : "current");
+	if (opt->counter)
+		out->metric = strdup(opt->counter);
+	else
+		out->metric = strdup(strcmp(metric_of(baseline), "instructions") == 0 ? "instructions" : "time");
+	if (!out->baseline_name || !out->current_name || !out->metric) {
+		rc = kb_error(KB_ENOMEM, "out of memory");
+		goto out_fail;
+	}
+	out->higher_is_better = opt->counter && (opt->counter_direction > 0 ||
+		(opt->counter_direction == 0 && kb_counter_higher_is_better(opt->counter)));
+	if (!(opt->threshold >= 0) || !(opt->alpha > 0 && opt->alpha < 1) ||
+	    !(opt->ci_level > 0 && opt->ci_level < 1) || opt->resamples == 0) {
+		rc = kb_error(KB_EINVAL, "bad comparison options (threshold %g, alpha %g, level %g)",
+			      opt->threshold, opt->alpha, opt->ci_level);
+		goto out_fail;
+	}
+	if ((rc = check_machines(baseline, current, out->baseline_name, out->current_name, opt, out)))
+		goto out_fail;
+
+	for (i = 0; i < baseline->nresults; i++)
+		if ((rc = add_row(out, baseline->results[i].id, &row)))
+			goto out_fail;
+	for (i = 0; i < current->nresults; i++)
+		if (!kb_run_find(baseline, current->results[i].id) &&
+		    (rc = add_row(out, current->results[i].id, &row)))
+			goto out_fail;
+	pd = calloc(out->nrows + 1, sizeof(*pd));
+	if (!pd) {
+		rc = kb_error(KB_ENOMEM, "out of memory");
+		goto out_fail;
+	}
+	for (i = 0; i < out->nrows; i++) {
+		const struct kb_result *b = kb_run_find(baseline, out->rows[i].id);
+		const struct kb_result *r = kb_run_find(current, out->rows[i].id);
+
+		both += b && r;
+		if ((rc = compare_one(b, r, out, &out->rows[i], &pd[i])))
+			goto out_fail;
+	}
+	if (!both) {
+		rc = kb_error(KB_EMISMATCH,
+			      "no benchmark is in both %s and %s (e.g. \"%s\" vs \"%s\"): nothing to compare",
+			      out->baseline_name, out->current_name, baseline->results[0].id,
+			      current->nresults ? current->results[0].id : "");
+		goto out_fail;
+	}
+	if ((rc = adjust_all(out, pd)))
+		goto out_fail;
+	for (i = 0; i < out->nrows; i++) {
+		row = &out->rows[i];
+		if (row->method != KB_METHOD_NONE && (rc = decide(out, row, &pd[i])))
+			goto out_fail;
+		if (row->verdict == KB_VERDICT_REGRESSED)
+			row->failure = true;
+		out->counts[row->verdict]++;
+		out->failures += row->failure;
+	}
+	if ((rc = add_warnings(out, baseline)))
+		goto out_fail;
+	free(pd);
+	return 0;
+
+out_fail:
+	free(pd);
+	kb_compare_release(out);
+	return rc;
+}
+
+int kb_compare_exit_status(const struct kb_compare *c)
+{
+	return c->failures ? 1 : 0;
+}
+
+void kb_compare_release(struct kb_compare *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	free(c->baseline_name);
+	free(c->current_name);
+	free(c->metric);
+	for (i = 0; i < c->nrows; i++) {
+		free(c->rows[i].id);
+		free(c->rows[i].note);
+	}
+	free(c->rows);
+	for (i = 0; i < c->nwarnings; i++)
+		free(c->warnings[i]);
+	free(c->warnings);
+	memset(c, 0, sizeof(*c));
+}
