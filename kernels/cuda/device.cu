@@ -200,6 +200,16 @@ void kb_cuda_fail(struct kb_state *state, int rc)
 
 /* ---- device memory -------------------------------------------------------- */
 
+int kb_cuda_grid(size_t items, int threads, int blocks_per_sm)
+{
+	size_t need = (items + (size_t)threads - 1) / (size_t)threads;
+	size_t wave = (size_t)(g_ok ? g_dev.sms : 1) * (size_t)blocks_per_sm;
+
+	if (need > wave)
+		need = wave;
+	return need ? (int)need : 1;
+}
+
 void kb_cuda_mem_info(size_t *free_bytes, size_t *total_bytes)
 {
 	if (cudaMemGetInfo(free_bytes, total_bytes) != cudaSuccess) {

@@ -87,6 +87,11 @@ void *kb_cuda_alloc(struct kb_state *state, struct kb_cuda_mem *mem, size_t byte
 /* Waits for the stream, then frees every buffer in `mem`. */
 void kb_cuda_mem_release(struct kb_cuda_mem *mem);
 
+/* Blocks for a grid-stride kernel over `items` work items with `threads`
+ * per block: no more than needed, nor than blocks_per_sm per SM (one full
+ * wave); at least 1. */
+int kb_cuda_grid(size_t items, int threads, int blocks_per_sm);
+
 /* Free and total device memory in bytes (0, 0 on failure). */
 void kb_cuda_mem_info(size_t *free_bytes, size_t *total_bytes);
 
