@@ -1197,8 +1197,11 @@ static int gb_read_context(struct where *w, const json_t *root, struct kb_run *r
 		return schema_err(w, "context.json_schema_version",
 				  "Google Benchmark JSON schema %" JSON_INTEGER_FORMAT
 				  " is not supported (only 1)", json_integer_value(sv));
+	/* kbench's gbench writer records the machine fingerprint as a custom
+	 * context key, so its files are checked like kbench JSON. */
 	if ((rc = get_str(w, context, "date", false, true, &run->date)) ||
-	    (rc = get_str(w, context, "library_version", false, true, &run->harness_version)))
+	    (rc = get_str(w, context, "library_version", false, true, &run->harness_version)) ||
+	    (rc = get_str(w, context, "kbench_fingerprint", false, true, &run->fingerprint)))
 		return rc;
 	rc = flatten(&ctx, "", context, 0);
 	run->context = ctx.v;
