@@ -8,6 +8,7 @@
 # in $KB_BUILD and the source root in $KB_ROOT; exit 0 is a pass, 77 a skip.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 2
 passed=0
 failed=0
 skipped=0

@@ -1,0 +1,97 @@
+#!/bin/sh
+# Runs every registered benchmark in --quick mode (tiny sizes, every kernel
+# validated) and checks the JSON in both schemas, the CSV, and the refusals.
+set -eu
+kb="$KB_BUILD/kbench"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# all suites, quick; a wrong kernel would exit 1
+"$kb" --quick --out="$tmp/run.json" > "$tmp/console.txt" 2> "$tmp/err.txt" ||
+	{ cat "$tmp/err.txt" "$tmp/console.txt"; fail "kbench --quick exited $?"; }
+grep -q "calibration/empty" "$tmp/console.txt" || fail "console table lacks calibration/empty"
+grep -q "benchmarks: .* ok" "$tmp/console.txt" || fail "console table lacks its summary line"
+
+python3 - "$tmp/run.json" <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema_version"] == 1
+for k in ("harness", "context", "config", "benchmarks"):
+    assert k in d, k
+ctx = d["context"]
+for k in ("date", "host", "cpu", "caches", "os", "compiler", "timer", "fingerprint", "fingerprint_parts", "process"):
+    assert k in ctx, "context lacks " + k
+assert ctx["timer"]["overhead_ns"] > 0
+assert ctx["process"]["peak_rss_bytes"] > 0
+assert d["config"]["seed"] == 42
+ids = [b["id"] for b in d["benchmarks"]]
+assert len(ids) == len(set(ids)), "duplicate ids"
+assert "calibration/empty" in ids
+for b in d["benchmarks"]:
+    assert b["status"] in ("ok", "skipped", "error"), b["id"]
+    assert b["status"] != "error", b["id"] + ": " + str(b["message"])
+    if b["status"] == "skipped":
+        assert b["message"], b["id"] + " skipped without a reason"
+        continue
+    s = b["summary"]
+    n = len(b["samples_ns"])
+    assert n == s["n"] == len(b["cpu_samples_ns"]) == len(b["sample_round"]) and n > 0
+    assert all(x > 0 for x in b["samples_ns"]), b["id"]
+    xs = sorted(b["samples_ns"])
+    h = (n - 1) * 0.5
+    med = xs[int(h)] + (h - int(h)) * (xs[min(int(h) + 1, n - 1)] - xs[int(h)])
+    assert abs(med - s["median"]) <= 1e-6 * med, (b["id"], med, s["median"])
+    assert s["ci_low"] <= s["median"] <= s["ci_high"]
+    assert s["min"] <= s["q1"] <= s["median"] <= s["q3"] <= s["p90"] <= s["p99"] <= s["max"]
+    assert b["iterations_per_sample"] >= 1
+empty = next(b for b in d["benchmarks"] if b["id"] == "calibration/empty")
+assert empty["summary"]["median"] < 5, "empty loop costs %g ns" % empty["summary"]["median"]
+PY
+
+# Google Benchmark schema
+"$kb" --quick --filter=calibration --format=gbench > "$tmp/gb.json"
+python3 - "$tmp/gb.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert "context" in d and "benchmarks" in d
+assert d["context"]["json_schema_version"] == 1
+it = [b for b in d["benchmarks"] if b["run_type"] == "iteration"]
+agg = [b for b in d["benchmarks"] if b["run_type"] == "aggregate"]
+assert it and agg
+for b in it:
+    assert b["time_unit"] == "ns" and b["iterations"] >= 1 and b["real_time"] > 0
+    assert b["repetitions"] > b["repetition_index"] >= 0
+assert {a["aggregate_name"] for a in agg} >= {"mean", "median", "stddev", "cv"}
+PY
+
+# CSV: header + one row per benchmark
+"$kb" --quick --filter=calibration --format=csv > "$tmp/run.csv"
+head -n 1 "$tmp/run.csv" | grep -q "^id,status,median_ns" || fail "CSV header"
+[ "$(grep -c '^calibration/' "$tmp/run.csv")" -eq "$("$kb" --quick --filter=calibration --list | wc -l)" ] || fail "CSV rows"
+
+# the same seed gives the same inputs and order; --list honours --filter
+"$kb" --list --filter='^calibration/spin' > "$tmp/list.txt"
+grep -qv spin "$tmp/list.txt" && fail "--filter not applied to --list"
+"$kb" --list --filter='-^calibration' | grep -q '^calibration' && fail "negative filter"
+
+# refusals: exit 2 and a message naming the problem
+expect_refusal() { # pattern, args...
+	pat=$1
+	shift
+	rc=0
+	"$kb" "$@" > "$tmp/out" 2> "$tmp/err" || rc=$?
+	[ $rc -eq 2 ] || fail "kbench $*: exit $rc, expected 2"
+	grep -q -- "$pat" "$tmp/err" || { cat "$tmp/err"; fail "kbench $*: message lacks '$pat'"; }
+}
+expect_refusal "unknown flag" --nope
+expect_refusal "target-ci=x" --target-ci=x
+expect_refusal "no benchmark matches" --filter=does-not-exist
+expect_refusal "cannot read config" --config=/nonexistent/kbench.conf --list
+KBENCH_ROUNDS=zero "$kb" --list > /dev/null 2> "$tmp/err" && fail "bad KBENCH_ROUNDS accepted"
+grep -q KBENCH_ROUNDS "$tmp/err" || fail "bad KBENCH_ROUNDS message"
+
+# --out is written atomically: an unwritable directory leaves no partial file
+expect_refusal "cannot create a temporary file" --quick --filter=calibration/empty --out=/nonexistent/dir/x.json
+echo ok
