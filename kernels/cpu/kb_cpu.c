@@ -7,17 +7,13 @@
  * Workers block on a condition variable, never spin: the machine is shared
  * and has two cores.
  *
- * Affinity: the runner may pin the measuring thread to one CPU, and threads
- * inherit their creator's mask.  The process mask is therefore recorded in
- * a constructor, before main() can pin anything, and every worker gives
- * itself that original mask, so a multi-threaded kernel still spreads over
- * the CPUs the process was started with.
+ * Workers inherit the process's CPU binding (the runner's --pin binds the
+ * whole process), so a pinned run keeps every thread on the pinned CPUs.
  */
 #define _GNU_SOURCE
 #include "cpu/kb_cpu.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,14 +122,7 @@ static struct pool pool = {
 	.done = PTHREAD_COND_INITIALIZER,
 	.region = PTHREAD_MUTEX_INITIALIZER,
 };
-static cpu_set_t start_mask;
-static bool have_start_mask;
 static __thread bool in_region;
-
-__attribute__((constructor)) static void record_start_mask(void)
-{
-	have_start_mask = sched_getaffinity(0, sizeof(start_mask), &start_mask) == 0;
-}
 
 struct worker_arg {
 	int tid;
@@ -144,8 +133,6 @@ static void *worker_main(void *p)
 {
 	struct worker_arg wa = *(struct worker_arg *)p;
 	free(p);
-	if (have_start_mask)
-		pthread_setaffinity_np(pthread_self(), sizeof(start_mask), &start_mask);
 	in_region = true;
 	unsigned long seen = wa.gen;
 	pthread_mutex_lock(&pool.mu);

@@ -416,9 +416,21 @@ static size_t round_up(size_t x, size_t m)
 GEMM_DRIVER(float)
 GEMM_DRIVER(double)
 
+/* Waking a worker costs tens of microseconds on a VM; below ~4 MFLOP per
+ * thread it is not worth it. */
+static int useful_threads(size_t m, size_t n, size_t k, int nthreads)
+{
+	double per = 4e6;
+	double flops = 2.0 * (double)m * (double)n * (double)k;
+	if (nthreads > 1 && flops < per * nthreads)
+		nthreads = flops / per > 1 ? (int)(flops / per) : 1;
+	return nthreads;
+}
+
 int kb_gemm_f32_blocked(bool b_trans, size_t m, size_t n, size_t k,
 			const float *a, const float *b, float *c, int nthreads)
 {
+	nthreads = useful_threads(m, n, k, nthreads);
 	struct task_float t = { &paths_f32[kb_cpu_simd()], b_trans, m, n, k, a, b, c, 0 };
 	kb_cpu_parallel(nthreads, task_run_float, &t);
 	return t.err;
@@ -427,6 +439,7 @@ int kb_gemm_f32_blocked(bool b_trans, size_t m, size_t n, size_t k,
 int kb_gemm_f64_blocked(bool b_trans, size_t m, size_t n, size_t k,
 			const double *a, const double *b, double *c, int nthreads)
 {
+	nthreads = useful_threads(m, n, k, nthreads);
 	struct task_double t = { &paths_f64[kb_cpu_simd()], b_trans, m, n, k, a, b, c, 0 };
 	kb_cpu_parallel(nthreads, task_run_double, &t);
 	return t.err;
