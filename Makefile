@@ -72,7 +72,9 @@ endif
 CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
 
 # ---- sources ----------------------------------------------------------------
-LIB_SRC := $(sort $(wildcard harness/*.c))
+# history.c needs SQLite: it goes into kbench-history, not into every user's binary
+TOOL_ONLY_SRC := harness/history.c
+LIB_SRC := $(filter-out $(TOOL_ONLY_SRC),$(sort $(wildcard harness/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 MAIN_OBJ := $(B)/kbench_main.o
 TOOL_SRC := $(sort $(wildcard harness/cmd/kbench-*.c))
@@ -144,23 +146,35 @@ $(KBENCH): $(MAIN_OBJ) $(SUITE_OBJ) $(KERNEL_OBJ) $(CUDA_OBJ) $(KB_LIBA)
 
 $(B)/kbench-%: $(B)/obj/harness/cmd/kbench-%.o $(KB_LIBA)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(KB_LIBA) $(LIBS) $(TOOL_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJS) $(KB_LIBA) $(LIBS) $(TOOL_LIBS)
 
+$(B)/kbench-history: $(B)/obj/harness/history.o
+$(B)/kbench-history: TOOL_OBJS = $(B)/obj/harness/history.o
 $(B)/kbench-history: TOOL_LIBS += -lsqlite3
 
-$(B)/kbench.pc: Makefile
+# rewritten whenever PREFIX changes, so `make install PREFIX=...` installs the right paths
+$(B)/.prefix: FORCE
 	@mkdir -p $(B)
-	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	@echo "$(PREFIX)" | cmp -s - $@ || echo "$(PREFIX)" > $@
+$(B)/kbench.pc: Makefile $(B)/.prefix
+	@mkdir -p $(B)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' \
+		'main_object=$${libdir}/kbench_main.o' \
+		'static_libs=$${libdir}/libkbench.a -lhwloc -ljansson -lm -lpthread -ldl' '' \
 		'Name: kbench' 'Description: microbenchmark harness for compute kernels' \
-		'Version: 0.1.0' 'Requires.private: hwloc jansson' \
-		'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lkbench' 'Libs.private: -lm -lpthread -ldl' > $@
+		'Version: 0.1.0' 'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lkbench' 'Libs.private: -lhwloc -ljansson -lm -lpthread -ldl' > $@
 
 # ---- tests ------------------------------------------------------------------
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_LIBA)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_OBJS) $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
+
+# the history tests link the tool-only SQLite store
+$(B)/tests/test_history: $(B)/obj/harness/history.o
+$(B)/tests/test_history: TEST_OBJS = $(B)/obj/harness/history.o
+$(B)/tests/test_history: TEST_LIBS += -lsqlite3
 
 .PHONY: deps
 deps:
