@@ -109,8 +109,9 @@ static void t_start(void *ctx)
 
 	t->rc = 0;
 	t->n = 0;
-	note(t, kb__cuda_delay(t->dev->stream, KB_CUDA_DELAY_NS));
-	if (t->mode == KB_CUDA_HOT)
+	if (t->mode != KB_CUDA_HOT_HOST)
+		note(t, kb__cuda_delay(t->dev->stream, KB_CUDA_DELAY_NS));
+	if (t->mode != KB_CUDA_COLD)
 		note(t, KB_CUDA(cudaEventRecord(t->start, t->dev->stream)));
 	t->timing = true;
 }
@@ -122,7 +123,7 @@ static double t_stop(void *ctx)
 	float ms = 0;
 
 	t->timing = false;
-	if (t->mode == KB_CUDA_HOT) {
+	if (t->mode != KB_CUDA_COLD) {
 		note(t, KB_CUDA(cudaEventRecord(t->stop, t->dev->stream)));
 		if (!t->rc)
 			note(t, KB_CUDA(cudaEventSynchronize(t->stop)));

@@ -45,6 +45,10 @@ struct kb_cuda_device;
 enum kb_cuda_cache {
 	KB_CUDA_HOT = 0,  /* batches of back-to-back launches, warm caches */
 	KB_CUDA_COLD = 1, /* L2 evicted before every timed iteration */
+	/* hot, without the spin kernel: for work the host takes part in
+	 * (pageable copies are staged by the CPU inside cudaMemcpyAsync), whose
+	 * host part must fall inside the timed span, not behind the spin */
+	KB_CUDA_HOT_HOST = 2,
 };
 
 /* Uses CUDA events on the device stream for this benchmark's batches.
