@@ -106,14 +106,14 @@ int kb_conf_load(const char *path, const char **used)
 			continue;
 		eq = strchr(key, '=');
 		if (!eq) {
-			rc = kb_error(KB_EPARSE, "%s:%u: expected \"key = value\", got \"%s\"", path, lineno, key);
+			rc = kb_error(KB_EPARSE, "%s, line %u: expected \"key = value\", got \"%s\"", path, lineno, key);
 			break;
 		}
 		*eq = 0;
 		key = trim(key);
 		value = trim(eq + 1);
 		if (!*key || !*value) {
-			rc = kb_error(KB_EPARSE, "%s:%u: empty key or value", path, lineno);
+			rc = kb_error(KB_EPARSE, "%s, line %u: empty key or value", path, lineno);
 			break;
 		}
 		v = realloc(conf, (nconf + 1) * sizeof(*v));

@@ -92,6 +92,28 @@ expect_refusal "cannot read config" --config=/nonexistent/kbench.conf --list
 KBENCH_ROUNDS=zero "$kb" --list > /dev/null 2> "$tmp/err" && fail "bad KBENCH_ROUNDS accepted"
 grep -q KBENCH_ROUNDS "$tmp/err" || fail "bad KBENCH_ROUNDS message"
 
+expect_refusal "expected auto, none or a list" --pin=9999 --quick --filter=calibration/empty
+expect_refusal "line 2" --config="$KB_ROOT/tests/data/kbench-bad.conf" --list
+
+# kbench.conf supplies cache sizes and peaks; --pin and --threads are recorded
+cat > "$tmp/kbench.conf" <<'CONF'
+# cache sizes for a machine whose hwloc is wrong
+cache.l3 = 16M
+cpu.model = Test CPU 9000
+CONF
+"$kb" --quick --filter=calibration/empty --config="$tmp/kbench.conf" --pin=0 --threads=1 \
+	--format=json > "$tmp/conf.json"
+python3 - "$tmp/conf.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["context"]
+assert c["caches"]["l3_bytes"] == 16 * 1024 * 1024, c["caches"]
+assert c["caches"]["l3_source"] == "kbench.conf"
+assert c["cpu"]["model"] == "Test CPU 9000"
+assert c["fingerprint"].startswith("test-cpu-9000_"), c["fingerprint"]
+assert d["config"]["threads"] == 1 and "CPU 0" in d["config"]["pin"], d["config"]
+PY
+
 # --out is written atomically: an unwritable directory leaves no partial file
 expect_refusal "cannot create a temporary file" --quick --filter=calibration/empty --out=/nonexistent/dir/x.json
 echo ok
