@@ -1,0 +1,244 @@
+/*
+ * elementwise - streaming kernels, f32 and f64: copy, scale, add, triad,
+ * axpy and exp; the reference loop, the vectorised kernel on one thread,
+ * and (triad, exp) on --threads.
+ *
+ * Ids: elementwise/<op>_<dtype>_<backend>[_mt]/<n>.  Default sizes put the
+ * arrays of a kernel far beyond the L3 (8 Mi f32 or 4 Mi f64 elements, 32
+ * MiB per array), plus one L2-sized triad.  Bytes are counted as STREAM
+ * does (each array read or written once, no write-allocate traffic), and
+ * reported as GB/s (base 10) and % of the "bandwidth" peak: the best triad
+ * on every core over arrays 4× the L3.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kbench.h"
+
+#include "cpu/kb_cpu.h"
+#include "cpu/kb_elementwise_simd.h"
+#include "ref/kb_elementwise_ref.h"
+
+enum ew_op { EW_COPY, EW_SCALE, EW_ADD, EW_TRIAD, EW_AXPY, EW_EXP };
+
+/* Arrays touched per element: bytes = arrays · n · sizeof(T).  No flops are
+ * reported: these kernels are limited by memory, and GB/s is their rate. */
+static const int ew_arrays[] = { 2, 2, 3, 3, 3, 2 };
+static const char *const ew_names[] = { "copy", "scale", "add", "triad", "axpy", "exp" };
+
+struct ew_case {
+	enum ew_op op;
+	bool f64;
+	bool simd; /* else the reference loop */
+	bool mt;   /* --threads threads instead of 1 */
+};
+
+#define EW_SCALAR 1.5
+
+/* The kernels block and choose streaming stores from the detected caches;
+ * fall back to a typical 32 KiB / 1 MiB / 32 MiB when detection failed. */
+static void configure_cpu(void)
+{
+	uint64_t l1 = kb_cache_bytes(1), l2 = kb_cache_bytes(2), l3 = kb_cache_bytes(3);
+	kb_cpu_set_caches(l1 ? l1 : 32u << 10, l2 ? l2 : 1u << 20, l3 ? l3 : 32u << 20);
+}
+
+/*
+ * Tolerances, u = unit roundoff (2^-24 f32, 2^-53 f64):
+ *  copy, scale, add: one correctly rounded operation in both kernels, so
+ *    the results must be identical.
+ *  triad, axpy: the vectorised kernels fuse s·c + b (one rounding), the
+ *    reference rounds the product first; they differ by at most one
+ *    rounding of the product, |s·c| <= 1.5, so atol = 2u and rtol = 2u.
+ *  exp: the vectorised polynomial is within 2 ulp of libm's correctly
+ *    rounded-or-nearly result; allow 4 ulp relative (rtol = 8u).
+ */
+static void ew_tolerance(enum ew_op op, bool f64, double *rtol, double *atol)
+{
+	double u = f64 ? 0x1p-53 : 0x1p-24;
+	*rtol = *atol = 0;
+	if (op == EW_TRIAD || op == EW_AXPY)
+		*rtol = *atol = 2 * u;
+	else if (op == EW_EXP)
+		*rtol = 8 * u;
+}
+
+#define RUN_EW(T, SFX)                                                          \
+	static void run_ew_##SFX(struct kb_state *state, const struct ew_case *ec) \
+	{                                                                       \
+		int64_t arg = kb_arg(state, 0);                                 \
+		size_t n = arg > 0 ? (size_t)arg : 0;                           \
+		int threads = ec->mt ? kb_threads(state) : 1;                   \
+		enum ew_op op = ec->op;                                         \
+		const T s = (T)EW_SCALAR;                                       \
+		if (n == 0) {                                                   \
+			kb_fail(state, "%s: n=%lld, expected a positive element count", \
+				ew_names[op], (long long)arg);                  \
+			return;                                                 \
+		}                                                               \
+		configure_cpu();                                                \
+		T *x0 = op == EW_EXP ? kb_input_##SFX##_range(state, n, -10, 10) \
+				     : kb_input_##SFX(state, n);                \
+		T *x1 = op == EW_ADD || op == EW_TRIAD ? kb_input_##SFX(state, n) : NULL; \
+		T *y = op == EW_AXPY ? kb_input_##SFX(state, n) : kb_output_##SFX(state, n); \
+		if (!x0 || !y || ((op == EW_ADD || op == EW_TRIAD) && !x1))     \
+			return;                                                 \
+		T *y0 = NULL; /* axpy's y before the validation pass */         \
+		if (op == EW_AXPY && kb_validating(state)) {                    \
+			if (!(y0 = kb_alloc(state, n * sizeof(T))))             \
+				return;                                         \
+			memcpy(y0, y, n * sizeof(T));                           \
+		}                                                               \
+		kb_set_param_str(state, "dtype", #SFX);                         \
+		kb_set_counter(state, "threads", ec->simd ? threads : 1);       \
+		if (ec->simd)                                                   \
+			kb_set_param_str(state, "simd", kb_cpu_simd_name(kb_cpu_simd())); \
+		while (kb_loop(state)) {                                        \
+			if (ec->simd) {                                         \
+				switch (op) {                                   \
+				case EW_COPY: kb_copy_##SFX##_simd(n, y, x0, threads); break; \
+				case EW_SCALE: kb_scale_##SFX##_simd(n, y, x0, s, threads); break; \
+				case EW_ADD: kb_add_##SFX##_simd(n, y, x0, x1, threads); break; \
+				case EW_TRIAD: kb_triad_##SFX##_simd(n, y, x0, x1, s, threads); break; \
+				case EW_AXPY: kb_axpy_##SFX##_simd(n, y, x0, s, threads); break; \
+				case EW_EXP: kb_exp_##SFX##_simd(n, y, x0, threads); break; \
+				}                                               \
+			} else {                                                \
+				switch (op) {                                   \
+				case EW_COPY: kb_copy_##SFX##_ref(n, y, x0); break; \
+				case EW_SCALE: kb_scale_##SFX##_ref(n, y, x0, s); break; \
+				case EW_ADD: kb_add_##SFX##_ref(n, y, x0, x1); break; \
+				case EW_TRIAD: kb_triad_##SFX##_ref(n, y, x0, x1, s); break; \
+				case EW_AXPY: kb_axpy_##SFX##_ref(n, y, x0, s); break; \
+				case EW_EXP: kb_exp_##SFX##_ref(n, y, x0); break; \
+				}                                               \
+			}                                                       \
+			kb_clobber_memory();                                    \
+		}                                                               \
+		kb_set_bytes(state, (uint64_t)ew_arrays[op] * n * sizeof(T));   \
+		kb_set_peak(state, "bandwidth");                                \
+		if (!kb_validating(state))                                      \
+			return;                                                 \
+		T *want = op == EW_AXPY ? y0 : kb_alloc(state, n * sizeof(T));  \
+		double rtol, atol;                                              \
+		if (!want)                                                      \
+			return;                                                 \
+		switch (op) {                                                   \
+		case EW_COPY: kb_copy_##SFX##_ref(n, want, x0); break;          \
+		case EW_SCALE: kb_scale_##SFX##_ref(n, want, x0, s); break;     \
+		case EW_ADD: kb_add_##SFX##_ref(n, want, x0, x1); break;        \
+		case EW_TRIAD: kb_triad_##SFX##_ref(n, want, x0, x1, s); break; \
+		case EW_AXPY: kb_axpy_##SFX##_ref(n, want, x0, s); break;       \
+		case EW_EXP: kb_exp_##SFX##_ref(n, want, x0); break;            \
+		}                                                               \
+		ew_tolerance(op, sizeof(T) == 8, &rtol, &atol);                 \
+		kb_check_##SFX(state, y, want, n, rtol, atol);                  \
+	}
+RUN_EW(float, f32)
+RUN_EW(double, f64)
+
+static void run_ew(struct kb_state *state, struct ew_case ec)
+{
+	if (ec.f64)
+		run_ew_f64(state, &ec);
+	else
+		run_ew_f32(state, &ec);
+}
+
+/* ---- registrations ------------------------------------------------------------
+ * EW(op, dtype, backend, simd, mt, sizes...): elementwise/<op>_<dtype>_<backend>.
+ */
+#define EW(op, dt, be, OP, F64, SIMD, MT, quick, ...)                           \
+	KB_BENCH(elementwise, op##_##dt##_##be)                                 \
+	{                                                                       \
+		run_ew(state, (struct ew_case){ OP, F64, SIMD, MT });           \
+	}                                                                       \
+	KB_ARGS(elementwise, op##_##dt##_##be, __VA_ARGS__);                    \
+	KB_QUICK(elementwise, op##_##dt##_##be, quick);
+
+/* DRAM: 32 MiB per array (triad: 96 MiB, 3x a 32 MiB L3).  Cache: 4 MiB
+ * per array, which the L3 holds.  The headline kernels (copy, triad) run at
+ * the DRAM size; the others at the cache size, where the run is short and
+ * the vector code, not the memory, sets the pace. */
+#define F32_BIG (8 << 20)
+#define F64_BIG (4 << 20)
+#define F32_CACHE (1 << 20)
+#define F64_CACHE (1 << 19)
+#define QUICK_REF "n=4099"
+#define QUICK_SIMD "n=1,33,4099"
+
+EW(copy, f32, ref, EW_COPY, false, false, false, QUICK_REF, F32_BIG)
+EW(copy, f32, simd, EW_COPY, false, true, false, QUICK_SIMD, F32_BIG)
+EW(scale, f32, simd, EW_SCALE, false, true, false, QUICK_SIMD, F32_CACHE)
+EW(add, f32, simd, EW_ADD, false, true, false, QUICK_SIMD, F32_CACHE)
+EW(triad, f32, ref, EW_TRIAD, false, false, false, QUICK_REF, F32_BIG)
+EW(triad, f32, simd, EW_TRIAD, false, true, false, QUICK_SIMD, 64 << 10, F32_BIG)
+EW(triad, f32, simd_mt, EW_TRIAD, false, true, true, QUICK_SIMD, F32_BIG)
+EW(axpy, f32, simd, EW_AXPY, false, true, false, QUICK_SIMD, F32_CACHE)
+EW(exp, f32, ref, EW_EXP, false, false, false, QUICK_REF, F32_CACHE)
+EW(exp, f32, simd, EW_EXP, false, true, false, QUICK_SIMD, F32_CACHE)
+EW(exp, f32, simd_mt, EW_EXP, false, true, true, QUICK_SIMD, F32_CACHE)
+
+EW(copy, f64, simd, EW_COPY, true, true, false, QUICK_SIMD, F64_CACHE)
+EW(scale, f64, simd, EW_SCALE, true, true, false, QUICK_SIMD, F64_CACHE)
+EW(add, f64, simd, EW_ADD, true, true, false, QUICK_SIMD, F64_CACHE)
+EW(triad, f64, ref, EW_TRIAD, true, false, false, QUICK_REF, F64_BIG)
+EW(triad, f64, simd, EW_TRIAD, true, true, false, QUICK_SIMD, F64_BIG)
+EW(triad, f64, simd_mt, EW_TRIAD, true, true, true, QUICK_SIMD, F64_BIG)
+EW(axpy, f64, simd, EW_AXPY, true, true, false, QUICK_SIMD, F64_CACHE)
+EW(exp, f64, ref, EW_EXP, true, false, false, QUICK_REF, F64_CACHE)
+EW(exp, f64, simd, EW_EXP, true, true, false, QUICK_SIMD, F64_CACHE)
+
+/* The reference loops of the in-cache kernels, to show what vectorising
+ * buys where memory does not set the pace. */
+EW(scale, f32, ref, EW_SCALE, false, false, false, QUICK_REF, F32_CACHE)
+EW(add, f32, ref, EW_ADD, false, false, false, QUICK_REF, F32_CACHE)
+EW(axpy, f32, ref, EW_AXPY, false, false, false, QUICK_REF, F32_CACHE)
+
+/* ---- peak ---------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Best triad GB/s on every core over ~0.3 s, three f32 arrays totalling
+ * 4× the L3 (at least 96 MiB), shrunk to fit a quarter of free memory. */
+KB_PEAK(bandwidth, "GB/s", "best f32 triad on all cores over 0.3 s, arrays totalling 4x L3")
+{
+	configure_cpu();
+	uint64_t total = 4 * kb_cpu_cache(3);
+	uint64_t avail = kb_mem_available();
+	if (total < (96u << 20))
+		total = 96u << 20;
+	if (avail && total > avail / 4)
+		total = avail / 4;
+	size_t n = (size_t)(total / 3 / sizeof(float));
+	float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
+	float *c = malloc(n * sizeof(float));
+	double best = 0;
+	int cores = kb_cores();
+	if (a && b && c && n > 0) {
+		for (size_t i = 0; i < n; i++) {
+			a[i] = 0;
+			b[i] = (float)(i % 13) + 1;
+			c[i] = (float)(i % 7) + 1;
+		}
+		double end = now_s() + 0.3;
+		for (int it = 0; it < 3 || (now_s() < end && it < 200); it++) {
+			double t0 = now_s();
+			kb_triad_f32_simd(n, a, b, c, (float)EW_SCALAR, cores);
+			double t = now_s() - t0;
+			if (t > 0 && 12.0 * (double)n / t * 1e-9 > best)
+				best = 12.0 * (double)n / t * 1e-9;
+		}
+	}
+	free(a);
+	free(b);
+	free(c);
+	return best;
+}
