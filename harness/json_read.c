@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -1399,4 +1400,104 @@ out_free:
 out_close:
 	fclose(f);
 	return rc;
+}
+
+/* ---- baseline directories ------------------------------------------------ */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Moves the results of `from` to the end of `into`; refuses duplicate ids. */
+static int append_results(struct kb_run *into, struct kb_run *from, const char *path)
+{
+	struct kb_result *nr;
+	size_t i;
+
+	for (i = 0; i < from->nresults; i++)
+		if (kb_run_find(into, from->results[i].id))
+			return kb_error(KB_ESCHEMA, "%s: benchmark \"%s\" is also in another file of the directory",
+					path, from->results[i].id);
+	nr = realloc(into->results, (into->nresults + from->nresults + 1) * sizeof(*nr));
+	if (!nr)
+		return kb_error(KB_ENOMEM, "out of memory");
+	into->results = nr;
+	memcpy(nr + into->nresults, from->results, from->nresults * sizeof(*nr));
+	into->nresults += from->nresults;
+	free(from->results);
+	from->results = NULL;
+	from->nresults = 0;
+	return 0;
+}
+
+int kb_run_load_dir(const char *dir, struct kb_run *out)
+{
+	char **names = NULL, path[4096];
+	size_t n = 0, i;
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	d = opendir(dir);
+	if (!d)
+		return kb_error(errno == ENOENT ? KB_ENOTFOUND : KB_EIO, "%s: cannot open directory: %s",
+				dir, strerror(errno));
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char **nn;
+
+		if (len < 6 || e->d_name[0] == '.' || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*nn));
+		if (!nn || !(nn[n] = strdup(e->d_name))) {
+			names = nn ? nn : names;
+			rc = kb_error(KB_ENOMEM, "out of memory");
+			goto out;
+		}
+		names = nn;
+		n++;
+	}
+	if (n == 0) {
+		rc = kb_error(KB_ENOTFOUND, "%s: no *.json results in the directory", dir);
+		goto out;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		struct kb_run part;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if ((rc = kb_run_load(path, i == 0 ? out : &part)))
+			goto out;
+		if (i == 0)
+			continue;
+		if ((out->fingerprint || part.fingerprint) &&
+		    (!out->fingerprint || !part.fingerprint || strcmp(out->fingerprint, part.fingerprint) != 0))
+			rc = kb_error(KB_EMISMATCH, "%s: fingerprint \"%s\" differs from \"%s\" of %s/%s", path,
+				      part.fingerprint ? part.fingerprint : "(none)",
+				      out->fingerprint ? out->fingerprint : "(none)", dir, names[0]);
+		else
+			rc = append_results(out, &part, path);
+		kb_run_clear(&part);
+		if (rc)
+			goto out;
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	if (rc)
+		kb_run_clear(out);
+	return rc;
+}
+
+int kb_run_load_any(const char *path, struct kb_run *out)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return kb_run_load_dir(path, out);
+	return kb_run_load(path, out);
 }

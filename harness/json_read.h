@@ -23,6 +23,18 @@ int kb_run_load(const char *path, struct kb_run *out);
 /* The same from memory; `name` is used in messages. */
 int kb_run_parse(const char *text, size_t len, const char *name, struct kb_run *out);
 
+/*
+ * Loads every *.json of a baseline directory (baselines/<fingerprint>/, one
+ * file per suite) as one run, in file-name order: the run-level fields come
+ * from the first file; every file must have the same fingerprint and no id
+ * may appear twice.  Returns 0 or a negative code (-KB_ENOTFOUND when the
+ * directory has no *.json).
+ */
+int kb_run_load_dir(const char *dir, struct kb_run *out);
+
+/* kb_run_load_dir for a directory, else kb_run_load. */
+int kb_run_load_any(const char *path, struct kb_run *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,7 +24,8 @@
 static const char usage[] =
 	"usage: kbench-compare [options] BASELINE CURRENT\n"
 	"\n"
-	"Compares CURRENT with BASELINE (kbench JSON or Google Benchmark JSON),\n"
+	"Compares CURRENT with BASELINE (kbench JSON or Google Benchmark JSON; BASELINE\n"
+	"may also be a baseline directory, baselines/<fingerprint>/, read as one run),\n"
 	"benchmark by benchmark: ratio of medians with a bootstrap CI from the raw\n"
 	"samples, a one-sided Mann-Whitney test with Holm correction, and a verdict.\n"
 	"\n"
@@ -290,7 +291,7 @@ int main(int argc, char **argv)
 		}
 		opt.config = &cfg;
 	}
-	if (kb_run_load(a.files[0], &base) || kb_run_load(a.files[1], &cur)) {
+	if (kb_run_load_any(a.files[0], &base) || kb_run_load_any(a.files[1], &cur)) {
 		fail("%s", kb_last_error());
 		goto out;
 	}

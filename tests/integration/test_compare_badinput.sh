@@ -57,7 +57,8 @@ done <"$BAD/EXPECT"
 
 # Files that cannot be used.
 expect_exit 2 "cannot open" "$CMP" "$GOOD" "$tmp/does-not-exist.json"
-expect_exit 2 "is a directory" "$CMP" "$GOOD" "$tmp"
+mkdir "$tmp/emptydir"
+expect_exit 2 "no *.json results" "$CMP" "$tmp/emptydir" "$GOOD"
 truncate -s 300M "$tmp/huge.json" 2>/dev/null || dd if=/dev/zero of="$tmp/huge.json" bs=1 count=0 seek=300M 2>/dev/null
 expect_exit 2 "256 MiB" "$CMP" "$GOOD" "$tmp/huge.json"
 rm -f "$tmp/huge.json"

@@ -1,0 +1,221 @@
+/*
+ * kbench-baseline RUN.json RUN.json [...] - merges runs of the same suites,
+ * each made in its own process, into baselines/<fingerprint>/<suite>.json
+ * with each benchmark's between-run noise (baseline.h).  Files are
+ * replaced atomically: an interrupted update leaves the old baseline.
+ *
+ * kbench-baseline --fingerprint FILE prints the machine fingerprint of a
+ * results file (scripts/ci-gate.sh uses it to find the baseline folder).
+ *
+ * Exit 0 on success, 2 on bad input or usage.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "compare.h"
+#include "error.h"
+#include "fileio.h"
+#include "json_read.h"
+#include "report.h"
+
+#define EXIT_BAD 2
+
+static const char usage[] =
+	"usage: kbench-baseline [--dir=DIR] [--threshold=PCT] [--dry-run] RUN.json RUN.json [...]\n"
+	"       kbench-baseline --fingerprint FILE\n"
+	"\n"
+	"Merges N >= 2 runs of the same suites (each from its own process) into\n"
+	"DIR/<fingerprint>/<suite>.json (DIR defaults to baselines): per benchmark the\n"
+	"raw samples of the run with the median median, plus `noise`, the between-run\n"
+	"dispersion kbench-compare uses as a floor for its threshold.\n"
+	"\n"
+	"  --dir=DIR        where the baseline folders live (default baselines; KBENCH_BASELINE_DIR)\n"
+	"  --threshold=PCT  only for the printout: which noises raise this gate threshold (default 5)\n"
+	"  --dry-run        print what would be written, write nothing\n"
+	"  --fingerprint F  print the machine fingerprint of results file F and exit\n";
+
+/* Keeps a path component harmless: [A-Za-z0-9._-], no leading dot. */
+static void sanitize(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < len; i++) {
+		char ch = in[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || (ch == '.' && i > 0);
+
+		out[i] = ok ? ch : '_';
+	}
+	out[i] = '\0';
+	if (!*out)
+		snprintf(out, len, "unknown");
+}
+
+static int print_fingerprint(const char *path)
+{
+	struct kb_run run;
+
+	if (kb_run_load(path, &run)) {
+		fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+		return EXIT_BAD;
+	}
+	if (!run.fingerprint) {
+		fprintf(stderr, "kbench-baseline: %s has no machine fingerprint\n", path);
+		kb_run_clear(&run);
+		return EXIT_BAD;
+	}
+	{
+		char fp[256];
+
+		sanitize(run.fingerprint, fp, sizeof(fp));
+		printf("%s\n", fp);
+	}
+	kb_run_clear(&run);
+	return 0;
+}
+
+/* Writes the results of one suite; the view borrows everything from `merged`. */
+static int write_suite(const struct kb_run *merged, const char *suite, const char *dir,
+		       bool dry_run)
+{
+	struct kb_run view = *merged;
+	char path[4608], name[256];
+	size_t i;
+	int rc;
+
+	view.results = malloc(merged->nresults * sizeof(*view.results));
+	if (!view.results)
+		return kb_error(KB_ENOMEM, "out of memory");
+	view.nresults = 0;
+	for (i = 0; i < merged->nresults; i++)
+		if (strcmp(merged->results[i].suite, suite) == 0)
+			view.results[view.nresults++] = merged->results[i];
+	sanitize(suite, name, sizeof(name));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", dir, name) >= sizeof(path)) {
+		free(view.results);
+		return kb_error(KB_EINVAL, "%s: path too long", dir);
+	}
+	rc = dry_run ? 0 : kb_file_write_atomic(path, kb_report_json_cb, &view);
+	if (!rc)
+		printf("%s %s (%zu benchmarks)\n", dry_run ? "would write" : "wrote", path, view.nresults);
+	free(view.results);
+	return rc;
+}
+
+static void print_noise(const struct kb_run *merged, double threshold)
+{
+	size_t i, raised = 0;
+
+	printf("%-48s %14s %8s\n", "benchmark", "median", "noise");
+	for (i = 0; i < merged->nresults; i++) {
+		const struct kb_result *r = &merged->results[i];
+		char t[32];
+
+		if (r->status != KB_STATUS_OK) {
+			printf("%-48s %14s %8s  %s\n", r->id, "-", "-", kb_status_name(r->status));
+			continue;
+		}
+		kb_format_time(r->summary.median, t, sizeof(t));
+		printf("%-48s %14s %7.1f%%%s\n", r->id, t, r->noise * 100,
+		       r->noise > threshold ? "  (above the gate threshold: it will be raised)" : "");
+		raised += r->noise > threshold;
+	}
+	if (raised)
+		printf("%zu benchmarks vary between runs by more than the %.1f %% threshold; the gate\n"
+		       "uses their noise instead. Quieter machine, larger sizes or longer --max-time help.\n",
+		       raised, threshold * 100);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = getenv("KBENCH_BASELINE_DIR"), **files;
+	struct kb_run *runs, merged = { 0 };
+	char fpdir[4096], fp[256];
+	double threshold = 0.05;
+	bool dry_run = false;
+	size_t nfiles = 0, i, j;
+	int status = EXIT_BAD, a;
+
+	if (!dir || !*dir)
+		dir = "baselines";
+	files = calloc((size_t)argc, sizeof(*files));
+	runs = calloc((size_t)argc, sizeof(*runs));
+	if (!files || !runs) {
+		fprintf(stderr, "kbench-baseline: out of memory\n");
+		free(files);
+		free(runs);
+		return EXIT_BAD;
+	}
+	for (a = 1; a < argc; a++) {
+		const char *s = argv[a];
+
+		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+			fputs(usage, stdout);
+			status = 0;
+			goto out;
+		} else if (strcmp(s, "--fingerprint") == 0 && a + 1 < argc) {
+			status = print_fingerprint(argv[a + 1]);
+			goto out;
+		} else if (strncmp(s, "--dir=", 6) == 0) {
+			dir = s + 6;
+		} else if (strncmp(s, "--threshold=", 12) == 0) {
+			if (kb_compare_parse_percent(s + 12, &threshold)) {
+				fprintf(stderr, "kbench-baseline: --threshold=%s: not a percentage\n", s + 12);
+				goto out;
+			}
+		} else if (strcmp(s, "--dry-run") == 0) {
+			dry_run = true;
+		} else if (s[0] == '-') {
+			fprintf(stderr, "kbench-baseline: unknown option %s (see --help)\n", s);
+			goto out;
+		} else {
+			files[nfiles++] = s;
+		}
+	}
+	if (nfiles < 2) {
+		fprintf(stderr, "kbench-baseline: need at least 2 runs (got %zu)\n\n%s", nfiles, usage);
+		goto out;
+	}
+	for (i = 0; i < nfiles; i++)
+		if (kb_run_load(files[i], &runs[i])) {
+			fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+			goto out;
+		}
+	if (kb_baseline_merge(runs, nfiles, files, &merged)) {
+		fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+		goto out;
+	}
+	sanitize(merged.fingerprint, fp, sizeof(fp));
+	snprintf(fpdir, sizeof(fpdir), "%s/%s", dir, fp);
+	if (!dry_run && kb_mkdir_p(fpdir)) {
+		fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+		goto out;
+	}
+	print_noise(&merged, threshold);
+	for (i = 0; i < merged.nresults; i++) {
+		const char *suite = merged.results[i].suite;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(merged.results[j].suite, suite) == 0)
+				break;
+		if (j < i)
+			continue; /* suite already written */
+		if (write_suite(&merged, suite, fpdir, dry_run)) {
+			fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+			goto out;
+		}
+	}
+	printf("baseline for machine %s from %zu runs%s; commit %s/\n", fp, nfiles,
+	       dry_run ? " (dry run)" : "", fpdir);
+	status = 0;
+out:
+	kb_run_clear(&merged);
+	for (i = 0; i < (size_t)argc; i++)
+		kb_run_clear(&runs[i]);
+	free(runs);
+	free(files);
+	return status;
+}
