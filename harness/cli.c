@@ -62,7 +62,8 @@ static const struct flag flags[] = {
 	{ "quick", NULL, "KBENCH_QUICK", K_BOOL, OFF(quick),
 	  "       tiny sizes and short times (for tests)" },
 	{ "metric", NULL, "KBENCH_METRIC", K_METRIC, OFF(metric),
-	  "M      what to measure: time (default)" },
+	  "M      time (default), or instructions: also counts instructions per iteration\n"
+	  "                         (perf_event, else callgrind; gate at 0.5 %)" },
 	{ "require-gpu", NULL, "KBENCH_REQUIRE_GPU", K_BOOL, OFF(require_gpu),
 	  "       a GPU benchmark that cannot run is an error, not a skip" },
 	{ "config", NULL, "KBENCH_CONFIG", K_STR, OFF(conf_path),
@@ -215,8 +216,10 @@ static int apply(const struct flag *fl, const char *value, const char *origin, s
 	case K_METRIC:
 		if (!strcmp(value, "time"))
 			cfg->metric = KB_METRIC_TIME;
+		else if (!strcmp(value, "instructions"))
+			cfg->metric = KB_METRIC_INSTRUCTIONS;
 		else
-			return bad(origin, name, value, "time");
+			return bad(origin, name, value, "time or instructions");
 		return 0;
 	}
 	return kb_error(KB_EINTERNAL, "unhandled flag kind");

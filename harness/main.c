@@ -13,6 +13,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "kbench.h"
+#include "metric.h"
 #include "registry.h"
 #include "report.h"
 #include "runner.h"
@@ -72,6 +73,7 @@ int kb_main(int argc, char **argv)
 	const struct kb_instance **sel = NULL;
 	struct kb_filter *filter = NULL;
 	struct kb_timer_info timer;
+	struct kb_metric_setup metric;
 	struct kb_run run;
 	const char *conf_used = NULL;
 	char pinned[256];
@@ -126,6 +128,14 @@ int kb_main(int argc, char **argv)
 		status = list_ids(sel, nsel);
 		goto out;
 	}
+	if (kb_metric_is_child()) { /* kbench under callgrind, counting for its parent */
+		status = kb_metric_child_run(&cfg, sel, nsel);
+		goto out;
+	}
+	if (cfg.metric == KB_METRIC_INSTRUCTIONS && (rc = kb_metric_prepare(&metric))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		goto out;
+	}
 	if (cfg.threads == 0)
 		cfg.threads = kb_cores();
 	if ((rc = kb_pin_apply(cfg.pin, cfg.threads, pinned, sizeof(pinned)))) {
@@ -139,7 +149,9 @@ int kb_main(int argc, char **argv)
 	}
 	kb_cli_record(&cfg, pinned, &run);
 	t0 = kb_clock_real.wall_ns(NULL);
-	if ((rc = kb_runner_run(&cfg, sel, nsel, &timer, &run))) {
+	if ((rc = kb_runner_run(&cfg, sel, nsel, &timer, &run)) ||
+	    (cfg.metric == KB_METRIC_INSTRUCTIONS &&
+	     (rc = kb_metric_count(&metric, &cfg, argc, argv, sel, nsel, &run)))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());
 		status = 1;
 		goto out;

@@ -12,6 +12,7 @@
 
 #include "context.h"
 #include "error.h"
+#include "metric.h"
 #include "state.h"
 #include "stats.h"
 
@@ -51,6 +52,8 @@ static void begin_batch(struct kb_state *s)
 	if (s->timer)
 		s->timer->start(s->timer_ctx);
 	s->t0_wall = s->clock->wall_ns(s->clock->ctx);
+	if (br->probe)
+		kb__probe_begin(br->probe, s->batches_done);
 }
 
 static void push_sample(struct kb_bench_run *br, double wall, double cpu, uint32_t round)
@@ -81,9 +84,12 @@ static void push_sample(struct kb_bench_run *br, double wall, double cpu, uint32
 /* Ends the batch; returns its elapsed ns (all iterations). */
 static double end_batch(struct kb_state *s, double *cpu_ns)
 {
-	uint64_t w1 = s->clock->wall_ns(s->clock->ctx);
+	uint64_t w1;
 	double wall;
 
+	if (s->br->probe)
+		kb__probe_end(s->br->probe, s->batches_done, s->br->iters);
+	w1 = s->clock->wall_ns(s->clock->ctx);
 	if (s->timer) {
 		wall = s->timer->stop(s->timer_ctx);
 		if (!(wall >= 0)) {
@@ -398,6 +404,35 @@ static void bench_run_clear(struct kb_bench_run *br)
 	}
 	free(br->str_param_names);
 	free(br->str_param_values);
+}
+
+enum kb_status kb__runner_probe(const struct kb_config *cfg, const struct kb_instance *inst,
+				struct kb_probe *probe, uint64_t iters, size_t batches,
+				char **message)
+{
+	struct kb_bench_run br;
+	enum kb_status st;
+
+	memset(&br, 0, sizeof(br));
+	br.inst = inst;
+	br.seed = kb_hash_seed(cfg->seed, inst->id);
+	br.iters = iters;
+	br.calibrated = br.warmed = true;
+	br.validated = -1;
+	br.timer_name = "wall";
+	br.probe = probe;
+	if (inst->error)
+		kb__bench_run_status(&br, KB_STATUS_ERROR, inst->error);
+	else
+		call_body(&br, cfg, cfg->clock ? cfg->clock : &kb_clock_real, KB_MODE_ROUND, batches, 0);
+	if (br.status == KB_STATUS_OK && strcmp(br.timer_name, "wall") != 0)
+		kb__bench_run_status(&br, KB_STATUS_SKIPPED,
+				     "instructions are not counted for a benchmark with its own timer");
+	st = br.status;
+	*message = br.message;
+	br.message = NULL;
+	bench_run_clear(&br);
+	return st;
 }
 
 /* ---- the schedule --------------------------------------------------------- */

@@ -62,4 +62,14 @@ void kb_config_defaults(struct kb_config *cfg);
 int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *instances,
 		  size_t n, const struct kb_timer_info *timer, struct kb_run *run);
 
+/*
+ * For the instruction counter (metric.c): one call of `inst`'s body in
+ * `batches` batches of `iters` iterations, with `probe` around each batch.
+ * Returns the status of the call; *message gets a malloc'd reason (or NULL).
+ */
+struct kb_probe;
+enum kb_status kb__runner_probe(const struct kb_config *cfg, const struct kb_instance *inst,
+				struct kb_probe *probe, uint64_t iters, size_t batches,
+				char **message);
+
 #endif /* KB_RUNNER_H */

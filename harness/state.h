@@ -19,6 +19,8 @@ enum kb_mode {
 	KB_MODE_VALIDATE, /* one untimed pass, then checks */
 };
 
+struct kb_probe;
+
 struct kb_user_counter {
 	char *name;
 	double value;
@@ -54,6 +56,7 @@ struct kb_bench_run {
 	const char *peak;          /* peak name, static string owned by caller code */
 	int validated;             /* -1 nothing validated, 1 ok, 0 failed */
 	const char *timer_name;
+	struct kb_probe *probe;    /* instruction counting (metric.c); NULL when timing */
 };
 
 struct kb_alloc_rec {
