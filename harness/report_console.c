@@ -101,6 +101,41 @@ static void note_of(const struct kb_result *r, const struct kb_run *run, char *b
 #undef ADD
 }
 
+/* Skips sharing one reason (a GPU-less machine) fold into one line past this many. */
+#define KB_FOLD_SKIPS 3
+
+static size_t same_skips(const struct kb_run *run, const struct kb_result *r)
+{
+	size_t n = 0;
+
+	if (r->status != KB_STATUS_SKIPPED || !r->message)
+		return 0;
+	for (size_t i = 0; i < run->nresults; i++)
+		n += run->results[i].status == KB_STATUS_SKIPPED && run->results[i].message &&
+		     strcmp(run->results[i].message, r->message) == 0;
+	return n;
+}
+
+/* The folded skips: one line per reason, with the count and the first id. */
+static void print_folded_skips(FILE *f, const struct kb_run *run, const char *dim, const char *reset)
+{
+	for (size_t i = 0; i < run->nresults; i++) {
+		const struct kb_result *r = &run->results[i];
+		size_t n = same_skips(run, r);
+		bool first = true;
+
+		if (n <= KB_FOLD_SKIPS)
+			continue;
+		for (size_t j = 0; j < i && first; j++)
+			if (run->results[j].status == KB_STATUS_SKIPPED && run->results[j].message &&
+			    strcmp(run->results[j].message, r->message) == 0)
+				first = false;
+		if (first)
+			fprintf(f, "%s%zu benchmarks skipped (%s, ...): %s%s\n", dim, n, r->id, r->message,
+				reset);
+	}
+}
+
 int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 {
 	const char *red = color ? "\033[31m" : "", *yellow = color ? "\033[33m" : "",
@@ -110,7 +145,7 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 	double total_s = 0;
 
 	for (size_t i = 0; i < run->nresults; i++)
-		if (strlen(run->results[i].id) > width)
+		if (strlen(run->results[i].id) > width && same_skips(run, &run->results[i]) <= KB_FOLD_SKIPS)
 			width = strlen(run->results[i].id);
 	fprintf(f, "%skbench %s%s  %s, %s cores, %s, seed %llu, rev %s%s\n", bold,
 		run->harness_version ? run->harness_version : "", reset,
@@ -144,6 +179,8 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 		} else if (r->status == KB_STATUS_SKIPPED) {
 			skipped++;
 			col = dim;
+			if (same_skips(run, r) > KB_FOLD_SKIPS)
+				continue;
 		} else {
 			errors++;
 			col = red;
@@ -156,6 +193,7 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 		fprintf(f, "%-*s  %12s  %9s  %12s  %16s  %6s  %s%s%s\n", (int)width, r->id, t, ci, iters,
 			rate, pct, col, note, reset);
 	}
+	print_folded_skips(f, run, dim, reset);
 	fprintf(f, "%s%zu benchmarks: %zu ok, %zu skipped, %zu errors; %.1f s measuring%s\n", dim,
 		run->nresults, ok, skipped, errors, total_s, reset);
 	return ferror(f) ? kb_error(KB_EIO, "write error") : 0;
