@@ -93,7 +93,10 @@ CUDA_SRC := $(sort $(wildcard kernels/cuda/*.cu suites/*_cuda.cu))
 CUDA_OBJ := $(CUDA_SRC:%.cu=$(B)/obj/%.cu.o)
 CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart
 CFLAGS_BASE += -DKB_HAVE_CUDA=1 -I$(CUDA_HOME)/include
-NVCCFLAGS ?= -O2 -std=c++17 $(CUDA_ARCH) -Xcompiler -fPIC,-Wall -Iharness -Ikernels -DKB_HAVE_CUDA=1
+# -lineinfo: source lines for Nsight Compute/Systems, no effect on the code;
+# -MMD -MP: header dependencies, as for the C files.
+NVCCFLAGS ?= -O2 -std=c++17 $(CUDA_ARCH) -lineinfo -MMD -MP -Xcompiler -fPIC,-Wall \
+	-Iharness -Ikernels -DKB_HAVE_CUDA=1
 endif
 
 KB_LIBA := $(B)/libkbench.a

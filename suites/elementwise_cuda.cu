@@ -93,19 +93,20 @@ static void run_stream(struct kb_state *state, enum stream_op op, enum kb_cuda_c
 {
 	static const unsigned words[] = { [COPY] = 2, [SCALE] = 2, [ADD] = 3, [TRIAD] = 3 };
 	static const unsigned flops[] = { [COPY] = 0, [SCALE] = 1, [ADD] = 1, [TRIAD] = 2 };
-	const struct kb_cuda_device *dev = kb_cuda_begin(state);
+	const struct kb_cuda_device *dev;
 	struct kb_cuda_mem mem = {};
 	int64_t n = kb_arg(state, 0);
 	float *in0, *in1, *out;
 	int rc = 0;
 
+	kb_set_param_str(state, "dtype", "f32");
+	dev = kb_cuda_begin(state);
 	if (!dev)
 		return;
 	if (n < 1) {
 		kb_fail(state, "array length n=%lld: expected at least 1", (long long)n);
 		return;
 	}
-	kb_set_param_str(state, "dtype", "f32");
 	kb_set_bytes(state, (uint64_t)words[op] * sizeof(float) * (uint64_t)n);
 	if (flops[op])
 		kb_set_flops(state, (double)flops[op] * (double)n);

@@ -189,7 +189,7 @@ static int validate(struct kb_state *state, enum gemm_kind kind, size_t n, const
 static void run_gemm(struct kb_state *state, enum gemm_kind kind)
 {
 	const struct gemm_info *gi = &gemm_infos[kind];
-	const struct kb_cuda_device *dev = kb_cuda_begin(state);
+	const struct kb_cuda_device *dev;
 	struct kb_cuda_mem mem = {};
 	int64_t n = kb_arg(state, 0);
 	cublasHandle_t h = NULL;
@@ -198,6 +198,11 @@ static void run_gemm(struct kb_state *state, enum gemm_kind kind)
 	size_t nn;
 	int rc = 0;
 
+	/* what the benchmark is, recorded even when it is skipped */
+	kb_set_param_str(state, "dtype", gi->dtype);
+	kb_set_param_str(state, "math", gi->math);
+	kb_set_param_str(state, "layout", "row-major");
+	dev = kb_cuda_begin(state);
 	if (!dev)
 		return;
 	if (n < 1 || n > 32768) {
@@ -205,9 +210,6 @@ static void run_gemm(struct kb_state *state, enum gemm_kind kind)
 		return;
 	}
 	nn = (size_t)n * (size_t)n;
-	kb_set_param_str(state, "dtype", gi->dtype);
-	kb_set_param_str(state, "math", gi->math);
-	kb_set_param_str(state, "layout", "row-major");
 	kb_set_flops(state, 2.0 * (double)n * (double)n * (double)n);
 	kb_set_peak(state, gi->peak);
 

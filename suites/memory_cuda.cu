@@ -132,7 +132,7 @@ static int launch(enum copy_kind kind, void *dst, const void *src, size_t bytes,
 
 static void run_copy(struct kb_state *state, enum copy_kind kind, bool pinned)
 {
-	const struct kb_cuda_device *dev = kb_cuda_begin(state);
+	const struct kb_cuda_device *dev;
 	struct kb_cuda_mem mem = {};
 	int64_t bytes_arg = kb_arg(state, 0);
 	uint64_t seed = kb_seed(state);
@@ -140,6 +140,8 @@ static void run_copy(struct kb_state *state, enum copy_kind kind, bool pinned)
 	void *dbuf, *dbuf2 = NULL, *host = NULL, *dst, *src;
 	int rc = 0;
 
+	kb_set_param_str(state, "memory", kind == D2D ? "device" : pinned ? "pinned" : "pageable");
+	dev = kb_cuda_begin(state);
 	if (!dev)
 		return;
 	if (bytes_arg < 1) {
@@ -147,7 +149,6 @@ static void run_copy(struct kb_state *state, enum copy_kind kind, bool pinned)
 		return;
 	}
 	bytes = (size_t)bytes_arg;
-	kb_set_param_str(state, "memory", kind == D2D ? "device" : pinned ? "pinned" : "pageable");
 	kb_set_bytes(state, (kind == D2D ? 2u : 1u) * (uint64_t)bytes);
 	kb_set_peak(state, kind == D2D ? "gpu_bandwidth" : "pcie_bandwidth");
 

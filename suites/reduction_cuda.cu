@@ -87,7 +87,7 @@ static int validate(struct kb_state *state, enum red_kind kind, size_t n, const 
 
 static void run_reduce(struct kb_state *state, enum red_kind kind, enum kb_cuda_cache mode)
 {
-	const struct kb_cuda_device *dev = kb_cuda_begin(state);
+	const struct kb_cuda_device *dev;
 	struct kb_cuda_mem mem = {};
 	int64_t n = kb_arg(state, 0);
 	float *x, *y = NULL, *out;
@@ -95,15 +95,16 @@ static void run_reduce(struct kb_state *state, enum red_kind kind, enum kb_cuda_
 	size_t scratch_bytes;
 	int rc = 0;
 
+	kb_set_param_str(state, "dtype", "f32");
+	kb_set_param_str(state, "accumulate",
+			 kind == SUM_ONEPASS || kind == DOT_ONEPASS ? "f64" : "f32");
+	dev = kb_cuda_begin(state);
 	if (!dev)
 		return;
 	if (n < 1 || n > ((int64_t)1 << 40)) {
 		kb_fail(state, "vector length n=%lld: expected 1..2^40", (long long)n);
 		return;
 	}
-	kb_set_param_str(state, "dtype", "f32");
-	kb_set_param_str(state, "accumulate",
-			 kind == SUM_ONEPASS || kind == DOT_ONEPASS ? "f64" : "f32");
 	kb_set_bytes(state, (is_dot(kind) ? 8u : 4u) * (uint64_t)n);
 	kb_set_flops(state, (is_dot(kind) ? 2.0 : 1.0) * (double)n);
 	kb_set_peak(state, "gpu_bandwidth");
