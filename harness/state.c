@@ -316,29 +316,37 @@ void kb_set_validated(struct kb_state *s)
 		s->br->validated = 1;
 }
 
-#define KB__CHECK_BODY(T)                                                                   \
-	for (size_t i = 0; i < n; i++) {                                                    \
-		double g = (double)got[i], w = (double)want[i];                             \
-		if (isnan(g) || isnan(w) || !(fabs(g - w) <= atol + rtol * fabs(w))) {      \
-			s->br->validated = 0;                                               \
-			kb_fail(s,                                                          \
-				"wrong result: element %zu of %zu is %.9g, expected %.9g "  \
-				"(tolerance %.3g + %.3g*|expected|)",                       \
-				i, n, g, w, atol, rtol);                                    \
-			return false;                                                       \
-		}                                                                           \
-	}                                                                                   \
-	kb_set_validated(s);                                                                \
-	return true;
+static bool close_enough(double got, double want, double rtol, double atol)
+{
+	return !isnan(got) && !isnan(want) && fabs(got - want) <= atol + rtol * fabs(want);
+}
+
+static bool check_failed(struct kb_state *s, size_t i, size_t n, double got, double want,
+			 double rtol, double atol)
+{
+	s->br->validated = 0;
+	kb_fail(s, "wrong result: element %zu of %zu is %.9g, expected %.9g "
+		   "(tolerance %.3g + %.3g*|expected|)",
+		i, n, got, want, atol, rtol);
+	return false;
+}
 
 bool kb_check_f32(struct kb_state *s, const float *got, const float *want, size_t n,
 		  double rtol, double atol)
 {
-	KB__CHECK_BODY(float)
+	for (size_t i = 0; i < n; i++)
+		if (!close_enough(got[i], want[i], rtol, atol))
+			return check_failed(s, i, n, got[i], want[i], rtol, atol);
+	kb_set_validated(s);
+	return true;
 }
 
 bool kb_check_f64(struct kb_state *s, const double *got, const double *want, size_t n,
 		  double rtol, double atol)
 {
-	KB__CHECK_BODY(double)
+	for (size_t i = 0; i < n; i++)
+		if (!close_enough(got[i], want[i], rtol, atol))
+			return check_failed(s, i, n, got[i], want[i], rtol, atol);
+	kb_set_validated(s);
+	return true;
 }
