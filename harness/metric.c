@@ -82,12 +82,12 @@ static void perf_why(const struct kb_mech_facts *f, char *buf, size_t len)
 
 	if (e == EACCES || e == EPERM)
 		snprintf(buf, len,
-			 "hardware counters refused (%s; kernel.perf_event_paranoid = %d): allow them with "
-			 "`sudo sysctl kernel.perf_event_paranoid=1` or CAP_PERFMON",
+			 "hardware counters refused (perf_event_open: %s, kernel.perf_event_paranoid = %d; "
+			 "allow them with `sudo sysctl kernel.perf_event_paranoid=1` or CAP_PERFMON)",
 			 strerror(e), f->perf_paranoid);
 	else if (e == ENOENT || e == EOPNOTSUPP || e == ENODEV)
-		snprintf(buf, len, "no hardware counters (%s: no PMU, as on most virtual machines)",
-			 strerror(e));
+		snprintf(buf, len, "no hardware counters here (perf_event_open: %s; no PMU, as on most "
+			 "virtual machines)", strerror(e));
 	else if (e == ENOSYS)
 		snprintf(buf, len, "perf_event_open is not available (%s)", strerror(e));
 	else
@@ -118,16 +118,16 @@ int kb_mech_choose(const struct kb_mech_facts *f, enum kb_mech *mech, char *note
 				"--metric=instructions with KBENCH_METRIC_MECHANISM=perf_event: %s", why);
 	if (f->sanitizer)
 		return kb_error(KB_EUNSUPPORTED,
-				"--metric=instructions needs callgrind here (%s), and valgrind cannot run an "
+				"--metric=instructions: %s, so it needs callgrind, and valgrind cannot run an "
 				"AddressSanitizer build: use the normal build (make, not SAN=1)", why);
 	if (!f->have_callgrind_h)
 		return kb_error(KB_EUNSUPPORTED,
-				"--metric=instructions needs callgrind here (%s), but kbench was built without "
-				"valgrind/callgrind.h: install it (sudo apt-get install valgrind) and rebuild",
+				"--metric=instructions: %s, so it needs callgrind, but kbench was built without "
+				"valgrind/callgrind.h: install it with `sudo apt-get install valgrind` and rebuild",
 				why);
 	if (!f->valgrind)
 		return kb_error(KB_EUNSUPPORTED,
-				"--metric=instructions needs valgrind here (%s), and %s was not found or does "
+				"--metric=instructions: %s, so it needs valgrind, and %s was not found or does "
 				"not run: install it with `sudo apt-get install valgrind` (or point "
 				"KBENCH_VALGRIND at it)",
 				why, f->valgrind_wanted ? f->valgrind_wanted : "valgrind");
