@@ -70,6 +70,9 @@ ifeq ($(SAN),1)
 CUDA := 0
 endif
 CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
+# A build made with another CUDA or CUDA_ARCH is relinked (and its CUDA
+# objects rebuilt), so `make CUDA=0` then `make` never leaves a stale binary.
+KB_CUDA_CONFIG := $(CUDA) $(CUDA_ARCH) $(NVCC)
 
 # ---- sources ----------------------------------------------------------------
 # history.c needs SQLite: it goes into kbench-history, not into every user's binary
@@ -99,9 +102,14 @@ NVCCFLAGS ?= -O2 -std=c++17 $(CUDA_ARCH) -lineinfo -MMD -MP -Xcompiler -fPIC,-Wa
 	-Iharness -Ikernels -DKB_HAVE_CUDA=1
 endif
 
+$(B)/.cuda-config: FORCE
+	@mkdir -p $(B)
+	@echo "$(KB_CUDA_CONFIG)" | cmp -s - $@ || echo "$(KB_CUDA_CONFIG)" > $@
+
 KB_LIBA := $(B)/libkbench.a
 KB_LIBSO := $(B)/libkbench.so
 KBENCH := $(B)/kbench
+$(KBENCH): $(B)/.cuda-config
 
 # ---- rules ------------------------------------------------------------------
 .PHONY: all
@@ -112,7 +120,7 @@ $(B)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/obj/%.cu.o: %.cu
+$(B)/obj/%.cu.o: %.cu $(B)/.cuda-config
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  NVCC    $<")
 	$(Q)$(NVCC) $(NVCCFLAGS) -c -o $@ $<
