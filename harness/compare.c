@@ -69,6 +69,7 @@ void kb_compare_options_init(struct kb_compare_options *opt)
 	opt->resamples = 10000;
 	opt->seed = 42;
 	opt->min_samples = 5;
+	opt->instructions_threshold = 0.005;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -783,6 +784,69 @@ static int add_warnings(struct kb_compare *c, const struct kb_run *base)
 	return rc;
 }
 
+/*
+ * Instructions regressed but time, measured well enough to see it, shows no
+ * such change: a warning, not a failure (see compare.h).  `opt` holds the
+ * time threshold.
+ */
+static int check_time(const struct kb_run *base, const struct kb_run *cur,
+		      const struct kb_compare_options *opt, struct kb_compare *c)
+{
+	struct kb_compare_options o = *opt;
+	struct kb_compare t;
+	size_t i, warned = 0;
+	int rc = 0;
+
+	if (!c->counts[KB_VERDICT_REGRESSED])
+		return 0;
+	o.metric = "time";
+	o.counter = NULL;
+	if (kb_compare_runs(base, cur, c->baseline_name, c->current_name, &o, &t))
+		return 0; /* time cannot be compared: the counts decide alone */
+	for (i = 0; i < c->nrows && !rc; i++) {
+		struct kb_compare_row *row = &c->rows[i];
+		const struct kb_result *b = kb_run_find(base, row->id);
+		const struct kb_compare_row *tr = NULL;
+		double hi;
+		size_t j;
+
+		if (row->verdict != KB_VERDICT_REGRESSED || !b)
+			continue;
+		for (j = 0; j < t.nrows && !tr; j++)
+			if (strcmp(t.rows[j].id, row->id) == 0)
+				tr = &t.rows[j];
+		if (!tr || !isfinite(tr->ci_high) || !isfinite(tr->ratio))
+			continue;
+		if (!isfinite(b->noise)) {
+			rc = note_add(&row->note, "time %+.1f %% [%+.1f %%, %+.1f %%] (no between-run noise "
+				      "recorded: time cannot overrule the count)", (tr->ratio - 1) * 100,
+				      (tr->ci_low - 1) * 100, (tr->ci_high - 1) * 100);
+			continue;
+		}
+		hi = tr->ci_high * (1 + b->noise);
+		if (hi >= 1 + (row->ratio - 1) / 2) {
+			rc = note_add(&row->note, "time %+.1f %% [%+.1f %%, %+.1f %%] does not rule it out",
+				      (tr->ratio - 1) * 100, (tr->ci_low - 1) * 100, (tr->ci_high - 1) * 100);
+			continue;
+		}
+		row->verdict = KB_VERDICT_INCONCLUSIVE;
+		row->failure = false;
+		c->counts[KB_VERDICT_REGRESSED]--;
+		c->counts[KB_VERDICT_INCONCLUSIVE]++;
+		c->failures--;
+		warned++;
+		rc = note_add(&row->note, "WARNING: %+.2f %% instructions but no change in time (%+.1f %% "
+			      "[%+.1f %%, %+.1f %%], between-run noise %.1f %%): a warning, not a failure",
+			      (row->ratio - 1) * 100, (tr->ratio - 1) * 100, (tr->ci_low - 1) * 100,
+			      (tr->ci_high - 1) * 100, b->noise * 100);
+	}
+	kb_compare_release(&t);
+	if (!rc && warned)
+		rc = warn(c, "%zu benchmarks execute more instructions with no change in time: warnings, "
+			  "not failures (see their notes)", warned);
+	return rc;
+}
+
 int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
 		    const char *baseline_name, const char *current_name,
 		    const struct kb_compare_options *opt, struct kb_compare *out)
@@ -798,6 +862,8 @@ int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
 	out->current_name = strdup(current_name ? current_name : "current");
 	if (opt->counter)
 		out->metric = strdup(opt->counter);
+	else if (opt->metric)
+		out->metric = strdup(opt->metric);
 	else
 		out->metric = strdup(strcmp(metric_of(baseline), "instructions") == 0 ? "instructions" : "time");
 	if (!out->baseline_name || !out->current_name || !out->metric) {
@@ -814,6 +880,18 @@ int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
 	}
 	if ((rc = check_machines(baseline, current, out->baseline_name, out->current_name, opt, out)))
 		goto out_fail;
+	if (strcmp(out->metric, "instructions") == 0) {
+		if (strcmp(metric_of(baseline), "instructions") != 0) {
+			rc = kb_error(KB_EMISMATCH, "%s has no instruction counts (measured with --metric=%s): "
+				      "measure both runs with kbench --metric=instructions",
+				      out->baseline_name, metric_of(baseline));
+			goto out_fail;
+		}
+		out->opt.threshold = opt->instructions_threshold;
+	} else if (strcmp(out->metric, "time") != 0 && !opt->counter) {
+		rc = kb_error(KB_EINVAL, "unknown metric \"%s\": expected time or instructions", out->metric);
+		goto out_fail;
+	}
 
 	for (i = 0; i < baseline->nresults; i++)
 		if ((rc = add_row(out, baseline->results[i].id, &row)))
@@ -853,6 +931,8 @@ int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
 		out->counts[row->verdict]++;
 		out->failures += row->failure;
 	}
+	if (strcmp(out->metric, "instructions") == 0 && (rc = check_time(baseline, current, opt, out)))
+		goto out_fail;
 	if ((rc = add_warnings(out, baseline)))
 		goto out_fail;
 	free(pd);

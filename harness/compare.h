@@ -23,6 +23,15 @@
  *     lies within +-threshold; otherwise inconclusive, naming the noisy side
  *     (or saying the change sits at the threshold).
  *
+ * Instructions (runs made with --metric=instructions): the count is
+ * deterministic, so the verdict is the ratio of counts against the
+ * threshold (default 0.5 %).  A regression in instructions that time does
+ * not show is a warning, not a failure: when the time interval, widened by
+ * the baseline's between-run noise, stays below half the instruction
+ * increase, the row becomes inconclusive with a note and a warning.
+ * Without recorded noise a within-run time interval says nothing about
+ * offsets between runs, and the count decides alone.
+ *
  * Inputs without enough raw samples (Google Benchmark JSON with one
  * repetition or aggregates only) fall back honestly: an interval from the
  * two medians' intervals (or the reported stddev) without a test, or the
@@ -96,6 +105,8 @@ struct kb_compare_options {
 	size_t min_samples;     /* fewer per side: no test (summary fallback); default 5 */
 	bool allow_mismatch;    /* compare across machine fingerprints (with a warning) */
 	const char *counter;    /* gate on this counter instead of time; NULL = time */
+	const char *metric;     /* "time" or "instructions"; NULL: the baseline's config.metric */
+	double instructions_threshold; /* the threshold when gating on instructions, default 0.005 */
 	int counter_direction;  /* +1 higher is better, -1 lower is better, 0 guess by name */
 	const struct kb_compare_config *config; /* overrides, or NULL */
 };

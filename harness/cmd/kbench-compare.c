@@ -29,8 +29,12 @@ static const char usage[] =
 	"benchmark by benchmark: ratio of medians with a bootstrap CI from the raw\n"
 	"samples, a one-sided Mann-Whitney test with Holm correction, and a verdict.\n"
 	"\n"
-	"  --threshold=PCT     practical threshold, percent (default 5); never below the\n"
-	"                      between-run noise recorded in the baseline\n"
+	"  --threshold=PCT     practical threshold, percent (default 5, 0.5 for instructions);\n"
+	"                      for time never below the between-run noise of the baseline\n"
+	"  --metric=time|instructions\n"
+	"                      what to gate on (default: the baseline's metric); runs made with\n"
+	"                      kbench --metric=instructions gate on instruction counts, and a\n"
+	"                      change in instructions that time does not show is a warning\n"
 	"  --floor=PCT         the whole CI must be beyond this (default 1)\n"
 	"  --alpha=A           family-wise error rate across benchmarks (default 0.01)\n"
 	"  --config=FILE       per-benchmark thresholds: lines \"GLOB PCT\" or \"default PCT\"\n"
@@ -52,7 +56,7 @@ static const char usage[] =
 	"2 bad input or incomparable data.\n";
 
 struct args {
-	const char *threshold, *floor, *alpha, *config, *counter, *format, *out;
+	const char *threshold, *floor, *alpha, *config, *counter, *format, *out, *metric;
 	const char *seed, *resamples;
 	bool allow_mismatch, help;
 	const char *files[2];
@@ -124,7 +128,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			   !flag(s, "--alpha", &a->alpha) && !flag(s, "--config", &a->config) &&
 			   !flag(s, "--counter", &a->counter) && !flag(s, "--format", &a->format) &&
 			   !flag(s, "--out", &a->out) && !flag(s, "--seed", &a->seed) &&
-			   !flag(s, "--resamples", &a->resamples)) {
+			   !flag(s, "--resamples", &a->resamples) && !flag(s, "--metric", &a->metric)) {
 			return fail("unknown option %s (see --help)", s);
 		}
 	}
@@ -170,6 +174,12 @@ static int make_options(const struct args *a, struct kb_compare_options *opt, ch
 	if (a->threshold) {
 		if (kb_compare_parse_percent(a->threshold, &opt->threshold))
 			return fail("--threshold: %s", kb_last_error());
+		opt->instructions_threshold = opt->threshold;
+	}
+	if (a->metric) {
+		if (strcmp(a->metric, "time") != 0 && strcmp(a->metric, "instructions") != 0)
+			return fail("--metric=%s: expected time or instructions", a->metric);
+		opt->metric = a->metric;
 	}
 	if (a->floor) {
 		if (kb_compare_parse_percent(a->floor, &opt->floor))
