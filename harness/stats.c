@@ -471,3 +471,127 @@ int kb_stats_holm(const double *p, size_t n, double *adjusted)
 	free(v);
 	return 0;
 }
+
+/* ==== paired A/B statistics (kbench-ab) ====================================
+ * Sign-test and Wilcoxon signed-rank inversions; see stats.h.  Sources:
+ * Conover, "Practical Nonparametric Statistics" (3rd ed.), 3.6 and 5.7;
+ * Hollander & Wolfe, "Nonparametric Statistical Methods", 3.2.
+ */
+
+size_t kb_stats_sign_bound_rank(size_t n, double alpha)
+{
+	size_t k = 0;
+
+	/* P(X <= k) for k = 0, 1, ... grows; keep the last k+1 with P <= alpha */
+	while (k < n && kb_stats_binom_half_cdf(n, k) <= alpha)
+		k++;
+	return k;
+}
+
+/* Exact table limit: the DP costs n * n(n+1)/2 steps. */
+#define KB__SIGNED_RANK_EXACT_MAX 200
+
+double kb_stats_signed_rank_cdf(size_t n, size_t k)
+{
+	size_t total = n * (n + 1) / 2, max = 0;
+	double *p, sum = 0;
+
+	if (k >= total)
+		return 1.0;
+	if (n > KB__SIGNED_RANK_EXACT_MAX) {
+		double mean = (double)total / 2;
+		double sd = sqrt((double)n * (double)(n + 1) * (double)(2 * n + 1) / 24);
+		return kb_stats_norm_cdf(((double)k + 0.5 - mean) / sd);
+	}
+	/* p[s] = P(sum of a random subset of {1..i} == s), grown one i at a time */
+	p = calloc(total + 1, sizeof(*p));
+	if (!p)
+		return NAN;
+	p[0] = 1;
+	for (size_t i = 1; i <= n; i++) {
+		max += i;
+		for (size_t s = max; s >= i; s--)
+			p[s] = (p[s] + p[s - i]) / 2;
+		for (size_t s = i; s-- > 0;)
+			p[s] /= 2;
+	}
+	for (size_t s = 0; s <= k; s++)
+		sum += p[s];
+	free(p);
+	return sum > 1 ? 1 : sum;
+}
+
+size_t kb_stats_signed_rank_bound_rank(size_t n, double alpha)
+{
+	size_t total = n * (n + 1) / 2, lo = 0, hi = total;
+
+	if (n == 0 || kb_stats_signed_rank_cdf(n, 0) > alpha)
+		return 0;
+	/* largest k with P(W+ <= k-1) <= alpha: bisect on the monotone CDF */
+	while (lo + 1 < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (kb_stats_signed_rank_cdf(n, mid) <= alpha)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo + 1;
+}
+
+static int paired_check(const double *x, size_t n, double alpha, const char *what)
+{
+	if (n == 0)
+		return kb_error(KB_EINVAL, "%s: no data", what);
+	if (!(alpha > 0 && alpha < 0.5))
+		return kb_error(KB_EINVAL, "%s: alpha %g is not in (0, 0.5)", what, alpha);
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return kb_error(KB_EINVAL, "%s: value %zu is not finite", what, i);
+	return 0;
+}
+
+int kb_stats_median_bounds(const double *x, size_t n, double alpha, double *median,
+			   double *lower, double *upper)
+{
+	double *s;
+	size_t k;
+	int rc;
+
+	if ((rc = paired_check(x, n, alpha, "median bounds")))
+		return rc;
+	s = sorted_copy(x, n);
+	if (!s)
+		return kb_error(KB_ENOMEM, "out of memory in median bounds");
+	k = kb_stats_sign_bound_rank(n, alpha);
+	*median = kb_stats_quantile_sorted(s, n, 0.5);
+	*lower = k ? s[k - 1] : -INFINITY;
+	*upper = k ? s[n - k] : INFINITY;
+	free(s);
+	return 0;
+}
+
+int kb_stats_hodges_lehmann(const double *x, size_t n, double alpha, double *estimate,
+			    double *lower, double *upper)
+{
+	size_t total = n * (n + 1) / 2, m = 0, k;
+	double *w;
+	int rc;
+
+	if ((rc = paired_check(x, n, alpha, "Hodges-Lehmann")))
+		return rc;
+	if (n > 20000)
+		return kb_error(KB_EINVAL, "Hodges-Lehmann: %zu values is too many (at most 20000)", n);
+	w = malloc(total * sizeof(*w));
+	if (!w)
+		return kb_error(KB_ENOMEM, "out of memory in Hodges-Lehmann");
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i; j < n; j++)
+			w[m++] = (x[i] + x[j]) / 2;
+	qsort(w, total, sizeof(*w), cmp_double);
+	k = kb_stats_signed_rank_bound_rank(n, alpha);
+	*estimate = kb_stats_quantile_sorted(w, total, 0.5);
+	*lower = k ? w[k - 1] : -INFINITY;
+	*upper = k ? w[total - k] : INFINITY;
+	free(w);
+	return 0;
+}

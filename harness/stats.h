@@ -105,6 +105,57 @@ double kb_stats_norm_quantile(double p);
 /* Standard normal CDF. */
 double kb_stats_norm_cdf(double x);
 
+
+/* ==== paired A/B statistics (kbench-ab) ====================================
+ *
+ * For paired per-round differences x_1..x_n (kbench-ab: log-ratios of the
+ * new and old round medians), distribution-free one-sided confidence
+ * bounds of the centre, by inverting a test:
+ *
+ *   - sign test: the median of x.  Needs only independent rounds.
+ *     P(x_(k) > median) = P(Bin(n, 1/2) <= k-1), so the lower bound at
+ *     level 1-alpha is x_(k) with the largest k where that is <= alpha.
+ *   - Wilcoxon signed rank: the Hodges-Lehmann estimate (median of the
+ *     n(n+1)/2 Walsh averages (x_i + x_j)/2, i <= j).  Needs rounds
+ *     symmetric about the centre; with the arms' order randomised per
+ *     round, an A/A difference is exactly symmetric.  The lower bound is
+ *     the k-th smallest Walsh average with the largest k where
+ *     P(W+ <= k-1) <= alpha (as R's wilcox.test(conf.int = TRUE)).
+ *
+ * The upper bounds mirror them (x_(n+1-k)).  When n is too small for any
+ * bound at alpha (2^-n > alpha), the bounds are -INFINITY / +INFINITY.
+ */
+
+/* The rank k (1-based) of the sign-test lower bound x_(k) at one-sided
+ * level alpha; 0 when 2^-n > alpha (no bound possible). */
+size_t kb_stats_sign_bound_rank(size_t n, double alpha);
+
+/* Wilcoxon signed-rank null distribution: P(W+ <= k) for n untied
+ * observations; exact for n <= 200, normal approximation with continuity
+ * correction above. */
+double kb_stats_signed_rank_cdf(size_t n, size_t k);
+
+/* The rank k (1-based, among the n(n+1)/2 Walsh averages) of the
+ * signed-rank lower bound at one-sided level alpha; 0 when 2^-n > alpha. */
+size_t kb_stats_signed_rank_bound_rank(size_t n, double alpha);
+
+/*
+ * Sample median of x and its sign-test bounds at one-sided level alpha
+ * each (so [lower, upper] has coverage >= 1 - 2 alpha).  Returns 0, or
+ * -KB_EINVAL when n == 0, alpha is not in (0, 0.5) or an x is not finite;
+ * -KB_ENOMEM.
+ */
+int kb_stats_median_bounds(const double *x, size_t n, double alpha, double *median,
+			   double *lower, double *upper);
+
+/*
+ * Hodges-Lehmann estimate of x and its signed-rank bounds at one-sided
+ * level alpha each.  Costs O(n^2 log n) time and n(n+1)/2 doubles.
+ * Returns as kb_stats_median_bounds.
+ */
+int kb_stats_hodges_lehmann(const double *x, size_t n, double alpha, double *estimate,
+			    double *lower, double *upper);
+
 #ifdef __cplusplus
 }
 #endif
