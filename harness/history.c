@@ -1230,29 +1230,43 @@ struct cp_search {
 	size_t nfound, cap;
 };
 
+/* Sum of |y - median| over y[a..b): the L1 misfit of one level. */
+static double l1_cost(const double *y, size_t a, size_t b, double *scratch, double *median)
+{
+	double m = median_scratch(y + a, b - a, scratch), c = 0;
+
+	for (size_t i = a; i < b; i++)
+		c += fabs(y[i] - m);
+	*median = m;
+	return c;
+}
+
 static void cp_split(struct cp_search *s, size_t a, size_t b)
 {
 	size_t m = s->opts->min_size, k, best_k = 0;
-	double best_z = 0, best_d = 0;
+	double best_cost = INFINITY, best_d = 0, z;
 
 	if (b - a < 2 * m)
 		return;
+	/* Where to split: the best two-level L1 fit (a median statistic alone
+	 * would not mind a split one run early). */
 	for (k = a + m; k + m <= b; k++) {
-		double n1 = (double)(k - a), n2 = (double)(b - k);
-		double d = median_scratch(s->y + k, b - k, s->scratch) -
-			   median_scratch(s->y + a, k - a, s->scratch);
-		double z = fabs(d) / (1.2533 * s->sigma * sqrt(1 / n1 + 1 / n2));
+		double m1, m2;
+		double cost = l1_cost(s->y, a, k, s->scratch, &m1) + l1_cost(s->y, k, b, s->scratch, &m2);
 
-		if (z > best_z) {
-			best_z = z;
+		if (cost < best_cost) {
+			best_cost = cost;
 			best_k = k;
-			best_d = d;
+			best_d = m2 - m1;
 		}
 	}
-	if (best_z < s->opts->z || fabs(expm1(best_d)) < s->opts->min_step || s->nfound == s->cap)
+	/* Whether the step is real: its size in noise units, and in percent. */
+	z = fabs(best_d) /
+	    (1.2533 * s->sigma * sqrt(1.0 / (double)(best_k - a) + 1.0 / (double)(b - best_k)));
+	if (z < s->opts->z || fabs(expm1(best_d)) < s->opts->min_step || s->nfound == s->cap)
 		return;
 	s->found[s->nfound].index = best_k;
-	s->found[s->nfound].z = best_z;
+	s->found[s->nfound].z = z;
 	s->nfound++;
 	cp_split(s, a, best_k);
 	cp_split(s, best_k, b);

@@ -21,14 +21,16 @@
  *      (robust to the steps themselves: a step moves one difference only)
  *      and sigma_within = median over runs of the CI half-width in log
  *      units divided by 1.96 (the CI of each run's median is ~95 %);
- *   2. in a segment, for every split k leaving at least `min_size` runs on
- *      each side, d = median(after) - median(before) and
- *      z = |d| / (1.2533 * sigma * sqrt(1/n1 + 1/n2))   (1.2533 = sqrt(pi/2),
- *      the efficiency factor of a median); take the k with the largest z;
- *   3. accept it when z >= opts.z (default 4: strict, because the best of
- *      many splits is taken, like asv's p < 0.002) and the relative step
- *      |exp(d) - 1| >= opts.min_step (default 5 %, asv publish's default
- *      regression threshold), then recurse into both sides.
+ *   2. in a segment, the split k (at least `min_size` runs on each side)
+ *      with the best two-level fit: least sum of |y - median of its side|,
+ *      the L1 (Laplace noise) cost asv's Potts model uses;
+ *   3. its step d = median(after) - median(before) is accepted when
+ *      z = |d| / (1.2533 * sigma * sqrt(1/n1 + 1/n2)) >= opts.z (1.2533 =
+ *      sqrt(pi/2), the efficiency factor of a median; default z 4: strict,
+ *      because the best of many splits is taken, like asv's p < 0.002) and
+ *      the relative step |exp(d) - 1| >= opts.min_step (default 5 %, asv
+ *      publish's default regression threshold); then both sides are
+ *      searched again.
  *
  * A step is reported at the first run of the new level, with that run's
  * revision: with `min_size` 2 a step shows once two runs confirm it (one

@@ -29,7 +29,7 @@ do for [fmt in "png svg"] {
 	set output outbase.".".fmt
 	plot datafile using 1:2:3:4:xticlabels(int($1-1) % tic_step == 0 ? stringcolumn(7) : "") \
 			with yerrorbars pt 7 ps 0.8 lc rgb "#1f77b4" title "median, 95% CI", \
-		'' using 1:5 with histeps lw 2 lc rgb "#2ca02c" title "fitted level", \
+		'' using ($1-0.5):5:(1):(0) with vectors nohead lw 2 lc rgb "#2ca02c" title "fitted level", \
 		'' using 1:($6 > 0 ? $4 : 1/0) with points pt 11 ps 2 lc rgb "#d62728" title "change point", \
 		'' using 1:($6 > 0 ? $4 : 1/0):8 with labels offset 0,1.4 tc rgb "#d62728" notitle
 	unset output
