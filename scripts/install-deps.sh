@@ -3,7 +3,7 @@
 # Called by `make bench` and `make test`; quiet when everything is present.
 set -eu
 
-pkgs="gcc make pkg-config libopenblas-dev libhwloc-dev hwloc gnuplot-nox libjansson-dev libsqlite3-dev libcmocka-dev valgrind"
+pkgs="gcc make pkg-config libopenblas-dev libhwloc-dev hwloc gnuplot-nox libjansson-dev libsqlite3-dev libcmocka-dev valgrind$( { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; } && echo " chromium")"
 if [ "${KBENCH_WITH_BROWSER:-0}" = 1 ]; then
 	pkgs="$pkgs chromium"
 fi
