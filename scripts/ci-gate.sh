@@ -1,0 +1,68 @@
+#!/bin/sh
+# scripts/ci-gate.sh - what `make gate` runs: measure the suites, compare with
+# the committed baseline of this machine (baselines/<fingerprint>/), write a
+# Markdown summary, exit like kbench-compare.
+#
+#   scripts/ci-gate.sh [BUILD_DIR]        (default build)
+#
+# Environment:
+#   GATE_FLAGS       extra flags for build/kbench (e.g. --filter=^matmul/)
+#   COMPARE_FLAGS    extra flags for kbench-compare (e.g. --threshold=8)
+#   KBENCH_BASELINE_DIR   where baseline folders live (default baselines)
+#   GITHUB_STEP_SUMMARY   set by GitHub Actions: the summary is appended there
+#
+# Exit: 0 no regression; 1 regression or a benchmark failed; 2 no baseline for
+# this machine, bad input, or incomparable data.
+set -u
+B=${1:-${KB_BUILD:-build}}
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${KBENCH_BASELINE_DIR:-$root/baselines}
+out=$B/gate
+KBENCH=$B/kbench
+CMP=$B/kbench-compare
+BASE=$B/kbench-baseline
+
+for t in "$KBENCH" "$CMP" "$BASE"; do
+	[ -x "$t" ] || { echo "ci-gate: $t is missing: run make first" >&2; exit 2; }
+done
+mkdir -p "$out" || exit 2
+
+echo "== kbench: measuring (results in $out/current.json)"
+# shellcheck disable=SC2086
+"$KBENCH" ${GATE_FLAGS:-} --out="$out/current.json"
+run_rc=$?
+if [ "$run_rc" -ge 2 ] || [ ! -s "$out/current.json" ]; then
+	echo "ci-gate: kbench failed (exit $run_rc) without results" >&2
+	exit 2
+fi
+
+fp=$("$BASE" --fingerprint "$out/current.json") || exit 2
+if ! ls "$dir/$fp"/*.json >/dev/null 2>&1; then
+	{
+		echo "ci-gate: no baseline for this machine."
+		echo "  fingerprint: $fp"
+		echo "  looked in:   $dir/$fp/"
+		if ls -d "$dir"/*/ >/dev/null 2>&1; then
+			echo "  baselines exist for: $(cd "$dir" && ls -d -- */ | tr -d / | tr '\n' ' ')"
+		fi
+		echo "Make one on this machine and commit it:"
+		echo "  make baseline && git add baselines/$fp && git commit -m 'baseline for $fp'"
+	} >&2
+	if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+		printf '### kbench gate: no baseline for `%s`\n\nRun `make baseline` on this runner type and commit `baselines/%s/`.\n' \
+			"$fp" "$fp" >>"$GITHUB_STEP_SUMMARY"
+	fi
+	exit 2
+fi
+
+echo "== kbench-compare: baseline $dir/$fp vs this run"
+# The console table goes to the log, Markdown to $out/summary.md (and to
+# $GITHUB_STEP_SUMMARY, which kbench-compare appends to by itself).
+# shellcheck disable=SC2086
+"$CMP" ${COMPARE_FLAGS:-} --format=markdown --out="$out/summary.md" "$dir/$fp" "$out/current.json"
+rc=$?
+echo "== summary: $out/summary.md"
+if [ "$rc" -eq 0 ] && [ "$run_rc" -ne 0 ]; then
+	rc=1 # a benchmark failed validation; kbench-compare reports it as error
+fi
+exit "$rc"
