@@ -70,9 +70,11 @@ ifeq ($(SAN),1)
 CUDA := 0
 endif
 CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
-# A build made with another CUDA or CUDA_ARCH is relinked (and its CUDA
-# objects rebuilt), so `make CUDA=0` then `make` never leaves a stale binary.
+# kbench is relinked when CUDA is switched on or off, and the CUDA objects
+# are rebuilt when the target architectures or nvcc change, so `make CUDA=0`
+# then `make` never leaves a stale binary.
 KB_CUDA_CONFIG := $(CUDA) $(CUDA_ARCH) $(NVCC)
+KB_CUDA_ARCH_CONFIG := $(CUDA_ARCH) $(NVCC)
 
 # ---- sources ----------------------------------------------------------------
 # history.c needs SQLite: it goes into kbench-history, not into every user's binary
@@ -105,6 +107,9 @@ endif
 $(B)/.cuda-config: FORCE
 	@mkdir -p $(B)
 	@echo "$(KB_CUDA_CONFIG)" | cmp -s - $@ || echo "$(KB_CUDA_CONFIG)" > $@
+$(B)/.cuda-arch: FORCE
+	@mkdir -p $(B)
+	@echo "$(KB_CUDA_ARCH_CONFIG)" | cmp -s - $@ || echo "$(KB_CUDA_ARCH_CONFIG)" > $@
 
 KB_LIBA := $(B)/libkbench.a
 KB_LIBSO := $(B)/libkbench.so
@@ -120,7 +125,7 @@ $(B)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/obj/%.cu.o: %.cu $(B)/.cuda-config
+$(B)/obj/%.cu.o: %.cu $(B)/.cuda-arch
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  NVCC    $<")
 	$(Q)$(NVCC) $(NVCCFLAGS) -c -o $@ $<
@@ -207,6 +212,42 @@ bench: deps all
 	$(KBENCH) --out=$(B)/results/latest.json $(BENCH_FLAGS)
 	@if [ "$(HISTORY)" != 0 ]; then $(B)/kbench-history --db=$(HISTORY_DB) add $(B)/results/latest.json || echo "make bench: the run was not added to the history $(HISTORY_DB)" >&2; fi
 
+# ---- regression gate (kbench-compare, kbench-baseline; scripts/ci-gate.sh) ---
+# `make baseline` measures the suites BASELINE_RUNS times (default 3), each in
+# its own process, and atomically rewrites baselines/<fingerprint>/<suite>.json
+# with each benchmark's between-run noise: commit that folder.
+# `make gate` measures again and compares with the committed baseline of this
+# machine: exit 1 on a regression, 2 when this machine has no baseline; the
+# Markdown summary is $(B)/gate/summary.md.  GATE_FLAGS go to kbench in both
+# (same suites and sizes), COMPARE_FLAGS to kbench-compare (e.g. --threshold=8).
+# `make fuzz` runs the JSON reader's libFuzzer target for FUZZ_TIME seconds.
+BASELINE_RUNS ?= 3
+GATE_FLAGS ?=
+COMPARE_FLAGS ?=
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+FUZZ_SRC := tests/fuzz/fuzz_json_read.c harness/json_read.c harness/result.c \
+	harness/stats.c harness/error.c
+
+.PHONY: baseline gate fuzz
+baseline: deps all
+	@BASELINE_RUNS='$(BASELINE_RUNS)' GATE_FLAGS='$(GATE_FLAGS)' sh ./scripts/make-baseline.sh $(B)
+
+gate: deps all
+	@GATE_FLAGS='$(GATE_FLAGS)' COMPARE_FLAGS='$(COMPARE_FLAGS)' sh ./scripts/ci-gate.sh $(B)
+
+$(B)/fuzz/fuzz_json_read: $(FUZZ_SRC) $(wildcard harness/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -Iharness \
+		$(shell pkg-config --cflags jansson) -o $@ $(FUZZ_SRC) $(shell pkg-config --libs jansson) -lm
+
+fuzz: $(B)/fuzz/fuzz_json_read
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/fuzz_json_read -max_total_time=$(FUZZ_TIME) -max_len=65536 -dict=tests/fuzz/json.dict \
+		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus tests/data tests/data/bad
+# ---- end of regression gate ----------------------------------------------------
+
 # ---- report and history (kbench-report, kbench-history) ----------------------
 # `make report` draws the plots and writes $(REPORT_DIR)/index.html (and
 # report.md) from the latest `make bench`; REPORT_FLAGS adds options, e.g.
@@ -222,6 +263,18 @@ report: $(B)/kbench-report
 	@test -f $(B)/results/latest.json || { echo "make report: no $(B)/results/latest.json; run 'make bench' first" >&2; exit 2; }
 	$(B)/kbench-report --out-dir=$(REPORT_DIR) $(REPORT_FLAGS) $(B)/results/latest.json
 # ---- end of report and history -------------------------------------------------
+
+# ---- A/B against another revision (kbench-ab; scripts/ab.sh) -----------------
+# make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="--threshold=3 ..."] [AB_CUDA=1]
+# builds <rev> in a temporary git worktree and the working tree (same compiler,
+# flags and CUDA setting; AB_CUDA=0 by default), runs kbench-ab OLD NEW and
+# leaves $(B)/ab-report.md and $(B)/ab-report.json.  Exit 1 on a regression.
+AB_CUDA ?= 0
+.PHONY: ab
+ab:
+	@BASE="$(BASE)" FILTER="$(FILTER)" AB_FLAGS="$(AB_FLAGS)" AB_CUDA="$(AB_CUDA)" B="$(B)" \
+		MAKE="$(MAKE)" CC="$(CC)" OPT="$(OPT)" CFLAGS="$(CFLAGS)" LDFLAGS="$(LDFLAGS)" \
+		./scripts/ab.sh
 
 # ---- install ----------------------------------------------------------------
 .PHONY: install
