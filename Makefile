@@ -70,11 +70,9 @@ ifeq ($(SAN),1)
 CUDA := 0
 endif
 CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
-# kbench is relinked when CUDA is switched on or off, and the CUDA objects
-# are rebuilt when the target architectures or nvcc change, so `make CUDA=0`
-# then `make` never leaves a stale binary.
+# A build made with another CUDA or CUDA_ARCH is relinked (and its CUDA
+# objects rebuilt), so `make CUDA=0` then `make` never leaves a stale binary.
 KB_CUDA_CONFIG := $(CUDA) $(CUDA_ARCH) $(NVCC)
-KB_CUDA_ARCH_CONFIG := $(CUDA_ARCH) $(NVCC)
 
 # ---- sources ----------------------------------------------------------------
 # history.c needs SQLite: it goes into kbench-history, not into every user's binary
@@ -107,9 +105,6 @@ endif
 $(B)/.cuda-config: FORCE
 	@mkdir -p $(B)
 	@echo "$(KB_CUDA_CONFIG)" | cmp -s - $@ || echo "$(KB_CUDA_CONFIG)" > $@
-$(B)/.cuda-arch: FORCE
-	@mkdir -p $(B)
-	@echo "$(KB_CUDA_ARCH_CONFIG)" | cmp -s - $@ || echo "$(KB_CUDA_ARCH_CONFIG)" > $@
 
 KB_LIBA := $(B)/libkbench.a
 KB_LIBSO := $(B)/libkbench.so
@@ -125,7 +120,7 @@ $(B)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/obj/%.cu.o: %.cu $(B)/.cuda-arch
+$(B)/obj/%.cu.o: %.cu $(B)/.cuda-config
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  NVCC    $<")
 	$(Q)$(NVCC) $(NVCCFLAGS) -c -o $@ $<
@@ -263,18 +258,6 @@ report: $(B)/kbench-report
 	@test -f $(B)/results/latest.json || { echo "make report: no $(B)/results/latest.json; run 'make bench' first" >&2; exit 2; }
 	$(B)/kbench-report --out-dir=$(REPORT_DIR) $(REPORT_FLAGS) $(B)/results/latest.json
 # ---- end of report and history -------------------------------------------------
-
-# ---- A/B against another revision (kbench-ab; scripts/ab.sh) -----------------
-# make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="--threshold=3 ..."] [AB_CUDA=1]
-# builds <rev> in a temporary git worktree and the working tree (same compiler,
-# flags and CUDA setting; AB_CUDA=0 by default), runs kbench-ab OLD NEW and
-# leaves $(B)/ab-report.md and $(B)/ab-report.json.  Exit 1 on a regression.
-AB_CUDA ?= 0
-.PHONY: ab
-ab:
-	@BASE="$(BASE)" FILTER="$(FILTER)" AB_FLAGS="$(AB_FLAGS)" AB_CUDA="$(AB_CUDA)" B="$(B)" \
-		MAKE="$(MAKE)" CC="$(CC)" OPT="$(OPT)" CFLAGS="$(CFLAGS)" LDFLAGS="$(LDFLAGS)" \
-		./scripts/ab.sh
 
 # ---- install ----------------------------------------------------------------
 .PHONY: install
