@@ -79,6 +79,7 @@ struct kb_cuda_timer_ctx {
 	size_t cap, n;             /* cold: events made, pairs recorded */
 	bool timing;               /* inside a timed batch */
 	bool flushed;              /* L2 already flushed for the next iteration */
+	bool flush_failed;         /* before_sample's flush failed (rc holds it) */
 	int rc;                    /* first failure in this batch */
 	char msg[512];             /* its message */
 };
@@ -101,13 +102,18 @@ static void t_before_sample(void *ctx)
 	if (!rc)
 		rc = KB_CUDA(cudaStreamSynchronize(t->dev->stream));
 	t->flushed = rc == 0;
+	t->rc = 0;
+	note(t, rc); /* kept by t_start, reported by t_stop */
+	t->flush_failed = rc != 0;
 }
 
 static void t_start(void *ctx)
 {
 	struct kb_cuda_timer_ctx *t = (struct kb_cuda_timer_ctx *)ctx;
 
-	t->rc = 0;
+	if (!t->flush_failed)
+		t->rc = 0;
+	t->flush_failed = false;
 	t->n = 0;
 	if (t->mode != KB_CUDA_HOT_HOST)
 		note(t, kb__cuda_delay(t->dev->stream, KB_CUDA_DELAY_NS));
@@ -235,6 +241,7 @@ int kb_cuda_time(struct kb_state *state, enum kb_cuda_cache mode)
 	t->mode = mode;
 	t->timing = false;
 	t->flushed = false;
+	t->flush_failed = false;
 	t->rc = 0;
 	kb_set_param_str(state, "l2", mode == KB_CUDA_COLD ? "cold" : "hot");
 	kb_set_timer(state, mode == KB_CUDA_COLD ? &kb_cuda_cold_timer : &kb_cuda_hot_timer, t);
