@@ -70,9 +70,11 @@ ifeq ($(SAN),1)
 CUDA := 0
 endif
 CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
-# A build made with another CUDA or CUDA_ARCH is relinked (and its CUDA
-# objects rebuilt), so `make CUDA=0` then `make` never leaves a stale binary.
+# kbench is relinked when CUDA is switched on or off, and the CUDA objects
+# are rebuilt when the target architectures or nvcc change, so `make CUDA=0`
+# then `make` never leaves a stale binary.
 KB_CUDA_CONFIG := $(CUDA) $(CUDA_ARCH) $(NVCC)
+KB_CUDA_ARCH_CONFIG := $(CUDA_ARCH) $(NVCC)
 
 # ---- sources ----------------------------------------------------------------
 # history.c needs SQLite: it goes into kbench-history, not into every user's binary
@@ -105,6 +107,9 @@ endif
 $(B)/.cuda-config: FORCE
 	@mkdir -p $(B)
 	@echo "$(KB_CUDA_CONFIG)" | cmp -s - $@ || echo "$(KB_CUDA_CONFIG)" > $@
+$(B)/.cuda-arch: FORCE
+	@mkdir -p $(B)
+	@echo "$(KB_CUDA_ARCH_CONFIG)" | cmp -s - $@ || echo "$(KB_CUDA_ARCH_CONFIG)" > $@
 
 KB_LIBA := $(B)/libkbench.a
 KB_LIBSO := $(B)/libkbench.so
@@ -120,7 +125,7 @@ $(B)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/obj/%.cu.o: %.cu $(B)/.cuda-config
+$(B)/obj/%.cu.o: %.cu $(B)/.cuda-arch
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  NVCC    $<")
 	$(Q)$(NVCC) $(NVCCFLAGS) -c -o $@ $<
