@@ -628,7 +628,8 @@ static int check_lists(char **a, size_t na, char **b, size_t nb)
 	if (shown)
 		return kb_error(KB_EMISMATCH,
 				"the two binaries list different benchmarks (%zu differ; compare their "
-				"--list output): %s%s", shown, msg, shown > 8 ? "; ..." : "");
+				"--list output, or select the common ones with --filter): %s%s",
+				shown, msg, shown > 8 ? "; ..." : "");
 	return 0;
 }
 
