@@ -232,8 +232,12 @@ ab:
 # machine: exit 1 on a regression, 2 when this machine has no baseline; the
 # Markdown summary is $(B)/gate/summary.md.  GATE_FLAGS go to kbench in both
 # (same suites and sizes), COMPARE_FLAGS to kbench-compare (e.g. --threshold=8).
+# METRIC=instructions does both on instruction counts (kbench
+# --metric=instructions: perf_event, else callgrind; gate at 0.5 %) against
+# baselines/instructions/<fingerprint>/, results in $(B)/gate/instructions/.
 # `make fuzz` runs the JSON reader's libFuzzer target for FUZZ_TIME seconds.
 BASELINE_RUNS ?= 3
+METRIC ?= time
 GATE_FLAGS ?=
 COMPARE_FLAGS ?=
 FUZZ_TIME ?= 60
@@ -243,10 +247,12 @@ FUZZ_SRC := tests/fuzz/fuzz_json_read.c harness/json_read.c harness/result.c \
 
 .PHONY: baseline gate fuzz
 baseline: deps all
-	@BASELINE_RUNS='$(BASELINE_RUNS)' GATE_FLAGS='$(GATE_FLAGS)' sh ./scripts/make-baseline.sh $(B)
+	@BASELINE_RUNS='$(BASELINE_RUNS)' GATE_FLAGS='$(GATE_FLAGS)' METRIC='$(METRIC)' \
+		sh ./scripts/make-baseline.sh $(B)
 
 gate: deps all
-	@GATE_FLAGS='$(GATE_FLAGS)' COMPARE_FLAGS='$(COMPARE_FLAGS)' sh ./scripts/ci-gate.sh $(B)
+	@GATE_FLAGS='$(GATE_FLAGS)' COMPARE_FLAGS='$(COMPARE_FLAGS)' METRIC='$(METRIC)' \
+		sh ./scripts/ci-gate.sh $(B)
 
 $(B)/fuzz/fuzz_json_read: $(FUZZ_SRC) $(wildcard harness/*.h)
 	@mkdir -p $(dir $@)

@@ -8,6 +8,9 @@
 # Environment:
 #   GATE_FLAGS       extra flags for build/kbench (e.g. --filter=^matmul/)
 #   COMPARE_FLAGS    extra flags for kbench-compare (e.g. --threshold=8)
+#   METRIC           time (default) or instructions: gate on instruction counts
+#                    (kbench --metric=instructions, 0.5 % threshold) against
+#                    <baseline dir>/instructions/<fingerprint>/
 #   KBENCH_BASELINE_DIR   where baseline folders live (default baselines)
 #   GITHUB_STEP_SUMMARY   set by GitHub Actions: the summary is appended there
 #
@@ -18,6 +21,12 @@ B=${1:-${KB_BUILD:-build}}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${KBENCH_BASELINE_DIR:-$root/baselines}
 out=$B/gate
+metric_flag=
+case ${METRIC:-time} in
+time) ;;
+instructions) metric_flag=--metric=instructions dir=$dir/instructions out=$out/instructions ;;
+*) echo "ci-gate: METRIC=$METRIC: expected time or instructions" >&2; exit 2 ;;
+esac
 KBENCH=$B/kbench
 CMP=$B/kbench-compare
 BASE=$B/kbench-baseline
@@ -29,7 +38,7 @@ mkdir -p "$out" || exit 2
 
 echo "== kbench: measuring (results in $out/current.json)"
 # shellcheck disable=SC2086
-"$KBENCH" ${GATE_FLAGS:-} --out="$out/current.json"
+"$KBENCH" ${GATE_FLAGS:-} $metric_flag --out="$out/current.json"
 run_rc=$?
 if [ "$run_rc" -ge 2 ] || [ ! -s "$out/current.json" ]; then
 	echo "ci-gate: kbench failed (exit $run_rc) without results" >&2
@@ -46,7 +55,7 @@ if ! ls "$dir/$fp"/*.json >/dev/null 2>&1; then
 			echo "  baselines exist for: $(cd "$dir" && ls -d -- */ | tr -d / | tr '\n' ' ')"
 		fi
 		echo "Make one on this machine and commit it:"
-		echo "  make baseline && git add baselines/$fp && git commit -m 'baseline for $fp'"
+		echo "  make baseline${metric_flag:+ METRIC=instructions} && git add ${dir#"$root"/}/$fp && git commit -m 'baseline for $fp'"
 	} >&2
 	if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
 		printf '### kbench gate: no baseline for `%s`\n\nRun `make baseline` on this runner type and commit `baselines/%s/`.\n' \

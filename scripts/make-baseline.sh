@@ -7,13 +7,22 @@
 #   scripts/make-baseline.sh [BUILD_DIR]      (default build)
 #
 # Environment: BASELINE_RUNS (default 3), GATE_FLAGS (flags for build/kbench,
-# the same as `make gate` uses), KBENCH_BASELINE_DIR (default baselines).
+# the same as `make gate` uses), KBENCH_BASELINE_DIR (default baselines),
+# METRIC (time, or instructions: kbench --metric=instructions, written to
+# <baseline dir>/instructions/<fingerprint>/; time is measured too, so the
+# noise it records lets time overrule a count).
 set -u
 B=${1:-${KB_BUILD:-build}}
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${BASELINE_RUNS:-3}
 dir=${KBENCH_BASELINE_DIR:-$root/baselines}
 out=$B/baseline-runs
+metric_flag=
+case ${METRIC:-time} in
+time) ;;
+instructions) metric_flag=--metric=instructions dir=$dir/instructions ;;
+*) echo "make-baseline: METRIC=$METRIC: expected time or instructions" >&2; exit 2 ;;
+esac
 KBENCH=$B/kbench
 
 [ -x "$KBENCH" ] || { echo "make-baseline: $KBENCH is missing: run make first" >&2; exit 2; }
@@ -26,7 +35,7 @@ i=1
 while [ "$i" -le "$runs" ]; do
 	echo "== run $i of $runs"
 	# shellcheck disable=SC2086
-	"$KBENCH" ${GATE_FLAGS:-} --out="$out/run-$i.json" >"$out/run-$i.log" 2>&1
+	"$KBENCH" ${GATE_FLAGS:-} $metric_flag --out="$out/run-$i.json" >"$out/run-$i.log" 2>&1
 	rc=$?
 	tail -n 1 "$out/run-$i.log"
 	if [ "$rc" -ne 0 ]; then
