@@ -314,13 +314,34 @@ static bool id_taken(const struct kb_instance_list *out, const char *id)
 	return false;
 }
 
-static char *make_id(const struct kb_bench *b, const int64_t *params, size_t n)
+/* An axis named "bytes" or "*_bytes" reads better as 4KiB, 64MiB, 1GiB. */
+static bool is_bytes_axis(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	return n >= 5 && strcmp(name + n - 5, "bytes") == 0 && (n == 5 || name[n - 6] == '_');
+}
+
+static int format_param(char *buf, size_t len, const char *name, int64_t v)
+{
+	static const char *units[] = { "KiB", "MiB", "GiB", "TiB" };
+	int u = -1;
+
+	if (is_bytes_axis(name))
+		while (u < 3 && v >= 1024 && v % 1024 == 0) {
+			v /= 1024;
+			u++;
+		}
+	return snprintf(buf, len, "/%" PRId64 "%s", v, u >= 0 ? units[u] : "");
+}
+
+static char *make_id(const struct kb_bench *b, const char *const *names, const int64_t *params,
+		     size_t n)
 {
 	char buf[512];
 	int len = snprintf(buf, sizeof(buf), "%s/%s", b->suite, b->name);
 
 	for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof(buf); i++)
-		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "/%" PRId64, params[i]);
+		len += format_param(buf + len, sizeof(buf) - (size_t)len, names[i], params[i]);
 	return strdup(buf);
 }
 
@@ -334,7 +355,7 @@ static int expand_set(struct kb_bench *b, const struct kb_set *s, struct kb_inst
 			inst.param_names[a] = s->axes[a].name;
 			inst.params[a] = s->axes[a].values[idx[a]];
 		}
-		inst.id = make_id(b, inst.params, inst.nparams);
+		inst.id = make_id(b, inst.param_names, inst.params, inst.nparams);
 		if (!inst.id)
 			return kb_error(KB_ENOMEM, "out of memory expanding benchmarks");
 		if (id_taken(out, inst.id))
@@ -376,7 +397,7 @@ int kb_registry_expand(bool quick, struct kb_instance_list *out)
 			}
 		if (p && p->error) {
 			struct kb_instance inst = { .bench = b };
-			inst.id = make_id(b, NULL, 0);
+			inst.id = make_id(b, NULL, NULL, 0);
 			inst.error = strdup(p->error);
 			if (!inst.id || !inst.error || id_taken(out, inst.id)) {
 				free(inst.id);

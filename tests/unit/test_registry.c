@@ -37,6 +37,9 @@ KB_QUICK(t, quick, "n=4k");
 KB_BENCH(t, bad) { body(state); }
 KB_SPACE(t, bad, "n=12..oops");
 
+KB_BENCH(t, sizes) { body(state); }
+KB_SPACE(t, sizes, "bytes=1000,4k,64M,1G,1536");
+
 KB_BENCH(t, dups) { body(state); }
 KB_ARGS(t, dups, 1, 2);
 KB_ARGS(t, dups, 2, 3);
@@ -89,6 +92,13 @@ static void expands_ids(void **st)
 	assert_non_null(in);
 	assert_non_null(in->error);
 	assert_non_null(strstr(in->error, "n=12..oops"));
+	/* byte sizes read with binary units when they divide exactly */
+	assert_non_null(find(&l, "t/sizes/1000"));
+	assert_non_null(find(&l, "t/sizes/4KiB"));
+	assert_non_null(find(&l, "t/sizes/64MiB"));
+	assert_non_null(find(&l, "t/sizes/1GiB"));
+	assert_non_null(find(&l, "t/sizes/1536"));
+	assert_int_equal(find(&l, "t/sizes/64MiB")->params[0], 64 << 20);
 	/* duplicate tuples appear once */
 	assert_int_equal(count_prefix(&l, "t/dups/"), 3);
 	kb_instance_list_clear(&l);
