@@ -222,11 +222,11 @@ KB_ARGS(matmul, sgemm_nt_ref, 128);
 KB_QUICK(matmul, sgemm_nt_ref, "n=33");
 
 KB_BENCH(matmul, sgemm_nt_blocked) { run_gemm(state, (struct gemm_case){ GEMM_BLOCKED, false, true, false }); }
-KB_ARGS(matmul, sgemm_nt_blocked, 1024);
+KB_ARGS(matmul, sgemm_nt_blocked, 512);
 KB_QUICK(matmul, sgemm_nt_blocked, "n=33");
 
 KB_BENCH(matmul, sgemm_nt_openblas) { run_gemm(state, (struct gemm_case){ GEMM_OPENBLAS, false, true, false }); }
-KB_ARGS(matmul, sgemm_nt_openblas, 1024);
+KB_ARGS(matmul, sgemm_nt_openblas, 512);
 KB_QUICK(matmul, sgemm_nt_openblas, "n=33");
 
 KB_BENCH(matmul, dgemm_ref) { run_gemm(state, (struct gemm_case){ GEMM_REF, true, false, false }); }
@@ -234,7 +234,7 @@ KB_ARGS(matmul, dgemm_ref, 128);
 KB_QUICK(matmul, dgemm_ref, "n=33");
 
 KB_BENCH(matmul, dgemm_blocked) { run_gemm(state, (struct gemm_case){ GEMM_BLOCKED, true, false, false }); }
-KB_ARGS(matmul, dgemm_blocked, 1024);
+KB_ARGS(matmul, dgemm_blocked, 512);
 KB_QUICK(matmul, dgemm_blocked, "n=1,33,64");
 
 KB_BENCH(matmul, dgemm_blocked_mt) { run_gemm(state, (struct gemm_case){ GEMM_BLOCKED, true, false, true }); }
@@ -242,7 +242,7 @@ KB_ARGS(matmul, dgemm_blocked_mt, 512);
 KB_QUICK(matmul, dgemm_blocked_mt, "n=33");
 
 KB_BENCH(matmul, dgemm_openblas) { run_gemm(state, (struct gemm_case){ GEMM_OPENBLAS, true, false, false }); }
-KB_ARGS(matmul, dgemm_openblas, 1024);
+KB_ARGS(matmul, dgemm_openblas, 512);
 KB_QUICK(matmul, dgemm_openblas, "n=33");
 
 KB_BENCH(matmul, dgemm_openblas_mt) { run_gemm(state, (struct gemm_case){ GEMM_OPENBLAS, true, false, true }); }
