@@ -79,19 +79,19 @@ static void counts_text(const struct kb_ab *ab, char *buf, size_t len)
 
 static void run_text(const struct kb_ab *ab, char *buf, size_t len)
 {
-	snprintf(buf, len, "%zu benchmarks, %zu rounds (%zu processes) in %.1f s, pinned to CPU %s%s",
-		 ab->nbenches, ab->npairs, 2 * ab->npairs, ab->wall_s, ab->cpu,
+	snprintf(buf, len, "%zu benchmark%s, %zu rounds (%zu processes) in %.1f s, pinned to CPU %s%s",
+		 ab->nbenches, ab->nbenches == 1 ? "" : "s", ab->npairs, 2 * ab->npairs, ab->wall_s, ab->cpu,
 		 ab->time_capped ? "; stopped at --max-time" : "");
 }
 
 static void method_text(const struct kb_ab *ab, char *buf, size_t len)
 {
 	snprintf(buf, len,
-		 "threshold %.1f %%, floor %.1f %%, false-alarm rate <= %.3g over %zu benchmarks "
+		 "threshold %.1f %%, floor %.1f %%, false-alarm rate <= %.3g over %zu benchmark%s "
 		 "(%s at one-sided %.3g each, so %.0f %% intervals), %s, %zu-%zu rounds per stage, "
 		 "target +-%.1f %%",
 		 ab->opt.threshold * 100, ab->opt.floor * 100, ab->opt.alpha, ab->nbenches,
-		 ab->opt.confirm ? "screen + confirmation" : "one stage", ab->stage_alpha,
+		 ab->nbenches == 1 ? "" : "s", ab->opt.confirm ? "screen + confirmation" : "one stage", ab->stage_alpha,
 		 (1 - 2 * ab->stage_alpha) * 100, kb_ab_estimator_name(ab->opt.estimator),
 		 ab->min_rounds, ab->opt.max_rounds, ab->opt.target_ci * 100);
 }

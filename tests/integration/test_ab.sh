@@ -1,0 +1,89 @@
+#!/bin/sh
+# kbench-ab end to end on the calibration spin (a known amount of work):
+#   - A/A, build/kbench as both arms: nothing regressed, exit 0;
+#   - +10 % work injected in the NEW arm only (--new-env=KBENCH_SPIN_EXTRA):
+#     regressed and confirmed, exit 1;
+#   - binaries that list different benchmarks, or print no kbench JSON, or
+#     bad usage: a clear error and exit 2.
+# Needs $KB_BUILD (build dir) and $KB_ROOT.  About 3 s (4 s under ASan, where
+# it runs too: the spin's time per iteration does not depend on the build).
+set -u
+build=${KB_BUILD:?KB_BUILD not set}
+ab=$build/kbench-ab
+kb=$build/kbench
+[ -x "$ab" ] && [ -x "$kb" ] || { echo "missing $ab or $kb"; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kbench-test-ab.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+failures=0
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+spin='^calibration/spin/100000$'
+common="--filter=$spin --quiet --max-time=40"
+
+# jq-free JSON checks: the report is indented one key per line.
+count_of() { # verdict file
+	sed -n "s/^  \"$1\": \([0-9]*\),*$/\1/p" "$2" | head -n 1
+}
+
+# 1. A/A
+# shellcheck disable=SC2086
+"$ab" $common --seed=3 --json-out="$tmp/aa.json" "$kb" "$kb" >"$tmp/aa.txt" 2>&1
+rc=$?
+cat "$tmp/aa.txt"
+[ "$rc" -eq 0 ] || fail "A/A exited $rc, expected 0"
+[ "$(count_of regressed "$tmp/aa.json")" = 0 ] || fail "A/A: a regressed verdict"
+grep -q '"log_ratio"' "$tmp/aa.json" || fail "A/A: no per-round data in the JSON"
+grep -q 'same binary: an A/A run' "$tmp/aa.txt" || fail "A/A: no A/A warning"
+
+# 2. +10 % in NEW only
+# shellcheck disable=SC2086
+"$ab" $common --seed=5 --new-env=KBENCH_SPIN_EXTRA=0.10 --json-out="$tmp/inj.json" \
+	--markdown-out="$tmp/inj.md" "$kb" "$kb" >"$tmp/inj.txt" 2>&1
+rc=$?
+cat "$tmp/inj.txt"
+[ "$rc" -eq 1 ] || fail "+10 %: exited $rc, expected 1"
+[ "$(count_of regressed "$tmp/inj.json")" = 1 ] || fail "+10 %: not regressed"
+grep -q 'regressed .*confirmed on [0-9]* fresh rounds' "$tmp/inj.txt" || fail "+10 %: no confirmation note"
+grep -Eq '\+(9|1[0-9])\.[0-9] % \[\+[0-9]+\.[0-9] %, \+[0-9]+\.[0-9] %\]' "$tmp/inj.txt" ||
+	fail "+10 %: no '+X % [+L %, +H %]' estimate near +10 %"
+grep -q '^### kbench-ab: :x: FAIL: regression' "$tmp/inj.md" || fail "+10 %: Markdown headline"
+
+# 3. different benchmark lists: exit 2, naming the difference
+cat >"$tmp/extra.sh" <<EOF
+#!/bin/sh
+for a in "\$@"; do [ "\$a" = --list ] && { "$kb" "\$@"; echo calibration/spin/7; exit 0; }; done
+exec "$kb" "\$@"
+EOF
+chmod +x "$tmp/extra.sh"
+"$ab" --quiet --filter=calibration "$kb" "$tmp/extra.sh" >"$tmp/mis.txt" 2>&1
+rc=$?
+cat "$tmp/mis.txt"
+[ "$rc" -eq 2 ] || fail "list mismatch: exited $rc, expected 2"
+grep -q 'only in NEW: calibration/spin/7' "$tmp/mis.txt" || fail "list mismatch: message"
+
+# 4. a NEW that does not print kbench JSON: exit 2
+cat >"$tmp/garbage.sh" <<EOF
+#!/bin/sh
+for a in "\$@"; do [ "\$a" = --list ] && exec "$kb" "\$@"; done
+echo '{"not": "kbench"'
+EOF
+chmod +x "$tmp/garbage.sh"
+# shellcheck disable=SC2086
+"$ab" $common "$kb" "$tmp/garbage.sh" >"$tmp/garb.txt" 2>&1
+rc=$?
+cat "$tmp/garb.txt"
+[ "$rc" -eq 2 ] || fail "bad JSON: exited $rc, expected 2"
+grep -q 'NEW binary .* does not print kbench JSON' "$tmp/garb.txt" || fail "bad JSON: message"
+
+# 5. usage
+"$ab" "$kb" >/dev/null 2>&1
+[ $? -eq 2 ] || fail "one binary: expected exit 2"
+"$ab" --threshold=abc "$kb" "$kb" >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--threshold=abc: expected exit 2"
+"$ab" "$kb" "$tmp/nonexistent" >"$tmp/ne.txt" 2>&1
+[ $? -eq 2 ] && grep -q 'no such file' "$tmp/ne.txt" || fail "missing binary: expected exit 2 and a message"
+
+[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
+echo "ok"
