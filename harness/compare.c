@@ -614,6 +614,8 @@ static int note_noisy(const struct kb_compare_row *row, char **note)
 		return note_add(note, "the baseline is noisy (median CI +-%.1f %%)", row->baseline_rel_ci * 100);
 	if (nc)
 		return note_add(note, "the current run is noisy (median CI +-%.1f %%)", row->current_rel_ci * 100);
+	if (row->verdict == KB_VERDICT_UNCHANGED)
+		return note_add(note, "the interval reaches past the threshold");
 	return note_add(note, "neither side is very noisy: the change is close to the threshold");
 }
 
@@ -647,21 +649,25 @@ static int decide(const struct kb_compare *c, struct kb_compare_row *row, const 
 		row->verdict = KB_VERDICT_IMPROVED;
 		return 0;
 	}
-	if (wl >= 1 - thr && wh <= 1 + thr) {
-		row->verdict = KB_VERDICT_UNCHANGED;
-		if (tested && wl > 1 + fl && worse_sig)
-			return note_add(&row->note, "a significant %s below the threshold",
-					c->higher_is_better ? "drop" : "slowdown");
-		return 0;
+	/* A move beyond the floor whose interval reaches past the threshold
+	 * could be a regression (or an improvement) we cannot confirm. */
+	if ((w > 1 + fl && wh > 1 + thr) || (w < 1 - fl && wl < 1 - thr)) {
+		row->verdict = KB_VERDICT_INCONCLUSIVE;
+		if (w > 1 + thr && wl > 1 + fl && !worse_sig)
+			return note_add(&row->note, "not significant after Holm (p = %.2g, adjusted %.2g >= alpha %.2g)",
+					pd->p_worse, pd->adj_worse, alpha);
+		if (w < 1 - thr && wh < 1 - fl && !better_sig)
+			return note_add(&row->note, "not significant after Holm (p = %.2g, adjusted %.2g >= alpha %.2g)",
+					pd->p_better, pd->adj_better, alpha);
+		return note_noisy(row, &row->note);
 	}
-	row->verdict = KB_VERDICT_INCONCLUSIVE;
-	if (w > 1 + thr && wl > 1 + fl && !worse_sig)
-		return note_add(&row->note, "not significant after Holm (p = %.2g, adjusted %.2g >= alpha %.2g)",
-				pd->p_worse, pd->adj_worse, alpha);
-	if (w < 1 - thr && wh < 1 - fl && !better_sig)
-		return note_add(&row->note, "not significant after Holm (p = %.2g, adjusted %.2g >= alpha %.2g)",
-				pd->p_better, pd->adj_better, alpha);
-	return note_noisy(row, &row->note);
+	row->verdict = KB_VERDICT_UNCHANGED;
+	if (tested && wl > 1 + fl && worse_sig)
+		return note_add(&row->note, "a significant %s below the threshold",
+				c->higher_is_better ? "drop" : "slowdown");
+	if (wh > 1 + thr || wl < 1 - thr)
+		return note_noisy(row, &row->note);
+	return 0;
 }
 
 static int compare_one(const struct kb_result *b, const struct kb_result *r, struct kb_compare *c,

@@ -19,9 +19,11 @@
  *     below the noise either; it never exceeds the threshold.
  *   - Verdict: regressed when the estimate is worse than the threshold AND
  *     the whole interval is worse than the floor AND the adjusted p-value is
- *     below alpha; improved symmetrically; unchanged when the whole interval
- *     lies within +-threshold; otherwise inconclusive, naming the noisy side
- *     (or saying the change sits at the threshold).
+ *     below alpha; improved symmetrically; inconclusive (too noisy to
+ *     decide, naming the noisy side) when the estimate moved beyond the
+ *     floor and the interval reaches past the threshold, or the estimate
+ *     passed the threshold unconfirmed; otherwise unchanged, with a note
+ *     when the interval is wide.  Identical inputs are always unchanged.
  *
  * Instructions (runs made with --metric=instructions): the count is
  * deterministic, so the verdict is the ratio of counts against the

@@ -1312,6 +1312,21 @@ int kb_run_parse(const char *text, size_t len, const char *name, struct kb_run *
 		return kb_error(KB_EPARSE, "%s: a NUL byte at offset %zu: not a JSON text file", w.name,
 				(size_t)(nul - text));
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	/*
+	 * Google Benchmark writes user counters as keys of the row, so a counter
+	 * named like a field ("threads") duplicates a key; its readers keep the
+	 * last.  Tolerate that in Google Benchmark JSON only.
+	 */
+	if (!root && strstr(jerr.text, "duplicate object key")) {
+		json_error_t again;
+		json_t *lax = json_loadb(text, len, JSON_DECODE_ANY, &again);
+
+		if (json_is_object(lax) && !json_object_get(lax, "schema_version") &&
+		    json_object_get(lax, "benchmarks"))
+			root = lax;
+		else
+			json_decref(lax);
+	}
 	if (!root) {
 		const char *hint = "";
 

@@ -23,6 +23,8 @@ static void fmt_value(const struct kb_compare *c, double v, char *buf, size_t le
 		snprintf(buf, len, "-");
 	else if (strcmp(c->metric, "time") != 0)
 		snprintf(buf, len, "%.4g", v);
+	else if (v < 10)
+		snprintf(buf, len, "%.3f ns", v);
 	else if (v < 1e3)
 		snprintf(buf, len, "%.1f ns", v);
 	else if (v < 1e6)

@@ -152,6 +152,28 @@ static void test_identical_all_unchanged(void **state)
 	kb_run_clear(&a);
 }
 
+/* Identical but very noisy data: no evidence of a change, so unchanged, with
+ * a note that the interval is wide. */
+static void test_identical_noisy_unchanged(void **state)
+{
+	struct kb_run a;
+	struct kb_compare c;
+	const struct kb_compare_row *row;
+
+	(void)state;
+	run_init(&a, "fp", 1);
+	add_bench(&a, "s/noisy", 1000, 0.30, 30, 1);
+	assert_int_equal(compare(&a, &a, NULL, &c), 0);
+	row = row_of(&c, "s/noisy");
+	assert_int_equal(row->verdict, KB_VERDICT_UNCHANGED);
+	assert_true(row->ci_high > 1.05); /* the interval is wider than the threshold */
+	assert_non_null(row->note);
+	assert_non_null(strstr(row->note, "noisy"));
+	assert_int_equal(kb_compare_exit_status(&c), 0);
+	kb_compare_release(&c);
+	kb_run_clear(&a);
+}
+
 /* Fresh draws on both sides (different seeds), same distribution. */
 static void test_independent_same_distribution_unchanged(void **state)
 {
@@ -699,6 +721,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identical_all_unchanged),
+		cmocka_unit_test(test_identical_noisy_unchanged),
 		cmocka_unit_test(test_independent_same_distribution_unchanged),
 		cmocka_unit_test(test_one_20pct_slower_regressed),
 		cmocka_unit_test(test_improved),

@@ -214,6 +214,12 @@ static void test_gbench_single_and_aggregates(void **state)
 	assert_near(r->samples_ns[0], 1500, 1e-9);
 	kb_run_clear(&run);
 
+	/* a user counter named like a field duplicates a key: tolerated in
+	 * Google Benchmark JSON (refused in kbench JSON: bad/duplicate_key.json) */
+	assert_int_equal(kb_run_load(data_path("good_gbench_dupcounter.json"), &run), 0);
+	assert_near(find(&run, "BM_SetInsert/1024/1")->samples_ns[0], 29275, 0);
+	kb_run_clear(&run);
+
 	assert_int_equal(kb_run_load(data_path("good_gbench_aggregates.json"), &run), 0);
 	r = find(&run, "BM_Sum/4096");
 	assert_int_equal(r->nsamples, 0);
