@@ -428,7 +428,7 @@ static int exec_run(void *ctx, const struct kb_ab_options *opt, const struct kb_
 {
 	struct buf out = { 0 }, err = { 0 };
 	char a_warm[64], a_pin[256], a_threads[64], a_seed[64], a_min[64], a_samples[64];
-	char *a_filter, *argv[12], why[128], tail[512], name[64];
+	char *a_filter, *argv[16], why[128], tail[512], name[64];
 	char **env = child_env(opt, c->arm, c->env_pad);
 	int status = 0, rc, argc = 0;
 
@@ -460,6 +460,8 @@ static int exec_run(void *ctx, const struct kb_ab_options *opt, const struct kb_
 		snprintf(a_samples, sizeof(a_samples), "--samples=%zu", opt->samples);
 		argv[argc++] = a_samples;
 	}
+	if (c->instructions)
+		argv[argc++] = "--metric=instructions";
 	argv[argc] = NULL;
 	rc = spawn_capture(argv, env, &out, &err, &status);
 	child_env_free(env);
@@ -512,6 +514,7 @@ void kb_ab_options_init(struct kb_ab_options *opt)
 	opt->estimator = KB_AB_HODGES_LEHMANN;
 	opt->warmup_s = 0.02;
 	opt->min_time_s = NAN;
+	opt->instructions_threshold = 0.005;
 }
 
 static int check_options(const struct kb_ab_options *o)
@@ -530,6 +533,11 @@ static int check_options(const struct kb_ab_options *o)
 	if (!(o->max_time_s > 0))
 		return kb_error(KB_EINVAL, "max-time %g: expected a positive number of seconds",
 				o->max_time_s);
+	if (o->metric && strcmp(o->metric, "time") != 0 && strcmp(o->metric, "instructions") != 0)
+		return kb_error(KB_EINVAL, "metric %s: expected time or instructions", o->metric);
+	if (!(o->instructions_threshold > 0 && o->instructions_threshold < 10))
+		return kb_error(KB_EINVAL, "instructions threshold %g: expected a relative value in (0, 10)",
+				o->instructions_threshold);
 	if (!(o->warmup_s >= 0))
 		return kb_error(KB_EINVAL, "warmup %g: expected seconds >= 0", o->warmup_s);
 	for (size_t i = 0; i < o->nenv; i++) {
@@ -908,9 +916,91 @@ static int count_cpus(const char *list)
 	return n;
 }
 
+/*
+ * --metric=instructions: one counting run of each arm over every benchmark,
+ * then the verdicts of ab.h ("Instructions").
+ */
+static int count_arms(struct kb_ab *ab, const struct kb_ab_backend *be, const char *const bins[2])
+{
+	const char **ids = calloc(ab->nbenches + 1, sizeof(*ids));
+	struct kb_run run[2];
+	struct kb_ab_child child;
+	char *filter;
+	int rc = 0;
+
+	memset(run, 0, sizeof(run));
+	for (size_t i = 0; ids && i < ab->nbenches; i++)
+		ids[i] = ab->benches[i].id;
+	filter = ids ? kb_ab_filter_regex(ids, ab->nbenches) : NULL;
+	if (!filter) {
+		free(ids);
+		return kb_error(KB_ENOMEM, "out of memory");
+	}
+	child = (struct kb_ab_child){ .ids = ids, .nids = ab->nbenches, .filter = filter,
+				      .seed = ab->opt.seed & 0xffffffffu, .cpu = ab->cpu,
+				      .threads = ab->threads, .instructions = true };
+	for (int arm = 0; arm < 2 && !rc; arm++) {
+		child.arm = arm;
+		child.binary = bins[arm];
+		rc = be->run(be->ctx, &ab->opt, &child, &run[arm]);
+	}
+	for (size_t i = 0; i < ab->nbenches && !rc; i++) {
+		struct kb_ab_bench *b = &ab->benches[i];
+		const struct kb_result *o = kb_run_find(&run[0], b->id), *n = kb_run_find(&run[1], b->id);
+
+		b->old_instructions = o && o->status == KB_STATUS_OK ? o->instructions : NAN;
+		b->new_instructions = n && n->status == KB_STATUS_OK ? n->instructions : NAN;
+	}
+	kb_run_clear(&run[0]);
+	kb_run_clear(&run[1]);
+	free(filter);
+	free(ids);
+	return rc;
+}
+
+static int add_note(struct kb_ab_bench *b, const char *text)
+{
+	char *old = b->note;
+	int rc;
+
+	b->note = NULL;
+	rc = set_note(b, "%s%s%s", old ? old : "", old ? "; " : "", text);
+	free(old);
+	return rc;
+}
+
+static int instructions_verdict(struct kb_ab *ab, struct kb_ab_bench *b, size_t *warned)
+{
+	double thr = ab->opt.instructions_threshold, r = b->new_instructions / b->old_instructions;
+	char text[256];
+
+	if (b->verdict == KB_VERDICT_ERROR || b->verdict == KB_VERDICT_SKIPPED)
+		return 0;
+	if (!(isfinite(r) && b->old_instructions > 0))
+		return add_note(b, "instructions not counted in both arms: time alone");
+	if (r > 1 + thr && isfinite(b->ci_high) && b->ci_high < 1 + (r - 1) / 2) {
+		snprintf(text, sizeof(text), "WARNING: instructions %+.2f %% but time rules it out "
+			 "(upper bound %+.1f %%): a warning, not a failure", (r - 1) * 100,
+			 (b->ci_high - 1) * 100);
+		b->verdict = KB_VERDICT_INCONCLUSIVE;
+		(*warned)++;
+		return add_note(b, text);
+	}
+	snprintf(text, sizeof(text), "instructions %.6g -> %.6g (%+.2f %%)", b->old_instructions,
+		 b->new_instructions, (r - 1) * 100);
+	if (r > 1 + thr)
+		b->verdict = KB_VERDICT_REGRESSED;
+	else if (r < 1 - thr && b->verdict != KB_VERDICT_REGRESSED)
+		b->verdict = KB_VERDICT_IMPROVED;
+	return add_note(b, text);
+}
+
 /* Fills summary fields of every benchmark and the counts. */
 static int finish(struct kb_ab *ab)
 {
+	bool instructions = ab->opt.metric && strcmp(ab->opt.metric, "instructions") == 0;
+	size_t warned = 0;
+
 	for (size_t i = 0; i < ab->nbenches; i++) {
 		struct kb_ab_bench *b = &ab->benches[i];
 		struct kb_ab_interval all;
@@ -935,12 +1025,17 @@ static int finish(struct kb_ab *ab)
 			b->ci_low = isfinite(all.low) ? exp(all.low) : NAN;
 			b->ci_high = isfinite(all.high) ? exp(all.high) : NAN;
 		}
+		if (instructions && (rc = instructions_verdict(ab, b, &warned)))
+			return rc;
 		if (b->verdict == KB_VERDICT_REGRESSED)
 			b->failure = true;
 		ab->counts[b->verdict]++;
 		if (b->failure)
 			ab->failures++;
 	}
+	if (warned)
+		return add_warning(ab, "%zu benchmarks execute more instructions with no change in time: "
+				   "warnings, not failures (see their notes)", warned);
 	return 0;
 }
 
@@ -1127,6 +1222,10 @@ int kb_ab_run(const char *old_bin, const char *new_bin, const struct kb_ab_optio
 		if (opt->progress)
 			opt->progress(opt->progress_ctx, ab, round, nactive);
 	}
+	for (size_t i = 0; i < ab->nbenches; i++)
+		ab->benches[i].old_instructions = ab->benches[i].new_instructions = NAN;
+	if (opt->metric && !strcmp(opt->metric, "instructions") && (rc = count_arms(ab, be, bins)))
+		goto out;
 	ab->wall_s = be->now_s(be->ctx) - t0;
 	rc = finish(ab);
 out:

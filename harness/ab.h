@@ -52,6 +52,15 @@
  *   when needed (4 for K = 1, 7 for K = 50).  With --no-confirm the single
  *   stage runs at a = alpha / K instead.
  *
+ * Instructions (--metric=instructions): after the rounds, each arm runs
+ * once more with kbench --metric=instructions (deterministic counts, so one
+ * run is enough).  A count that grew by more than the instructions
+ * threshold (default 0.5 %) is `regressed`, unless the paired time interval
+ * rules out half of that growth (upper bound below 1 + growth / 2): then it
+ * is `inconclusive` with a warning, not a failure.  A count that fell by
+ * more than the threshold is `improved` unless time regressed.  A time
+ * regression stays a failure whatever the counts (changes only time shows).
+ *
  * Verdicts (compare.h names): regressed (confirmed slower), improved
  * (confirmed faster), unchanged, inconclusive (undecided at --max-rounds or
  * at the --max-time cap, or a flag the fresh rounds neither confirmed nor
@@ -133,6 +142,7 @@ struct kb_ab_child {
 	size_t env_pad;          /* bytes of environment padding */
 	const char *cpu;         /* --pin */
 	int threads;             /* --threads */
+	bool instructions;       /* the counting run: --metric=instructions */
 };
 
 /*
@@ -180,6 +190,8 @@ struct kb_ab_options {
 	size_t samples;     /* child --samples, 0 = the child's default */
 	const struct kb_ab_env *env; /* extra environment for one or both arms */
 	size_t nenv;
+	const char *metric;     /* "time" (default, NULL) or "instructions" (see above) */
+	double instructions_threshold; /* relative, default 0.005 */
 	const struct kb_ab_backend *backend; /* NULL = fork/exec */
 	kb_ab_progress_fn progress;
 	void *progress_ctx;
@@ -215,6 +227,7 @@ struct kb_ab_bench {
 	double old_ns, new_ns;       /* median over rounds of each arm's medians; NAN if none */
 	double ratio;                /* exp(estimate over all rounds); NAN if none */
 	double ci_low, ci_high;      /* exp(bounds over all rounds); NAN if none */
+	double old_instructions, new_instructions; /* per iteration; NAN if not counted */
 	struct kb_ab_interval stage[2]; /* screen and confirmation (n == 0: not run) */
 	enum kb_ab_flag flag[2];
 	enum kb_ab_stop stop[2];

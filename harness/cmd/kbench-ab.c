@@ -33,6 +33,11 @@ static const char usage[] =
 	"\n"
 	"  --filter=REGEX      benchmarks to compare (both binaries must list the same)\n"
 	"  --threshold=PCT     practical threshold, percent (default 5)\n"
+	"  --metric=time|instructions\n"
+	"                      instructions: also count instructions per iteration in each arm\n"
+	"                      (kbench --metric=instructions) and gate on them; an increase that\n"
+	"                      the paired time rules out is a warning, not a failure\n"
+	"  --instructions-threshold=PCT   threshold on the counts (default 0.5)\n"
 	"  --floor=PCT         the lower bound must be above this (default 1)\n"
 	"  --alpha=A           suite-wide false-alarm rate (default 0.01)\n"
 	"  --rounds=N          minimum rounds per stage before the early stop (default 10)\n"
@@ -67,7 +72,7 @@ static const char usage[] =
 struct args {
 	const char *filter, *threshold, *floor, *alpha, *rounds, *max_rounds, *target_ci;
 	const char *max_time, *seed, *cpu, *warmup, *min_time, *samples, *estimator;
-	const char *format, *out, *md_out, *json_out;
+	const char *format, *out, *md_out, *json_out, *metric, *ithreshold;
 	bool no_confirm, quiet, help;
 	struct kb_ab_env env[MAX_ENV];
 	size_t nenv;
@@ -158,7 +163,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			   !flag(s, "--warmup", &a->warmup) && !flag(s, "--min-time", &a->min_time) &&
 			   !flag(s, "--samples", &a->samples) && !flag(s, "--estimator", &a->estimator) &&
 			   !flag(s, "--format", &a->format) && !flag(s, "--out", &a->out) &&
-			   !flag(s, "--markdown-out", &a->md_out) && !flag(s, "--json-out", &a->json_out)) {
+			   !flag(s, "--markdown-out", &a->md_out) && !flag(s, "--json-out", &a->json_out) &&
+			   !flag(s, "--metric", &a->metric) &&
+			   !flag(s, "--instructions-threshold", &a->ithreshold)) {
 			return fail("unknown option %s (see --help)", s);
 		}
 	}
@@ -199,6 +206,14 @@ static int make_options(const struct args *a, struct kb_ab_options *opt)
 		return fail("--threshold: %s", kb_last_error());
 	if (a->floor && *a->floor && kb_compare_parse_percent(a->floor, &opt->floor))
 		return fail("--floor: %s", kb_last_error());
+	if (a->ithreshold && *a->ithreshold &&
+	    kb_compare_parse_percent(a->ithreshold, &opt->instructions_threshold))
+		return fail("--instructions-threshold: %s", kb_last_error());
+	if (a->metric && *a->metric) {
+		if (strcmp(a->metric, "time") != 0 && strcmp(a->metric, "instructions") != 0)
+			return fail("--metric=%s: expected time or instructions", a->metric);
+		opt->metric = a->metric;
+	}
 	if (a->target_ci && *a->target_ci && kb_compare_parse_percent(a->target_ci, &opt->target_ci))
 		return fail("--target-ci: %s", kb_last_error());
 	if (opt->floor > opt->threshold)
