@@ -55,8 +55,9 @@ static int load_row(const char *path, size_t i, json_t *o, struct kb_compare_row
 		return kb_error(KB_ENOMEM, "out of memory reading %s", path);
 	r->verdict = (enum kb_verdict)verdict;
 	r->failure = json_is_true(json_object_get(o, "failure"));
-	r->baseline = get_num(o, "baseline");
-	r->current = get_num(o, "current");
+	/* kbench-ab names the sides old and new */
+	r->baseline = json_object_get(o, "baseline") ? get_num(o, "baseline") : get_num(o, "old");
+	r->current = json_object_get(o, "current") ? get_num(o, "current") : get_num(o, "new");
 	r->ratio = get_num(o, "ratio");
 	r->ci_low = get_num(o, "ci_low");
 	r->ci_high = get_num(o, "ci_high");
@@ -109,8 +110,8 @@ int kb_report_load_compare(const char *path, struct kb_compare *out)
 		goto out;
 	}
 	kb_compare_options_init(&out->opt);
-	out->baseline_name = get_str(root, "baseline");
-	out->current_name = get_str(root, "current");
+	out->baseline_name = get_str(root, json_object_get(root, "baseline") ? "baseline" : "old");
+	out->current_name = get_str(root, json_object_get(root, "current") ? "current" : "new");
 	out->metric = get_str(root, "metric");
 	out->higher_is_better = json_is_true(json_object_get(root, "higher_is_better"));
 	opts = json_object_get(root, "options");
@@ -151,6 +152,8 @@ int kb_report_load_compare(const char *path, struct kb_compare *out)
 			memset(r, 0, sizeof(*r));
 			goto out;
 		}
+		if (isnan(r->threshold))
+			r->threshold = out->opt.threshold;
 		out->nrows++;
 		out->counts[r->verdict]++;
 		out->failures += r->failure;

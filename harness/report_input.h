@@ -3,7 +3,8 @@
  * JSON that `kbench-compare --format=json` and `kbench-ab --format=json`
  * write (one object: tool, baseline, current, metric, higher_is_better,
  * options, warnings, counts, rows[{id, verdict, baseline, current, ratio,
- * ci_low, ci_high, threshold, baseline_rel_ci, current_rel_ci, note, ...}]).
+ * ci_low, ci_high, threshold, baseline_rel_ci, current_rel_ci, note, ...}]);
+ * kbench-ab calls the sides "old" and "new", at the top and in each row.
  */
 #ifndef KB_REPORT_INPUT_H
 #define KB_REPORT_INPUT_H
