@@ -987,8 +987,8 @@ static int count_callgrind(struct kb_metric_setup *m, int argc, char **argv, uin
 		est = kb_metric_callgrind_estimate_s(r->summary.median, k);
 		if (!(est <= budget)) {
 			char why[256];
-			snprintf(why, sizeof(why), "about %.0f s estimated (%.3g ms per iteration natively) "
-				 "over the %.0f s budget", est, r->summary.median / 1e6, budget);
+			snprintf(why, sizeof(why), "about %.3g s estimated (%.3g ms per iteration natively) "
+				 "over the %.3g s budget", est, r->summary.median / 1e6, budget);
 			set_status(r, KB_STATUS_SKIPPED,
 				   "too slow for callgrind: %s; count a smaller size (--quick) or raise "
 				   "KBENCH_CALLGRIND_BUDGET", why);
