@@ -693,6 +693,20 @@ static void set_status(struct kb_result *r, enum kb_status st, const char *fmt, 
 
 /* ---- the parent: perf_event -------------------------------------------------- */
 
+/* Whether a timed result can be counted; a GPU benchmark (own timer) cannot:
+ * its work is on the device, and CUDA does not run under valgrind. */
+static bool countable(struct kb_result *r)
+{
+	if (r->status != KB_STATUS_OK)
+		return false;
+	if (r->timer && strcmp(r->timer, "wall") != 0) {
+		set_status(r, KB_STATUS_SKIPPED, "instructions are not counted for a benchmark timed by "
+			   "its own timer (%s): its work is not on the CPU", r->timer);
+		return false;
+	}
+	return true;
+}
+
 static int count_perf(const struct kb_config *cfg, const struct kb_instance *const *sel, size_t n,
 		      uint64_t k, struct kb_run *run)
 {
@@ -712,7 +726,7 @@ static int count_perf(const struct kb_config *cfg, const struct kb_instance *con
 		char *msg = NULL;
 		uint64_t ki = k;
 
-		if (r->status != KB_STATUS_OK || strcmp(r->id, sel[i]->id) != 0)
+		if (strcmp(r->id, sel[i]->id) != 0 || !countable(r))
 			continue;
 		/* hardware counts carry a little noise (interrupts); batches as long
 		 * as the timed ones make it negligible at native speed */
@@ -982,7 +996,7 @@ static int count_callgrind(struct kb_metric_setup *m, int argc, char **argv, uin
 		struct kb_result *r = &run->results[i];
 		double est;
 
-		if (r->status != KB_STATUS_OK)
+		if (!countable(r))
 			continue;
 		est = kb_metric_callgrind_estimate_s(r->summary.median, k);
 		if (!(est <= budget)) {
