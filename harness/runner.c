@@ -241,7 +241,7 @@ static void call_body(struct kb_bench_run *br, const struct kb_config *cfg,
 	}
 	if (mode == KB_MODE_WARMUP)
 		br->warmed = true;
-	kb__state_release(&s);
+	kb__state_release(&s, mode != KB_MODE_VALIDATE && br->status == KB_STATUS_OK);
 }
 
 static double rel_half_width(const struct kb_bench_run *br, double level)
@@ -404,6 +404,7 @@ static void bench_run_clear(struct kb_bench_run *br)
 	}
 	free(br->str_param_names);
 	free(br->str_param_values);
+	kb__bench_run_drop_kept(br);
 }
 
 enum kb_status kb__runner_probe(const struct kb_config *cfg, const struct kb_instance *inst,
@@ -436,6 +437,20 @@ enum kb_status kb__runner_probe(const struct kb_config *cfg, const struct kb_ins
 }
 
 /* ---- the schedule --------------------------------------------------------- */
+
+/*
+ * An instance whose rounds are over: one untimed validation pass over
+ * fresh, poisoned outputs (the inputs are the ones it was timed on), then
+ * its memory goes back.
+ */
+static void finish_instance(struct kb_bench_run *br, const struct kb_config *cfg,
+			    const struct kb_clock *clock, double min_sample_ns)
+{
+	br->done = true;
+	if (br->status == KB_STATUS_OK)
+		call_body(br, cfg, clock, KB_MODE_VALIDATE, 0, min_sample_ns);
+	kb__bench_run_drop_kept(br);
+}
 
 int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *instances,
 		  size_t n, const struct kb_timer_info *timer, struct kb_run *run)
@@ -478,6 +493,13 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 		}
 	}
 
+#define FINISH(br)                                                                         \
+	do {                                                                               \
+		finish_instance(br, cfg, clock, min_sample_ns);                            \
+		finished++;                                                                \
+		progress(cfg, finished, n, ((double)clock->wall_ns(clock->ctx) - t_start) / 1e9, \
+			 (br)->inst->id);                                                  \
+	} while (0)
 	while (finished < n) {
 		size_t m = 0;
 		for (size_t i = 0; i < n; i++)
@@ -489,29 +511,18 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 			if (!br->warmed) {
 				call_body(br, cfg, clock, KB_MODE_WARMUP, 0, min_sample_ns);
 				if (br->status != KB_STATUS_OK) {
-					br->done = true;
-					finished++;
-					progress(cfg, finished, n,
-						 ((double)clock->wall_ns(clock->ctx) - t_start) / 1e9,
-						 br->inst->id);
+					FINISH(br);
 					continue;
 				}
 			}
 			call_body(br, cfg, clock, KB_MODE_ROUND, round_batches(br, cfg), min_sample_ns);
 			br->rounds++;
 			check_stop(br, cfg);
-			if (br->done) {
-				finished++;
-				progress(cfg, finished, n,
-					 ((double)clock->wall_ns(clock->ctx) - t_start) / 1e9, br->inst->id);
-			}
+			if (br->done)
+				FINISH(br);
 		}
 	}
-
-	/* validation: one untimed pass over fresh, poisoned outputs */
-	for (size_t i = 0; i < n; i++)
-		if (brs[i].status == KB_STATUS_OK)
-			call_body(&brs[i], cfg, clock, KB_MODE_VALIDATE, 0, min_sample_ns);
+#undef FINISH
 
 	run->results = calloc(n ? n : 1, sizeof(*run->results));
 	if (!run->results) {

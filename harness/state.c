@@ -26,11 +26,62 @@ void kb__bench_run_status(struct kb_bench_run *br, enum kb_status st, const char
 	br->message = msg ? strdup(msg) : NULL;
 }
 
-void kb__state_release(struct kb_state *s)
+/* Bytes kept across calls by all instances, and the most allowed. */
+static size_t kept_bytes;
+
+static size_t keep_budget(void)
 {
+	uint64_t avail = kb_mem_available();
+	uint64_t budget = avail / 4;
+	if (budget > (8ULL << 30))
+		budget = 8ULL << 30;
+	return (size_t)budget;
+}
+
+static uint64_t checksum(const void *p, size_t bytes)
+{
+	const unsigned char *c = p;
+	uint64_t h = 0x9e3779b97f4a7c15ULL, w;
+	size_t i = 0;
+
+	for (; i + 8 <= bytes; i += 8) {
+		memcpy(&w, c + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL + (h >> 29);
+	}
+	for (; i < bytes; i++)
+		h = (h ^ c[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+void kb__bench_run_drop_kept(struct kb_bench_run *br)
+{
+	for (size_t i = 0; i < br->nkept; i++) {
+		kept_bytes -= br->kept[i].bytes;
+		free(br->kept[i].p);
+	}
+	free(br->kept);
+	br->kept = NULL;
+	br->nkept = 0;
+}
+
+void kb__state_release(struct kb_state *s, bool keep)
+{
+	struct kb_bench_run *br = s->br;
+	size_t total = 0;
+
+	/* whatever was kept and not asked for again this call goes */
+	kb__bench_run_drop_kept(br);
 	for (size_t i = 0; i < s->nallocs; i++)
-		free(s->allocs[i].p);
-	free(s->allocs);
+		total += s->allocs[i].bytes;
+	if (keep && s->nallocs && kept_bytes + total <= keep_budget()) {
+		br->kept = s->allocs;
+		br->nkept = s->nallocs;
+		kept_bytes += total;
+	} else {
+		for (size_t i = 0; i < s->nallocs; i++)
+			free(s->allocs[i].p);
+		free(s->allocs);
+	}
 	s->allocs = NULL;
 	s->nallocs = 0;
 }
@@ -81,72 +132,112 @@ bool kb_require_gpu(const struct kb_state *s)
 
 /* ---- memory --------------------------------------------------------------- */
 
-void *kb_alloc(struct kb_state *s, size_t bytes)
-{
-	uint64_t avail = kb_mem_available();
-	struct kb_alloc_rec *v;
-	size_t total = bytes;
-	void *p = NULL;
-
-	for (size_t i = 0; i < s->nallocs; i++)
-		total += s->allocs[i].bytes;
-	/* keep a tenth of what is available for everyone else */
-	if (avail && (double)total > 0.9 * (double)avail) {
-		kb_fail(s, "needs %.1f MiB of memory (%.1f MiB in this benchmark so far), but only "
-			   "%.1f MiB is available (90 %% of MemAvailable); use a smaller size",
-			(double)bytes / 1048576.0, (double)total / 1048576.0,
-			0.9 * (double)avail / 1048576.0);
-		return NULL;
-	}
-	v = realloc(s->allocs, (s->nallocs + 1) * sizeof(*v));
-	if (v) {
-		s->allocs = v;
-		if (posix_memalign(&p, 64, bytes ? bytes : 1) != 0)
-			p = NULL;
-	}
-	if (!p) {
-		kb_fail(s, "cannot allocate %zu bytes", bytes);
-		return NULL;
-	}
-	/* touch every page now, so no page fault lands in a timed batch */
-	memset(p, 0, bytes);
-	s->allocs[s->nallocs++] = (struct kb_alloc_rec){ p, bytes };
-	return p;
-}
-
-static struct kb_rng input_rng(struct kb_state *s)
+static void fill_input(struct kb_state *s, struct kb_alloc_rec *a, size_t index)
 {
 	struct kb_rng rng;
-	kb_rng_seed(&rng, s->br->seed + 0x9e3779b97f4a7c15ULL * ++s->input_index);
-	return rng;
+	size_t n;
+
+	kb_rng_seed(&rng, s->br->seed + 0x9e3779b97f4a7c15ULL * (index + 1));
+	if (a->kind == KB_ALLOC_IN_F32) {
+		float *x = a->p, lo = (float)a->lo, hi = (float)a->hi;
+		n = a->bytes / sizeof(float);
+		for (size_t i = 0; i < n; i++) {
+			float v = (float)(lo + (hi - lo) * kb_rng_uniform(&rng));
+			x[i] = v != 0 ? v : (lo + hi) / 2 + (hi - lo) / 4;
+		}
+	} else {
+		double *x = a->p;
+		n = a->bytes / sizeof(double);
+		for (size_t i = 0; i < n; i++) {
+			double v = a->lo + (a->hi - a->lo) * kb_rng_uniform(&rng);
+			x[i] = v != 0 ? v : (a->lo + a->hi) / 2 + (a->hi - a->lo) / 4;
+		}
+	}
+}
+
+/* Fills (or refills) an allocation for its kind. */
+static void prepare(struct kb_state *s, struct kb_alloc_rec *a, size_t index, bool reused)
+{
+	switch (a->kind) {
+	case KB_ALLOC_ZERO:
+		/* touch every page now, so no page fault lands in a timed batch */
+		memset(a->p, 0, a->bytes);
+		break;
+	case KB_ALLOC_IN_F32:
+	case KB_ALLOC_IN_F64:
+		if (!reused || checksum(a->p, a->bytes) != a->checksum) {
+			fill_input(s, a, index);
+			a->checksum = checksum(a->p, a->bytes);
+		}
+		break;
+	case KB_ALLOC_OUT_F32:
+		kb_poison_f32(a->p, a->bytes / sizeof(float));
+		break;
+	case KB_ALLOC_OUT_F64:
+		kb_poison_f64(a->p, a->bytes / sizeof(double));
+		break;
+	}
+}
+
+static void *acquire(struct kb_state *s, enum kb_alloc_kind kind, size_t bytes, double lo, double hi)
+{
+	struct kb_bench_run *br = s->br;
+	uint64_t avail = kb_mem_available();
+	struct kb_alloc_rec *v, *a;
+	size_t total = bytes, index = s->nallocs;
+	bool reused = false;
+	void *p = NULL;
+
+	v = realloc(s->allocs, (s->nallocs + 1) * sizeof(*v));
+	if (!v) {
+		kb_fail(s, "out of memory recording an allocation");
+		return NULL;
+	}
+	s->allocs = v;
+	/* the same request at the same position as last call: take it over */
+	if (index < br->nkept && br->kept[index].p && br->kept[index].kind == kind &&
+	    br->kept[index].bytes == bytes && br->kept[index].lo == lo && br->kept[index].hi == hi) {
+		s->allocs[index] = br->kept[index];
+		kept_bytes -= bytes;
+		br->kept[index].p = NULL;
+		br->kept[index].bytes = 0;
+		reused = true;
+	} else {
+		for (size_t i = 0; i < s->nallocs; i++)
+			total += s->allocs[i].bytes;
+		/* keep a tenth of what is available for everyone else */
+		if (avail && (double)total > 0.9 * (double)(avail + kept_bytes)) {
+			kb_fail(s, "needs %.1f MiB of memory (%.1f MiB in this benchmark so far), but only "
+				   "%.1f MiB is available (90 %% of MemAvailable); use a smaller size",
+				(double)bytes / 1048576.0, (double)total / 1048576.0,
+				0.9 * (double)(avail + kept_bytes) / 1048576.0);
+			return NULL;
+		}
+		if (posix_memalign(&p, 64, bytes ? bytes : 1) != 0) {
+			kb_fail(s, "cannot allocate %zu bytes", bytes);
+			return NULL;
+		}
+		s->allocs[index] = (struct kb_alloc_rec){ kind, bytes, lo, hi, p, 0 };
+	}
+	a = &s->allocs[index];
+	s->nallocs++;
+	prepare(s, a, index, reused);
+	return a->p;
+}
+
+void *kb_alloc(struct kb_state *s, size_t bytes)
+{
+	return acquire(s, KB_ALLOC_ZERO, bytes, 0, 0);
 }
 
 double *kb_input_f64_range(struct kb_state *s, size_t n, double lo, double hi)
 {
-	double *x = kb_alloc(s, n * sizeof(*x));
-	struct kb_rng rng = input_rng(s);
-
-	if (!x)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		double v = lo + (hi - lo) * kb_rng_uniform(&rng);
-		x[i] = v != 0 ? v : (lo + hi) / 2 + (hi - lo) / 4;
-	}
-	return x;
+	return acquire(s, KB_ALLOC_IN_F64, n * sizeof(double), lo, hi);
 }
 
 float *kb_input_f32_range(struct kb_state *s, size_t n, float lo, float hi)
 {
-	float *x = kb_alloc(s, n * sizeof(*x));
-	struct kb_rng rng = input_rng(s);
-
-	if (!x)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		float v = (float)(lo + (hi - lo) * kb_rng_uniform(&rng));
-		x[i] = v != 0 ? v : (lo + hi) / 2 + (hi - lo) / 4;
-	}
-	return x;
+	return acquire(s, KB_ALLOC_IN_F32, n * sizeof(float), lo, hi);
 }
 
 double *kb_input_f64(struct kb_state *s, size_t n)
@@ -173,20 +264,13 @@ void kb_poison_f64(double *x, size_t n)
 
 float *kb_output_f32(struct kb_state *s, size_t n)
 {
-	float *x = kb_alloc(s, n * sizeof(*x));
-	if (x)
-		kb_poison_f32(x, n);
-	return x;
+	return acquire(s, KB_ALLOC_OUT_F32, n * sizeof(float), 0, 0);
 }
 
 double *kb_output_f64(struct kb_state *s, size_t n)
 {
-	double *x = kb_alloc(s, n * sizeof(*x));
-	if (x)
-		kb_poison_f64(x, n);
-	return x;
+	return acquire(s, KB_ALLOC_OUT_F64, n * sizeof(double), 0, 0);
 }
-
 /* ---- results -------------------------------------------------------------- */
 
 void kb_set_bytes(struct kb_state *s, uint64_t bytes)

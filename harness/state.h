@@ -57,11 +57,27 @@ struct kb_bench_run {
 	int validated;             /* -1 nothing validated, 1 ok, 0 failed */
 	const char *timer_name;
 	struct kb_probe *probe;    /* instruction counting (metric.c); NULL when timing */
+	/* allocations kept from the previous call (see struct kb_alloc_rec) */
+	struct kb_alloc_rec *kept;
+	size_t nkept;
 };
 
+enum kb_alloc_kind { KB_ALLOC_ZERO, KB_ALLOC_IN_F32, KB_ALLOC_IN_F64, KB_ALLOC_OUT_F32,
+		     KB_ALLOC_OUT_F64 };
+
+/*
+ * One allocation of a body call.  Kept for the instance's next call when
+ * the memory budget allows, so large inputs are not regenerated every
+ * round: a request of the same kind and size at the same position reuses it
+ * (zeroed again, poisoned again, or, for inputs, checked against the
+ * checksum taken when they were generated, and regenerated on mismatch).
+ */
 struct kb_alloc_rec {
-	void *p;
+	enum kb_alloc_kind kind;
 	size_t bytes;
+	double lo, hi;     /* input range */
+	void *p;
+	uint64_t checksum; /* inputs: of the contents as generated */
 };
 
 struct kb_state {
@@ -88,11 +104,13 @@ struct kb_state {
 	/* memory owned by this call */
 	struct kb_alloc_rec *allocs;
 	size_t nallocs;
-	unsigned input_index;
 };
 
-/* Frees the call's memory (after the body returned). */
-void kb__state_release(struct kb_state *s);
+/* Ends the call's hold on its memory: kept for the instance's next call
+ * when `keep` and the memory budget allow, freed otherwise. */
+void kb__state_release(struct kb_state *s, bool keep);
+/* Frees the memory an instance kept between calls. */
+void kb__bench_run_drop_kept(struct kb_bench_run *br);
 /* Records a status for the instance (first error wins). */
 void kb__bench_run_status(struct kb_bench_run *br, enum kb_status st, const char *msg);
 

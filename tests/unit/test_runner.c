@@ -110,6 +110,33 @@ KB_BENCH(f, huge)
 		now_ns += 1;
 }
 
+/* Inputs kept between rounds: the same memory, the same values, and
+ * regenerated when a body wrote into its input. */
+static float seen_first[64];
+static const void *seen_ptr[64];
+static int seen_calls;
+
+KB_BENCH(f, reuse)
+{
+	float *x = kb_input_f32(state, 100000);
+	float *y = kb_output_f32(state, 100000);
+	if (!x || !y)
+		return;
+	if (seen_calls < 64) {
+		seen_first[seen_calls] = x[0];
+		seen_ptr[seen_calls] = x;
+		seen_calls++;
+	}
+	if (y[5] == y[5])
+		kb_fail(state, "output not poisoned again");
+	y[5] = 1;
+	if (kb_param(state, "scribble", 0))
+		x[0] = 1234.0f; /* an in-place kernel */
+	while (kb_loop(state))
+		now_ns += 100;
+}
+KB_SPACE(f, reuse, "scribble=0,1");
+
 static struct kb_instance_list all;
 
 static int run_filtered(const char *pattern, struct kb_config *cfg, struct kb_run *run)
@@ -289,6 +316,27 @@ static void fixed_iterations(void **st)
 	kb_run_clear(&run);
 }
 
+static void inputs_kept_between_rounds(void **st)
+{
+	struct kb_config cfg;
+	struct kb_run run;
+	(void)st;
+	for (int scribble = 0; scribble <= 1; scribble++) {
+		kb_config_defaults(&cfg);
+		cfg.rounds = 4;
+		seen_calls = 0;
+		assert_int_equal(run_filtered(scribble ? "^f/reuse/1$" : "^f/reuse/0$", &cfg, &run), 0);
+		assert_int_equal(run.results[0].status, KB_STATUS_OK);
+		assert_int_equal(seen_calls, 6); /* warmup, 4 rounds, validation */
+		for (int i = 1; i < seen_calls; i++) {
+			assert_true(seen_first[i] == seen_first[0]);
+			assert_true(seen_ptr[i] == seen_ptr[0]); /* kept, not reallocated */
+		}
+		assert_true(seen_first[0] != 1234.0f);
+		kb_run_clear(&run);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +347,7 @@ int main(void)
 		cmocka_unit_test(noisy_hits_time_cap),
 		cmocka_unit_test(inputs_are_seeded),
 		cmocka_unit_test(fixed_iterations),
+		cmocka_unit_test(inputs_kept_between_rounds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
