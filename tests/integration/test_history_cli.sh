@@ -1,0 +1,99 @@
+#!/bin/sh
+# kbench-history from the command line: add (and refuse the same run
+# twice), list, show, trend with a change point reported at the revision
+# where it happened (runs made from the fixtures: three at the baseline's
+# speed, then three with sgemm_blocked 20 % slower), export, and the exit
+# codes for bad input.  In a normal build with valgrind installed, add,
+# trend and export also run under valgrind --leak-check=full.
+set -u
+B=${KB_BUILD:-build}
+R=${KB_ROOT:-.}
+HIST=$B/kbench-history
+DATA=$R/tests/data/report
+[ -x "$HIST" ] || { echo "missing $HIST (build first)"; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-history-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+failures=0
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+expect_exit() { # CODE FRAGMENT CMD...
+	want=$1 frag=$2
+	shift 2
+	"$@" >"$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "exit $rc (wanted $want): $*"
+		sed 's/^/    | /' "$tmp/out" | head -n 12
+	elif [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out"; then
+		fail "no \"$frag\" in the output of: $*"
+		sed 's/^/    | /' "$tmp/out" | head -n 12
+	elif grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp/out"; then
+		fail "sanitizer report: $*"
+		sed 's/^/    | /' "$tmp/out" | head -n 20
+	fi
+}
+
+V=""
+case "$B" in
+*asan*) ;;
+*) command -v valgrind >/dev/null 2>&1 &&
+	V="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99" ;;
+esac
+
+# six runs: day 1-3 like the baseline, day 4-6 like the current run
+for i in 1 2 3 4 5 6; do
+	if [ "$i" -le 3 ]; then src=$DATA/baseline.json old_git=1111aaaa2222 old_date=2026-11-20T10:00:00Z
+	else src=$DATA/current.json old_git=3333bbbb4444 old_date=2026-11-25T10:00:00Z; fi
+	sed -e "s/\"$old_git\"/\"rev${i}000000000\"/" -e "s/\"$old_date\"/\"2026-12-0${i}T10:00:00Z\"/" \
+		"$src" >"$tmp/run$i.json"
+done
+
+DB=--db=$tmp/h.db
+expect_exit 2 "no history at" "$HIST" "$DB" list
+expect_exit 2 "no command" "$HIST" "$DB"
+expect_exit 2 "unknown command frob" "$HIST" "$DB" frob
+expect_exit 2 "add: no results file" "$HIST" "$DB" add
+expect_exit 0 "added $tmp/run1.json as run 1 (20 benchmarks)" $V "$HIST" "$DB" add "$tmp/run1.json"
+expect_exit 1 "already in the history as run 1" "$HIST" "$DB" add "$tmp/run1.json"
+expect_exit 2 "truncated.json:" "$HIST" "$DB" add "$R/tests/data/bad/truncated.json"
+expect_exit 0 "added" "$HIST" "$DB" add "$tmp/run2.json" "$tmp/run3.json" "$tmp/run4.json" \
+	"$tmp/run5.json" "$tmp/run6.json"
+expect_exit 0 "6 runs in" "$HIST" "$DB" list
+grep -q 'rev4000000000' "$tmp/out" || fail "list does not show run 4's revision"
+expect_exit 0 "matmul/sgemm_cublas/512" "$HIST" "$DB" show 2
+grep -q 'no CUDA device' "$tmp/out" || fail "show does not give the skip reason"
+expect_exit 2 "no run 99" "$HIST" "$DB" show 99
+expect_exit 2 "expected a run id" "$HIST" "$DB" show abc
+
+# the step: run 4 (rev4...), +20 %, sgemm_blocked only
+expect_exit 0 "change point at run 4 (git rev4000000000" $V "$HIST" "$DB" trend \
+	'matmul/sgemm_blocked/512' --out-dir="$tmp/plots"
+grep -q '+20\.[0-9] %, slower' "$tmp/out" || fail "trend does not give the step's size"
+expect_exit 0 "no change point" "$HIST" "$DB" trend 'matmul/sgemm_openblas/512' --no-plot
+expect_exit 2 "no stored benchmark matches" "$HIST" "$DB" trend 'nothing/*'
+if command -v gnuplot >/dev/null 2>&1; then
+	[ -s "$tmp/plots/history-matmul-sgemm_blocked-512.png" ] || fail "no history plot (png)"
+	[ -s "$tmp/plots/history-matmul-sgemm_blocked-512.svg" ] || fail "no history plot (svg)"
+	grep -q '^4 .* 1 "rev4000000" "+20\.[0-9]%"$' "$tmp/plots/history-matmul-sgemm_blocked-512.dat" ||
+		fail "the history data does not mark run 4"
+	# without gnuplot the table still comes, with a warning
+	expect_exit 0 "printing the table only" env -u KBENCH_GNUPLOT PATH=/nonexistent-kbench \
+		"$(cd "$(dirname "$HIST")" && pwd)/$(basename "$HIST")" "$DB" trend 'matmul/sgemm_blocked/64' \
+		--out-dir="$tmp/plots2"
+fi
+
+expect_exit 0 '"format": "kbench-history"' $V "$HIST" "$DB" export
+expect_exit 0 "" "$HIST" "$DB" export 3 --out="$tmp/run3-export.json"
+grep -q '"git": "rev3000000000"' "$tmp/run3-export.json" || fail "export 3 is not run 3"
+[ "$(grep -c '"id": "matmul/sgemm_naive/64"' "$tmp/run3-export.json")" -eq 1 ] ||
+	fail "export 3 holds more than one run"
+
+# not a history
+expect_exit 2 "is not an SQLite database" "$HIST" --db="$DATA/current.json" list
+expect_exit 2 "--z=-1" "$HIST" "$DB" trend --z=-1 'a'
+
+[ "$failures" -eq 0 ] || { echo "$failures failures"; exit 1; }
+echo "ok"

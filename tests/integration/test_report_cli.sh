@@ -1,0 +1,100 @@
+#!/bin/sh
+# kbench-report from the command line: exit codes and messages for bad usage
+# and unusable input (2), a missing gnuplot (1, with the apt-get command),
+# --no-plots without gnuplot, --baseline and --dist, the files written.  In a
+# normal build with valgrind installed, a report and a bad input also run
+# under valgrind --leak-check=full (the sanitizer build checks the same).
+set -u
+B=${KB_BUILD:-build}
+R=${KB_ROOT:-.}
+REPORT=$B/kbench-report
+DATA=$R/tests/data/report
+[ -x "$REPORT" ] || { echo "missing $REPORT (build first)"; exit 1; }
+case "$REPORT" in /*) ;; *) REPORT=$(pwd)/$REPORT ;; esac
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-report-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+failures=0
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# expect_exit CODE FRAGMENT CMD...
+expect_exit() {
+	want=$1 frag=$2
+	shift 2
+	"$@" >"$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "exit $rc (wanted $want): $*"
+		sed 's/^/    | /' "$tmp/out" | head -n 8
+	elif [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out"; then
+		fail "no \"$frag\" in the output of: $*"
+		sed 's/^/    | /' "$tmp/out" | head -n 8
+	elif grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp/out"; then
+		fail "sanitizer report: $*"
+		sed 's/^/    | /' "$tmp/out" | head -n 20
+	fi
+}
+
+S="--scripts=$R/scripts"
+expect_exit 2 "no results file given" "$REPORT"
+expect_exit 2 "unknown option --bogus" "$REPORT" --bogus "$DATA/current.json"
+expect_exit 2 "/nonexistent.json" "$REPORT" "$S" --out-dir="$tmp/r" /nonexistent.json
+expect_exit 2 "truncated.json:" "$REPORT" "$S" --out-dir="$tmp/r" "$R/tests/data/bad/truncated.json"
+expect_exit 2 "empty_benchmarks.json" "$REPORT" "$S" --out-dir="$tmp/r" "$R/tests/data/bad/empty_benchmarks.json"
+expect_exit 2 'no "rows" array' "$REPORT" "$S" --out-dir="$tmp/r" --compare="$DATA/current.json" "$DATA/current.json"
+expect_exit 2 "both give a comparison" "$REPORT" --compare=a --baseline=b "$DATA/current.json"
+expect_exit 2 "--resamples=x" "$REPORT" --resamples=x "$DATA/current.json"
+
+# No gnuplot: a clear error with the install command, and --no-plots works.
+expect_exit 1 "sudo apt-get install gnuplot-nox" env -u KBENCH_GNUPLOT PATH=/nonexistent-kbench \
+	"$REPORT" "$S" --out-dir="$tmp/r" "$DATA/current.json"
+expect_exit 0 "" env -u KBENCH_GNUPLOT PATH=/nonexistent-kbench \
+	"$REPORT" "$S" --no-plots --resamples=500 --out-dir="$tmp/noplots" "$DATA/current.json"
+[ -s "$tmp/noplots/index.html" ] || fail "--no-plots wrote no index.html"
+[ -s "$tmp/noplots/report.md" ] || fail "--no-plots wrote no report.md"
+[ -s "$tmp/noplots/data/scaling-matmul-dtype-f32.dat" ] || fail "--no-plots wrote no scaling data"
+grep -q '<svg' "$tmp/noplots/index.html" && fail "--no-plots inlined a plot"
+grep -q 'Plots were not rendered' "$tmp/noplots/index.html" || fail "--no-plots does not say so"
+expect_exit 1 "cannot" "$REPORT" "$S" --no-plots --out-dir=/proc/kbench-cannot-write "$DATA/current.json"
+
+if command -v gnuplot >/dev/null 2>&1; then
+	# --baseline computes the verdicts here; --dist picks what to plot.
+	expect_exit 0 "4 regressions marked" "$REPORT" "$S" --resamples=500 --out-dir="$tmp/full" \
+		--baseline="$DATA/baseline.json" --dist='matmul/sgemm_blocked/*' "$DATA/current.json"
+	for f in index.html report.md plots/comparison.png plots/comparison.svg \
+		plots/scaling-matmul-dtype-f32.png plots/scaling-reduction-dtype-f32.svg \
+		plots/distribution-1.png data/comparison.dat data/distribution-1.dat; do
+		[ -s "$tmp/full/$f" ] || fail "no $f"
+	done
+	ls "$tmp/full/plots/"*.log >/dev/null 2>&1 && fail "gnuplot logs left behind"
+	grep -q '"matmul/sgemm_blocked/512 ([0-9.]* ms)"' "$tmp/full/data/distribution-1.dat" ||
+		fail "--dist did not plot matmul/sgemm_blocked/512"
+	grep -q '| matmul/sgemm_blocked/64 | regressed |' "$tmp/full/report.md" ||
+		fail "report.md has no regression row"
+	grep -q '!\[.*\](plots/scaling-matmul-dtype-f32.png)' "$tmp/full/report.md" ||
+		fail "report.md does not link the scaling plot"
+	# a broken script: gnuplot's own message, exit 1
+	mkdir -p "$tmp/badgp"
+	cp "$R/scripts/"*.gp "$tmp/badgp/"
+	echo 'plot this is not gnuplot' >"$tmp/badgp/scaling.gp"
+	expect_exit 1 "gnuplot failed" "$REPORT" --scripts="$tmp/badgp" --out-dir="$tmp/r2" "$DATA/current.json"
+else
+	echo "note: gnuplot missing, plot checks skipped"
+fi
+
+case "$B" in
+*asan*) ;;
+*)
+	if command -v valgrind >/dev/null 2>&1; then
+		V="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99"
+		expect_exit 0 "" $V "$REPORT" "$S" --no-plots --resamples=200 --out-dir="$tmp/vg" \
+			--compare="$DATA/compare.json" "$DATA/baseline.json" "$DATA/current.json"
+		expect_exit 2 "truncated.json" $V "$REPORT" "$S" --out-dir="$tmp/vg" "$R/tests/data/bad/truncated.json"
+	fi
+	;;
+esac
+
+[ "$failures" -eq 0 ] || { echo "$failures failures"; exit 1; }
+echo "ok"
