@@ -61,6 +61,8 @@ static const struct flag flags[] = {
 	  "P      CPU binding: auto (default), none, or a CPU list such as 1 or 0,1" },
 	{ "quick", NULL, "KBENCH_QUICK", K_BOOL, OFF(quick),
 	  "       tiny sizes and short times (for tests)" },
+	{ "large", NULL, "KBENCH_LARGE", K_BOOL, OFF(large),
+	  "       add the large sizes (KB_LARGE) to the defaults" },
 	{ "metric", NULL, "KBENCH_METRIC", K_METRIC, OFF(metric),
 	  "M      time (default), or instructions: also counts instructions per iteration\n"
 	  "                         (perf_event, else callgrind; gate at 0.5 %)" },
@@ -343,6 +345,7 @@ void kb_cli_record(const struct kb_config *cfg, const char *pinned, struct kb_ru
 	add_kv(run, "threads", cfg->threads ? buf : NULL, true);
 	add_kv(run, "pin", pinned, false);
 	add_kv(run, "quick", cfg->quick ? "true" : "false", true);
+	add_kv(run, "large", cfg->large ? "true" : "false", true);
 	add_kv(run, "require_gpu", cfg->require_gpu ? "true" : "false", true);
 	add_kv(run, "config_file", cfg->conf_path, false);
 	add_kv(run, "out_format", format_name(cfg->out_format), false);

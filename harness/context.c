@@ -627,8 +627,13 @@ void kb__context_use_peak(struct kb_run *run, struct kb_result *r, const char *n
 			p->value = v;
 			p->method = "kbench.conf";
 		} else if (p->fn) {
-			v = p->fn();
-			p->value = v > 0 && isfinite(v) ? v : NAN;
+			/* the best of three, as STREAM reports its best time: on a
+			 * shared machine interference only ever lowers a peak */
+			for (int trial = 0; trial < 3; trial++) {
+				v = p->fn();
+				if (v > 0 && isfinite(v) && !(v <= p->value))
+					p->value = v;
+			}
 		}
 	}
 	if (!p->recorded) {

@@ -77,6 +77,9 @@ void kb_register(struct kb_bench *bench);
  */
 void kb_bench_add_space(struct kb_bench *bench, bool quick, const char *spec);
 
+/* Adds a set used only under --large (KB_LARGE). */
+void kb_bench_add_large(struct kb_bench *bench, const char *spec);
+
 /* Adds one axis `name` with the given values as a set (KB_ARGS). */
 void kb_bench_add_values(struct kb_bench *bench, bool quick, const char *name,
 			 const int64_t *values, size_t count);
@@ -141,6 +144,14 @@ void kb_bench_add_range(struct kb_bench *bench, bool quick, const char *name,
  */
 #define KB_QUICK(s, n, spec)                                                    \
 	KB__SPACE(s, n, true, spec, KB__CAT(kb__quick_, __COUNTER__))
+
+/* Extra sets (big sizes) added to the others under --large. */
+#define KB_LARGE(s, n, spec) KB__LARGE(s, n, spec, KB__CAT(kb__large_, __COUNTER__))
+#define KB__LARGE(s, n, spec, fname)                                            \
+	__attribute__((constructor)) static void fname(void)                    \
+	{                                                                       \
+		kb_bench_add_large(&KB__OBJ(s, n), spec);                       \
+	}
 
 /* ---- the timed loop ---------------------------------------------------- */
 

@@ -107,7 +107,7 @@ int kb_main(int argc, char **argv)
 		return 2;
 	}
 	cfg.conf_path = conf_used;
-	if ((rc = kb_filter_new(cfg.filter, &filter)) || (rc = kb_registry_expand(cfg.quick, &all))) {
+	if ((rc = kb_filter_new(cfg.filter, &filter)) || (rc = kb_registry_expand(cfg.quick, cfg.large, &all))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());
 		goto out;
 	}

@@ -18,6 +18,7 @@ struct kb_axis {
 
 struct kb_set {
 	bool quick;
+	bool large; /* only under --large */
 	size_t naxes;
 	struct kb_axis axes[KB_MAX_AXES];
 };
@@ -250,6 +251,16 @@ void kb_bench_add_space(struct kb_bench *bench, bool quick, const char *spec)
 		s->axes[a] = (struct kb_axis){ names[a], values[a], counts[a] };
 }
 
+void kb_bench_add_large(struct kb_bench *bench, const char *spec)
+{
+	struct kb__bench_priv *p = priv_of(bench);
+	size_t before = p ? p->nsets : 0;
+
+	kb_bench_add_space(bench, false, spec);
+	if (p && p->nsets > before)
+		p->sets[p->nsets - 1].large = true;
+}
+
 static void add_single_axis(struct kb_bench *bench, bool quick, const char *name,
 			    int64_t *values, size_t count)
 {
@@ -377,7 +388,7 @@ static int expand_set(struct kb_bench *b, const struct kb_set *s, struct kb_inst
 	}
 }
 
-int kb_registry_expand(bool quick, struct kb_instance_list *out)
+int kb_registry_expand(bool quick, bool large, struct kb_instance_list *out)
 {
 	int rc;
 
@@ -412,6 +423,8 @@ int kb_registry_expand(bool quick, struct kb_instance_list *out)
 			have_quick |= p->sets[s].quick;
 		for (size_t s = 0; p && s < p->nsets; s++) {
 			if (p->sets[s].quick != (quick && have_quick))
+				continue;
+			if (p->sets[s].large && (quick || !large))
 				continue;
 			any = true;
 			if ((rc = expand_set(b, &p->sets[s], out)))

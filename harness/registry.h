@@ -33,10 +33,10 @@ struct kb_instance_list {
 
 /*
  * Expands every registered benchmark into instances, in registration order
- * (the quick sets under `quick`).  A benchmark whose sets are malformed gets
+ * (the quick sets under `quick`; the KB_LARGE sets too under `large`).  A benchmark whose sets are malformed gets
  * one instance with `error` set.  Returns 0 or -KB_ENOMEM.
  */
-int kb_registry_expand(bool quick, struct kb_instance_list *out);
+int kb_registry_expand(bool quick, bool large, struct kb_instance_list *out);
 void kb_instance_list_clear(struct kb_instance_list *list);
 
 /*

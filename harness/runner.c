@@ -374,8 +374,10 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 			kb_result_set_counter(r, "gflops", br->flops / sec / 1e9);
 		if (br->bytes > 0)
 			kb_result_set_counter(r, "gbps", (double)br->bytes / sec / 1e9);
-		if (br->items > 0)
+		if (br->items > 0) {
 			kb_result_set_counter(r, "items_per_second", (double)br->items / sec);
+			kb_result_set_counter(r, "ns_per_item", r->summary.median / (double)br->items);
+		}
 		for (size_t i = 0; i < br->ncounters; i++) {
 			const struct kb_user_counter *c = &br->counters[i];
 			kb_result_set_counter(r, c->name, c->rate ? c->value / sec : c->value);

@@ -42,6 +42,7 @@ struct kb_config {
 	int threads;               /* for multi-threaded kernels */
 	const char *pin;           /* "auto", "none" or a CPU list "0" / "0,1" */
 	bool quick;                /* tiny sizes */
+	bool large;                /* add the KB_LARGE sizes */
 	enum kb_metric metric;
 	bool require_gpu;
 	const char *conf_path;     /* kbench.conf used, or NULL */

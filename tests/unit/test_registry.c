@@ -33,6 +33,7 @@ KB_SPACE(t, product, "m=1,2 k=10..40*2");
 KB_BENCH(t, quick) { body(state); }
 KB_SPACE(t, quick, "n=1M");
 KB_QUICK(t, quick, "n=4k");
+KB_LARGE(t, quick, "n=1G");
 
 KB_BENCH(t, bad) { body(state); }
 KB_SPACE(t, bad, "n=12..oops");
@@ -65,7 +66,7 @@ static void expands_ids(void **st)
 	struct kb_instance_list l;
 	const struct kb_instance *in;
 	(void)st;
-	assert_int_equal(kb_registry_expand(false, &l), 0);
+	assert_int_equal(kb_registry_expand(false, false, &l), 0);
 	assert_non_null(find(&l, "t/plain"));
 	assert_int_equal(find(&l, "t/plain")->nparams, 0);
 	assert_non_null(find(&l, "t/list/8"));
@@ -87,6 +88,7 @@ static void expands_ids(void **st)
 	/* suffixes are binary */
 	assert_non_null(find(&l, "t/quick/1048576"));
 	assert_null(find(&l, "t/quick/4096"));
+	assert_null(find(&l, "t/quick/1073741824")); /* only under --large */
 	/* a malformed spec is one instance carrying the error */
 	in = find(&l, "t/bad");
 	assert_non_null(in);
@@ -108,11 +110,24 @@ static void quick_sets_replace(void **st)
 {
 	struct kb_instance_list l;
 	(void)st;
-	assert_int_equal(kb_registry_expand(true, &l), 0);
+	assert_int_equal(kb_registry_expand(true, false, &l), 0);
 	assert_non_null(find(&l, "t/quick/4096"));
 	assert_null(find(&l, "t/quick/1048576"));
 	/* benchmarks without quick sets keep their normal sets */
 	assert_int_equal(count_prefix(&l, "t/list/"), 3);
+	kb_instance_list_clear(&l);
+}
+
+static void large_sets_add(void **st)
+{
+	struct kb_instance_list l;
+	(void)st;
+	assert_int_equal(kb_registry_expand(false, true, &l), 0);
+	assert_non_null(find(&l, "t/quick/1048576"));
+	assert_non_null(find(&l, "t/quick/1073741824"));
+	kb_instance_list_clear(&l);
+	assert_int_equal(kb_registry_expand(true, true, &l), 0);
+	assert_null(find(&l, "t/quick/1073741824")); /* --quick wins */
 	kb_instance_list_clear(&l);
 }
 
@@ -162,6 +177,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(expands_ids),
 		cmocka_unit_test(quick_sets_replace),
+		cmocka_unit_test(large_sets_add),
 		cmocka_unit_test(spec_errors),
 		cmocka_unit_test(filter),
 	};

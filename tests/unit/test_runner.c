@@ -158,7 +158,7 @@ static int run_filtered(const char *pattern, struct kb_config *cfg, struct kb_ru
 static int setup(void **st)
 {
 	(void)st;
-	return kb_registry_expand(false, &all);
+	return kb_registry_expand(false, false, &all);
 }
 
 static int teardown(void **st)
