@@ -156,7 +156,8 @@ static void run_ew(struct kb_state *state, struct ew_case ec)
 		run_ew(state, (struct ew_case){ OP, F64, SIMD, MT });           \
 	}                                                                       \
 	KB_ARGS(elementwise, op##_##dt##_##be, __VA_ARGS__);                    \
-	KB_QUICK(elementwise, op##_##dt##_##be, quick);
+	KB_QUICK(elementwise, op##_##dt##_##be, quick);                         \
+	KB_LARGE(elementwise, op##_##dt##_##be, "n=64M");
 
 /* DRAM: 32 MiB per array (triad: 96 MiB, 3x a 32 MiB L3).  Cache: 4 MiB
  * per array, which the L3 holds.  The headline kernels (copy, triad) run at

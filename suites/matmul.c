@@ -204,18 +204,22 @@ KB_QUICK(matmul, sgemm_ref, "n=33");
 KB_BENCH(matmul, sgemm_blocked) { run_gemm(state, (struct gemm_case){ GEMM_BLOCKED, false, false, false }); }
 KB_ARGS(matmul, sgemm_blocked, 256, 1024);
 KB_QUICK(matmul, sgemm_blocked, "n=1,33,64");
+KB_LARGE(matmul, sgemm_blocked, "n=2048,4096");
 
 KB_BENCH(matmul, sgemm_blocked_mt) { run_gemm(state, (struct gemm_case){ GEMM_BLOCKED, false, false, true }); }
 KB_ARGS(matmul, sgemm_blocked_mt, 1024);
 KB_QUICK(matmul, sgemm_blocked_mt, "n=33,64");
+KB_LARGE(matmul, sgemm_blocked_mt, "n=2048,4096");
 
 KB_BENCH(matmul, sgemm_openblas) { run_gemm(state, (struct gemm_case){ GEMM_OPENBLAS, false, false, false }); }
 KB_ARGS(matmul, sgemm_openblas, 256, 1024);
 KB_QUICK(matmul, sgemm_openblas, "n=33");
+KB_LARGE(matmul, sgemm_openblas, "n=2048,4096");
 
 KB_BENCH(matmul, sgemm_openblas_mt) { run_gemm(state, (struct gemm_case){ GEMM_OPENBLAS, false, false, true }); }
 KB_ARGS(matmul, sgemm_openblas_mt, 1024);
 KB_QUICK(matmul, sgemm_openblas_mt, "n=33");
+KB_LARGE(matmul, sgemm_openblas_mt, "n=2048,4096");
 
 KB_BENCH(matmul, sgemm_nt_ref) { run_gemm(state, (struct gemm_case){ GEMM_REF, false, true, false }); }
 KB_ARGS(matmul, sgemm_nt_ref, 128);
@@ -236,18 +240,22 @@ KB_QUICK(matmul, dgemm_ref, "n=33");
 KB_BENCH(matmul, dgemm_blocked) { run_gemm(state, (struct gemm_case){ GEMM_BLOCKED, true, false, false }); }
 KB_ARGS(matmul, dgemm_blocked, 512);
 KB_QUICK(matmul, dgemm_blocked, "n=1,33,64");
+KB_LARGE(matmul, dgemm_blocked, "n=1024,2048");
 
 KB_BENCH(matmul, dgemm_blocked_mt) { run_gemm(state, (struct gemm_case){ GEMM_BLOCKED, true, false, true }); }
 KB_ARGS(matmul, dgemm_blocked_mt, 512);
 KB_QUICK(matmul, dgemm_blocked_mt, "n=33");
+KB_LARGE(matmul, dgemm_blocked_mt, "n=1024,2048");
 
 KB_BENCH(matmul, dgemm_openblas) { run_gemm(state, (struct gemm_case){ GEMM_OPENBLAS, true, false, false }); }
 KB_ARGS(matmul, dgemm_openblas, 512);
 KB_QUICK(matmul, dgemm_openblas, "n=33");
+KB_LARGE(matmul, dgemm_openblas, "n=1024,2048");
 
 KB_BENCH(matmul, dgemm_openblas_mt) { run_gemm(state, (struct gemm_case){ GEMM_OPENBLAS, true, false, true }); }
 KB_ARGS(matmul, dgemm_openblas_mt, 512);
 KB_QUICK(matmul, dgemm_openblas_mt, "n=33");
+KB_LARGE(matmul, dgemm_openblas_mt, "n=1024,2048");
 
 KB_BENCH(matmul, dgemm_nt_blocked) { run_gemm(state, (struct gemm_case){ GEMM_BLOCKED, true, true, false }); }
 KB_ARGS(matmul, dgemm_nt_blocked, 512);

@@ -103,8 +103,9 @@ KB_BENCH(memory, memcpy)
 			kb_set_validated(state);
 	}
 }
-KB_ARGS(memory, memcpy, 32 << 20);
-KB_QUICK(memory, memcpy, "n=1,4099");
+KB_SPACE(memory, memcpy, "bytes=32M");
+KB_QUICK(memory, memcpy, "bytes=1,4099");
+KB_LARGE(memory, memcpy, "bytes=256M,1G");
 
 KB_BENCH(memory, memset)
 {
@@ -128,8 +129,9 @@ KB_BENCH(memory, memset)
 		kb_set_validated(state);
 	}
 }
-KB_ARGS(memory, memset, 32 << 20);
-KB_QUICK(memory, memset, "n=1,4099");
+KB_SPACE(memory, memset, "bytes=32M");
+KB_QUICK(memory, memset, "bytes=1,4099");
+KB_LARGE(memory, memset, "bytes=256M,1G");
 
 /* ---- strided read -------------------------------------------------------------- */
 

@@ -154,7 +154,8 @@ static void run_red(struct kb_state *state, struct red_case rc)
 		run_red(state, (struct red_case){ OP, F64, ALG, MT });          \
 	}                                                                       \
 	KB_ARGS(reduction, op##_##dt##_##alg, __VA_ARGS__);                     \
-	KB_QUICK(reduction, op##_##dt##_##alg, "n=1,33,4099");
+	KB_QUICK(reduction, op##_##dt##_##alg, "n=1,33,4099");                  \
+	KB_LARGE(reduction, op##_##dt##_##alg, "n=64M");
 
 /* sum f32 with the vectorised kernel also at 16 Mi elements (64 MiB, twice
  * the L3): the bandwidth target.  Every algorithm runs sum f32 at 4 Mi
