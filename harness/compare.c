@@ -754,6 +754,37 @@ out:
 	return rc;
 }
 
+/*
+ * When most benchmarks moved together, the machine probably changed (load
+ * from other jobs, frequency, a different host), not every kernel: say so,
+ * and leave the verdicts alone.
+ */
+static int warn_global_shift(struct kb_compare *c)
+{
+	double *logs = malloc((c->nrows + 1) * sizeof(*logs)), shift;
+	size_t i, n = 0, same_dir = 0;
+	int rc = 0;
+
+	if (!logs)
+		return kb_error(KB_ENOMEM, "out of memory");
+	for (i = 0; i < c->nrows; i++)
+		if (c->rows[i].method != KB_METHOD_NONE && c->rows[i].ratio > 0)
+			logs[n++] = log(c->rows[i].ratio);
+	if (n >= 5) {
+		shift = kb_stats_median(logs, n);
+		for (i = 0; i < n; i++)
+			same_dir += (shift > 0 && logs[i] > 0) || (shift < 0 && logs[i] < 0);
+		if (fabs(expm1(shift)) > c->opt.threshold && same_dir * 4 >= n * 3)
+			rc = warn(c, "%zu of %zu benchmarks moved the same way (median change %+.1f %%): "
+				  "the machine was probably %s (load from other jobs, clock frequency, "
+				  "another host), not every kernel; re-run before trusting the verdicts",
+				  same_dir, n, expm1(shift) * 100,
+				  (shift > 0) != c->higher_is_better ? "slower" : "faster");
+	}
+	free(logs);
+	return rc;
+}
+
 static int add_warnings(struct kb_compare *c, const struct kb_run *base)
 {
 	size_t i, fallback = 0, point = 0, noise = 0, compared = 0, raised = 0;
@@ -784,6 +815,8 @@ static int add_warnings(struct kb_compare *c, const struct kb_run *base)
 	if (!rc && compared && !noise && strcmp(c->metric, "instructions") != 0)
 		rc = warn(c, "the baseline records no between-run noise (not made by `make baseline`): "
 			  "the gate cannot account for run-to-run offsets");
+	if (!rc)
+		rc = warn_global_shift(c);
 	if (!rc && c->counts[KB_VERDICT_MISSING])
 		rc = warn(c, "%zu benchmarks of the baseline are missing from the current run",
 			  c->counts[KB_VERDICT_MISSING]);

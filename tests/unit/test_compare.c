@@ -218,6 +218,37 @@ static void test_one_20pct_slower_regressed(void **state)
 	kb_run_clear(&b);
 }
 
+/* Everything 30 % slower: the verdicts stand, and a warning blames the machine. */
+static void test_global_shift_warning(void **state)
+{
+	double f[NIDS] = { 1.3, 1.3, 1.3, 1.3, 1.3, 1.3 };
+	struct kb_run a, b;
+	struct kb_compare c;
+	size_t i;
+	bool warned = false;
+
+	(void)state;
+	make_suite(&a, "fp", NULL, 1);
+	make_suite(&b, "fp", f, 2);
+	assert_int_equal(compare(&a, &b, NULL, &c), 0);
+	assert_int_equal(c.counts[KB_VERDICT_REGRESSED], NIDS);
+	for (i = 0; i < c.nwarnings; i++)
+		warned |= strstr(c.warnings[i], "the machine was probably slower") != NULL;
+	assert_true(warned);
+	kb_compare_release(&c);
+
+	/* one benchmark slower: no such warning */
+	f[0] = f[1] = f[3] = f[4] = f[5] = 1;
+	kb_run_clear(&b);
+	make_suite(&b, "fp", f, 2);
+	assert_int_equal(compare(&a, &b, NULL, &c), 0);
+	for (i = 0; i < c.nwarnings; i++)
+		assert_null(strstr(c.warnings[i], "the machine was probably"));
+	kb_compare_release(&c);
+	kb_run_clear(&a);
+	kb_run_clear(&b);
+}
+
 static void test_improved(void **state)
 {
 	double f[NIDS] = { 0.8, 1, 1, 1, 1, 1 };
@@ -724,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_identical_noisy_unchanged),
 		cmocka_unit_test(test_independent_same_distribution_unchanged),
 		cmocka_unit_test(test_one_20pct_slower_regressed),
+		cmocka_unit_test(test_global_shift_warning),
 		cmocka_unit_test(test_improved),
 		cmocka_unit_test(test_small_change_below_threshold),
 		cmocka_unit_test(test_noise_raises_threshold),
