@@ -94,6 +94,29 @@ static char *suite_name(const struct kb_result *r)
 	return a ? strndup(r->id, (size_t)(a - r->id)) : strdup(r->id);
 }
 
+/* String parameters that define the problem (two kernels differing in one
+ * of them do not compute the same thing); the others (simd, tile, library
+ * configuration, memory kind) describe how a kernel does it. */
+static bool defining_param(const char *name)
+{
+	static const char *const names[] = {"dtype", "layout", "math", "op", "precision",
+					    "trans", "transpose", NULL};
+
+	for (const char *const *p = names; name && *p; p++)
+		if (strcmp(name, *p) == 0)
+			return true;
+	return false;
+}
+
+/* The operation: the kernel name up to its first '_' ("sgemm_openblas" ->
+ * "sgemm", "triad_f32_simd" -> "triad"). */
+static char *op_name(const char *kernel)
+{
+	const char *u = strchr(kernel, '_');
+
+	return u && u != kernel ? strndup(kernel, (size_t)(u - kernel)) : strdup(kernel);
+}
+
 /* The id after "suite/kernel/", or NULL. */
 static const char *id_params(const char *id)
 {
@@ -105,15 +128,23 @@ static const char *id_params(const char *id)
 	return a && a[1] ? a + 1 : NULL;
 }
 
+/* "matmul/sgemm (f32, row-major)" -> "matmul-sgemm-f32-row-major" */
 static char *slugify(const char *key)
 {
-	char *s = strdup(key);
+	char *s = malloc(strlen(key) + 1);
+	size_t n = 0;
 
 	if (!s)
 		return NULL;
-	for (char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.')
-			*p = '-';
+	for (const char *p = key; *p; p++) {
+		if (isalnum((unsigned char)*p) || *p == '_' || *p == '.')
+			s[n++] = *p;
+		else if (n > 0 && s[n - 1] != '-')
+			s[n++] = '-';
+	}
+	while (n > 0 && s[n - 1] == '-')
+		n--;
+	s[n] = '\0';
 	return s;
 }
 
@@ -130,6 +161,7 @@ static void family_release(struct kb_family *f)
 	free(f->slug);
 	free(f->suite);
 	free(f->size_param);
+	free(f->dtype);
 	free(f->peak_source);
 	free(f->entries);
 	for (size_t i = 0; i < f->nseries; i++)
@@ -158,7 +190,7 @@ void kb_group_release(struct kb_group *g)
 }
 
 static int find_family(struct kb_group *g, const char *key, const char *suite,
-		       const char *size_name, size_t *index)
+		       const char *size_name, const char *dtype, size_t *index)
 {
 	struct kb_family *f;
 
@@ -178,7 +210,9 @@ static int find_family(struct kb_group *g, const char *key, const char *suite,
 	f->slug = slugify(key);
 	f->suite = strdup(suite);
 	f->size_param = size_name ? strdup(size_name) : NULL;
-	if (!f->key || !f->slug || !f->suite || (size_name && !f->size_param)) {
+	f->dtype = dtype ? strdup(dtype) : NULL;
+	if (!f->key || !f->slug || !f->suite || (size_name && !f->size_param) ||
+	    (dtype && !f->dtype)) {
 		family_release(f);
 		return -KB_ENOMEM;
 	}
@@ -191,9 +225,10 @@ static int add_entry(struct kb_group *g, size_t run_index, const struct kb_resul
 {
 	struct kb_group_entry *e = &g->entries[g->nentries];
 	const struct kb_param *sp = size_param(r);
-	char *suite = suite_name(r), *key = suite ? strdup(suite) : NULL;
-	char *series = kernel_name(r), num[32];
-	const char *pl = id_params(r->id);
+	char *suite = suite_name(r), *series = kernel_name(r), *op = series ? op_name(series) : NULL;
+	char *key = suite && op ? fmt_dup("%s/%s", suite, op) : NULL, num[32];
+	const char *pl = id_params(r->id), *dtype = NULL;
+	size_t ndefining = 0;
 	int rc = -KB_ENOMEM;
 
 	memset(e, 0, sizeof(*e));
@@ -205,11 +240,23 @@ static int add_entry(struct kb_group *g, size_t run_index, const struct kb_resul
 		const struct kb_param *p = &r->params[i];
 
 		if (p->is_str) {
-			key = append_param(key, p->name, p->str ? p->str : "");
+			if (key && defining_param(p->name)) {
+				char *t = fmt_dup("%s%s%s", key, ndefining++ ? ", " : " (",
+						  p->str ? p->str : "");
+
+				free(key);
+				key = t;
+			}
 		} else if (p != sp && (!sp || p->value != sp->value)) {
 			snprintf(num, sizeof(num), "%lld", (long long)p->value);
 			series = append_param(series, p->name, num);
 		}
+	}
+	if (key && ndefining) {
+		char *t = fmt_dup("%s)", key);
+
+		free(key);
+		key = t;
 	}
 	if (series && g->nruns > 1) {
 		char *t = fmt_dup("%s@%s", series, g->labels[run_index]);
@@ -227,7 +274,10 @@ static int add_entry(struct kb_group *g, size_t run_index, const struct kb_resul
 	series = NULL;
 	if (!suite || !key || !e->series || !e->size_label)
 		goto out;
-	if ((rc = find_family(g, key, suite, sp ? sp->name : NULL, &e->family)))
+	for (size_t i = 0; i < r->nparams; i++)
+		if (r->params[i].is_str && r->params[i].name && strcmp(r->params[i].name, "dtype") == 0)
+			dtype = r->params[i].str;
+	if ((rc = find_family(g, key, suite, sp ? sp->name : NULL, dtype, &e->family)))
 		goto out;
 	g->nentries++;
 	rc = 0;
@@ -238,6 +288,7 @@ out:
 	}
 	free(series);
 	free(suite);
+	free(op);
 	free(key);
 	return rc;
 }
@@ -292,7 +343,7 @@ static int cmp_double(const void *a, const void *b)
 static void peak_from_context(const struct kb_run *run, struct kb_family *f)
 {
 	bool want_bw = strcmp(f->metric, "gbps") == 0;
-	const char *dtype = strstr(f->key, "dtype=");
+	const char *dtype = f->dtype;
 	const struct kb_kv *found = NULL;
 	size_t nfound = 0;
 
@@ -313,7 +364,7 @@ static void peak_from_context(const struct kb_run *run, struct kb_family *f)
 			  : strstr(name, "band") || strstr(name, "gbps") || strstr(name, "bw");
 		if (bw != want_bw)
 			continue;
-		if (dtype && strstr(name, dtype + 6)) {
+		if (dtype && strstr(name, dtype)) {
 			found = kv;
 			nfound = 1;
 			break;

@@ -3,8 +3,13 @@
  * families for the plots and reports, and picks the fastest kernel of each
  * family and problem size.
  *
- * A family is a suite plus its string parameters (e.g. "matmul dtype=f32"):
- * the kernels that compute the same thing and can stand in for each other.
+ * A family is the kernels that compute the same thing and can stand in for
+ * each other: same suite, same operation (the kernel name up to its first
+ * '_': "sgemm" for sgemm_blocked and sgemm_openblas) and the same
+ * problem-defining string parameters (dtype, layout, math, op, precision,
+ * trans), e.g. "matmul/sgemm (f32, row-major)".  Other string parameters
+ * (simd, tile, a library's configuration) describe a kernel, not the
+ * problem, and are ignored.
  * Within a family, the size is the numeric parameter "n" (else "size",
  * "bytes", "len", else the first numeric one); a numeric parameter that
  * differs from the size (threads=4) becomes part of the series name, one
@@ -42,8 +47,9 @@ struct kb_group_entry {
 };
 
 struct kb_family {
-	char *key;          /* "matmul" or "matmul dtype=f32" */
-	char *slug;         /* the key made safe for file names: "matmul-dtype-f32" */
+	char *key;          /* "matmul/sgemm (f32, row-major)" */
+	char *slug;         /* the key made safe for file names */
+	char *dtype;        /* the dtype parameter, or NULL */
 	char *suite;
 	const char *metric; /* "gflops", "gbps" or "time" (static) */
 	char *size_param;   /* "n", or NULL when no numeric parameter */

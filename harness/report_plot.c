@@ -123,7 +123,7 @@ int kb_plot_scaling_write(FILE *f, const struct kb_group *g, size_t family,
 {
 	const struct kb_family *fam = &g->families[family];
 	bool is_time = strcmp(fam->metric, "time") == 0;
-	double scale = 1, lo = INFINITY, hi = 0;
+	double scale = 1, lo = INFINITY, hi = 0, max_size = 0;
 	const char *unit = kb_group_metric_label(fam->metric);
 	char name[32], ylabel[96], title[256];
 	int rc = 0;
@@ -135,6 +135,8 @@ int kb_plot_scaling_write(FILE *f, const struct kb_group *g, size_t family,
 			lo = fmin(lo, r);
 			hi = fmax(hi, r);
 		}
+		if (isfinite(g->entries[fam->entries[i]].size))
+			max_size = fmax(max_size, g->entries[fam->entries[i]].size);
 	}
 	if (is_time) {
 		unit = kb_plot_time_unit(hi, &scale);
@@ -181,6 +183,8 @@ int kb_plot_scaling_write(FILE *f, const struct kb_group *g, size_t family,
 		rc = kb_plot_vars_str(vars, "peak_label", "");
 	}
 	rc = rc ? rc : kb_plot_vars_num(vars, "logy", hi > 30 * lo);
+	/* sizes up to 64Ki read best as numbers, larger ones as 256Ki, 16Mi */
+	rc = rc ? rc : kb_plot_vars_str(vars, "xformat", max_size > 65536 ? "%.0b%B" : "%.0f");
 	return rc ? rc : finish(f, "scaling");
 }
 

@@ -9,13 +9,14 @@
 #   plot_title, xlabel, ylabel
 #   peak       machine peak in the plot's unit (0: none), peak_label
 #   logy       1 for a log y axis (values spanning more than 30x)
+#   xformat    tic format of the size axis ("%.0f", or "%.0b%B" for 16Mi)
 
 set encoding utf8
 set datafile missing "NaN"
 set key outside right top vertical Left reverse noenhanced
 set grid xtics ytics mytics lc rgb "#dddddd" lt 1
 set logscale x 2
-set format x "%.0b%B"
+set format x xformat
 set xlabel xlabel noenhanced
 set ylabel ylabel noenhanced
 set title plot_title noenhanced

@@ -54,7 +54,7 @@ expect_exit 0 "" env -u KBENCH_GNUPLOT PATH=/nonexistent-kbench \
 	"$REPORT" "$S" --no-plots --resamples=500 --out-dir="$tmp/noplots" "$DATA/current.json"
 [ -s "$tmp/noplots/index.html" ] || fail "--no-plots wrote no index.html"
 [ -s "$tmp/noplots/report.md" ] || fail "--no-plots wrote no report.md"
-[ -s "$tmp/noplots/data/scaling-matmul-dtype-f32.dat" ] || fail "--no-plots wrote no scaling data"
+[ -s "$tmp/noplots/data/scaling-matmul-sgemm-f32.dat" ] || fail "--no-plots wrote no scaling data"
 grep -q '<svg' "$tmp/noplots/index.html" && fail "--no-plots inlined a plot"
 grep -q 'Plots were not rendered' "$tmp/noplots/index.html" || fail "--no-plots does not say so"
 expect_exit 1 "cannot" "$REPORT" "$S" --no-plots --out-dir=/proc/kbench-cannot-write "$DATA/current.json"
@@ -64,7 +64,7 @@ if command -v gnuplot >/dev/null 2>&1; then
 	expect_exit 0 "4 regressions marked" "$REPORT" "$S" --resamples=500 --out-dir="$tmp/full" \
 		--baseline="$DATA/baseline.json" --dist='matmul/sgemm_blocked/*' "$DATA/current.json"
 	for f in index.html report.md plots/comparison.png plots/comparison.svg \
-		plots/scaling-matmul-dtype-f32.png plots/scaling-reduction-dtype-f32.svg \
+		plots/scaling-matmul-sgemm-f32.png plots/scaling-reduction-sum-f32.svg \
 		plots/distribution-1.png data/comparison.dat data/distribution-1.dat; do
 		[ -s "$tmp/full/$f" ] || fail "no $f"
 	done
@@ -73,7 +73,7 @@ if command -v gnuplot >/dev/null 2>&1; then
 		fail "--dist did not plot matmul/sgemm_blocked/512"
 	grep -q '| matmul/sgemm_blocked/64 | regressed |' "$tmp/full/report.md" ||
 		fail "report.md has no regression row"
-	grep -q '!\[.*\](plots/scaling-matmul-dtype-f32.png)' "$tmp/full/report.md" ||
+	grep -q '!\[.*\](plots/scaling-matmul-sgemm-f32.png)' "$tmp/full/report.md" ||
 		fail "report.md does not link the scaling plot"
 	# a broken script: gnuplot's own message, exit 1
 	mkdir -p "$tmp/badgp"

@@ -99,11 +99,11 @@ static void make_run(struct kb_run *run)
 	kb_run_add_context(run, "peaks.bandwidth_unit", "GB/s", false);
 	run->results = calloc(6, sizeof(*run->results));
 	run->nresults = 6;
-	matmul(&run->results[0], "naive", 64, 1000, 2.0, 10);
-	matmul(&run->results[1], "naive", 128, 8000, 2.5, 10);
-	matmul(&run->results[2], "fast", 64, 250, 8.0, 10);
-	matmul(&run->results[3], "fast", 128, 7950, 2.5, 10);
-	matmul(&run->results[4], "cuda", 64, NAN, NAN, 0);
+	matmul(&run->results[0], "sgemm_naive", 64, 1000, 2.0, 10);
+	matmul(&run->results[1], "sgemm_naive", 128, 8000, 2.5, 10);
+	matmul(&run->results[2], "sgemm_fast", 64, 250, 8.0, 10);
+	matmul(&run->results[3], "sgemm_fast", 128, 7950, 2.5, 10);
+	matmul(&run->results[4], "sgemm_cuda", 64, NAN, NAN, 0);
 	run->results[4].status = KB_STATUS_SKIPPED;
 	run->results[4].message = strdup("no CUDA device");
 	{
@@ -147,18 +147,18 @@ static void test_group_families(void **state)
 	assert_int_equal(g.nentries, 5); /* the skipped one is left out */
 	assert_int_equal(g.nfamilies, 2);
 	f = &g.families[0];
-	assert_string_equal(f->key, "matmul dtype=f32");
-	assert_string_equal(f->slug, "matmul-dtype-f32");
+	assert_string_equal(f->key, "matmul/sgemm (f32)");
+	assert_string_equal(f->slug, "matmul-sgemm-f32");
 	assert_string_equal(f->metric, "gflops");
 	assert_string_equal(f->size_param, "n");
 	assert_int_equal(f->nseries, 2);
-	assert_string_equal(f->series[0], "naive");
-	assert_string_equal(f->series[1], "fast");
+	assert_string_equal(f->series[0], "sgemm_naive");
+	assert_string_equal(f->series[1], "sgemm_fast");
 	/* the peak the runner used (gflops / pct_peak = 100), named from the context */
 	assert_true(f->peak == 100);
 	assert_string_equal(f->peak_source, "peaks.flops_f32");
 	f = &g.families[1];
-	assert_string_equal(f->key, "reduction");
+	assert_string_equal(f->key, "reduction/sum");
 	assert_string_equal(f->metric, "gbps");
 	/* no pct_peak: the context's only GB/s peak */
 	assert_true(f->peak == 20);
@@ -175,8 +175,8 @@ static void test_group_families(void **state)
 		make_run(&two[1]);
 		assert_int_equal(kb_group_build(&g, two, labels, 2), 0);
 		assert_int_equal(g.families[0].nseries, 4);
-		assert_string_equal(g.families[0].series[0], "naive@old");
-		assert_string_equal(g.families[0].series[2], "naive@new");
+		assert_string_equal(g.families[0].series[0], "sgemm_naive@old");
+		assert_string_equal(g.families[0].series[2], "sgemm_naive@new");
 		kb_group_release(&g);
 		kb_run_clear(&two[0]);
 		kb_run_clear(&two[1]);
@@ -196,17 +196,17 @@ static void test_group_extra_params(void **state)
 	for (int i = 0; i < 2; i++) {
 		struct kb_result *r = &run.results[i];
 
-		matmul(r, "blas", 256, 100, 5, 0);
+		matmul(r, "sgemm_blas", 256, 100, 5, 0);
 		add_param(r, "m", 256, NULL);
 		add_param(r, "threads", i ? 4 : 256, NULL);
 	}
 	free(run.results[1].id);
-	run.results[1].id = strdup("matmul/blas/256/t4");
+	run.results[1].id = strdup("matmul/sgemm_blas/256/t4");
 	assert_int_equal(kb_group_build(&g, &run, NULL, 1), 0);
 	assert_int_equal(g.nfamilies, 1);
 	assert_int_equal(g.families[0].nseries, 2);
-	assert_string_equal(g.families[0].series[0], "blas");
-	assert_string_equal(g.families[0].series[1], "blas threads=4");
+	assert_string_equal(g.families[0].series[0], "sgemm_blas");
+	assert_string_equal(g.families[0].series[1], "sgemm_blas threads=4");
 	assert_string_equal(g.entries[1].size_label, "256/t4");
 	kb_group_release(&g);
 	kb_run_clear(&run);
@@ -227,14 +227,14 @@ static void test_scaling_data(void **state)
 	 * interval is 2*1000/1010 = 1.9802 .. 2*1000/990 = 2.0202.
 	 */
 	const char *expected =
-		"# kbench scaling data: family matmul dtype=f32\n"
+		"# kbench scaling data: family matmul/sgemm (f32)\n"
 		"# metric gflops (GFLOP/s) at the median time, size parameter n\n"
 		"# machine peak 100 GFLOP/s (peaks.flops_f32)\n"
 		"# one block per series; columns: size value value_low value_high median_ns\n"
-		"# series naive\n"
+		"# series sgemm_naive\n"
 		"64 2 1.9802 2.0202 1000\n"
 		"128 2.5 2.47525 2.52525 8000\n"
-		"\n\n# series fast\n"
+		"\n\n# series sgemm_fast\n"
 		"64 8 7.92079 8.08081 250\n"
 		"128 2.5 2.47525 2.52525 7950\n";
 
@@ -245,7 +245,7 @@ static void test_scaling_data(void **state)
 	assert_int_equal(kb_plot_scaling_write(f, &g, 0, &vars), 0);
 	fclose(f);
 	assert_string_equal(buf, expected);
-	assert_non_null(strstr(vars.text, "title_1='naive'; title_2='fast'; nseries=2"));
+	assert_non_null(strstr(vars.text, "title_1='sgemm_naive'; title_2='sgemm_fast'; nseries=2"));
 	assert_non_null(strstr(vars.text, "peak=100"));
 	assert_non_null(strstr(vars.text, "peak_label='machine peak 100 GFLOP/s'"));
 	assert_non_null(strstr(vars.text, "logy=0")); /* 8 / 2 < 30 */
@@ -430,8 +430,8 @@ static void test_recommend(void **state)
 	assert_int_equal(n, 3); /* matmul 64, 128; reduction 1024 */
 	/* n=64: fast (250 ns) beats naive (1000 ns) 4x; samples do not overlap */
 	assert_string_equal(recs[0].size_label, "64");
-	assert_string_equal(g.entries[recs[0].best].series, "fast");
-	assert_string_equal(g.entries[recs[0].runner_up].series, "naive");
+	assert_string_equal(g.entries[recs[0].best].series, "sgemm_fast");
+	assert_string_equal(g.entries[recs[0].runner_up].series, "sgemm_naive");
 	assert_true(fabs(recs[0].speedup - 4) < 1e-9);
 	assert_true(recs[0].bootstrap);
 	assert_true(recs[0].speedup_lo > 3.8 && recs[0].speedup_hi < 4.2);
@@ -439,7 +439,7 @@ static void test_recommend(void **state)
 	assert_true(fabs(recs[0].vs_slowest - 4) < 1e-9);
 	/* n=128: 7950 vs 8000 ns, +-2 % samples: a tie within noise */
 	assert_string_equal(recs[1].size_label, "128");
-	assert_string_equal(g.entries[recs[1].best].series, "fast");
+	assert_string_equal(g.entries[recs[1].best].series, "sgemm_fast");
 	assert_true(recs[1].speedup_lo < 1 && recs[1].speedup_hi > 1);
 	assert_false(recs[1].clear);
 	/* one kernel only */
@@ -564,7 +564,7 @@ static void test_html_and_markdown(void **state)
 	make_run(&run);
 	assert_int_equal(kb_group_build(&g, &run, NULL, 1), 0);
 	assert_int_equal(kb_group_recommend(&g, 42, 500, &recs, &n), 0);
-	rows[0] = (struct kb_compare_row){.id = "matmul/fast/64", .verdict = KB_VERDICT_REGRESSED,
+	rows[0] = (struct kb_compare_row){.id = "matmul/sgemm_fast/64", .verdict = KB_VERDICT_REGRESSED,
 					  .baseline = 200, .current = 250, .ratio = 1.25,
 					  .ci_low = 1.2, .ci_high = 1.3, .threshold = 0.05,
 					  .method = KB_METHOD_SAMPLES};
@@ -595,7 +595,7 @@ static void test_html_and_markdown(void **state)
 	assert_null(strstr(buf, "<script"));
 	assert_null(strstr(buf, "src=\"http"));
 	assert_non_null(strstr(buf, "<figcaption>matmul &lt;scaling&gt;"));
-	assert_non_null(strstr(buf, "<tr class=\"bad\"><td class=\"id\">matmul/fast/64</td>"
+	assert_non_null(strstr(buf, "<tr class=\"bad\"><td class=\"id\">matmul/sgemm_fast/64</td>"
 				    "<td>regressed</td>"));
 	assert_non_null(strstr(buf, "4.00x ["));                 /* the recommendation */
 	assert_non_null(strstr(buf, "(tie within noise)"));      /* n=128 */
@@ -610,9 +610,9 @@ static void test_html_and_markdown(void **state)
 	fclose(f);
 	assert_true(strncmp(buf, "# kbench \\<test> report\n", 24) == 0);
 	assert_non_null(strstr(buf, "| family | size | fastest |"));
-	assert_non_null(strstr(buf, "| matmul dtype=f32 | 64 | fast |"));
+	assert_non_null(strstr(buf, "| matmul/sgemm (f32) | 64 | sgemm_fast |"));
 	assert_non_null(strstr(buf, "![matmul <scaling>](plots/s.png)"));
-	assert_non_null(strstr(buf, "| matmul/fast/64 | regressed |"));
+	assert_non_null(strstr(buf, "| matmul/sgemm_fast/64 | regressed |"));
 	assert_null(strstr(buf, "<svg"));
 	free(buf);
 
