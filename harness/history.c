@@ -147,7 +147,8 @@ static const char *run_host(const struct kb_run *run)
 
 static bool run_dirty(const struct kb_run *run)
 {
-	static const char *const keys[] = {"harness.git_dirty", "git_dirty", "git.dirty", NULL};
+	static const char *const keys[] = {"build.git_dirty", "harness.git_dirty", "git_dirty",
+					   "git.dirty", NULL};
 	const char *v = first_context(run, keys);
 
 	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
