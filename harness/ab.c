@@ -258,16 +258,19 @@ static void child_env_free(char **env)
 }
 
 /*
- * Runs argv with envp, stdin from /dev/null, capturing stdout and stderr.
- * *status is the waitpid status.  Returns 0 or a negative code.
+ * Runs argv with envp, stdin from /dev/null, capturing stdout and stderr;
+ * kills it after timeout_s.  *status is the waitpid status.  Returns 0 or a
+ * negative code.
  */
-static int spawn_capture(char *const argv[], char *const envp[], struct buf *out, struct buf *err,
-			 int *status)
+static int spawn_capture(char *const argv[], char *const envp[], double timeout_s,
+			 struct buf *out, struct buf *err, int *status)
 {
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
 	pid_t pid;
 	struct pollfd fds[2];
 	int rc = 0, open_fds = 2;
+	double deadline = exec_now_s(NULL) + timeout_s;
+	bool killed = false;
 
 	if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
 		rc = kb_error(KB_EIO, "cannot create a pipe: %s", strerror(errno));
@@ -295,7 +298,17 @@ static int spawn_capture(char *const argv[], char *const envp[], struct buf *out
 	fds[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
 	while (open_fds > 0) {
-		if (poll(fds, 2, -1) < 0) {
+		double left = deadline - exec_now_s(NULL);
+		int ready;
+
+		if (left <= 0) {
+			/* not draining the pipes: a grandchild may hold them open */
+			kill(pid, SIGKILL);
+			killed = true;
+			break;
+		}
+		ready = poll(fds, 2, (int)(left * 1000) + 1);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -317,6 +330,8 @@ static int spawn_capture(char *const argv[], char *const envp[], struct buf *out
 			rc = kb_error(KB_EIO, "waitpid: %s", strerror(errno));
 			break;
 		}
+	if (!rc && killed)
+		rc = kb_error(KB_EIO, "%s did not finish within %.0f s and was killed", argv[0], timeout_s);
 out_close:
 	for (int i = 0; i < 2; i++) {
 		if (po[i] >= 0)
@@ -361,7 +376,7 @@ static int exec_list(void *ctx, const struct kb_ab_options *opt, int arm, const 
 		     char ***ids, size_t *n)
 {
 	struct buf out = { 0 }, err = { 0 };
-	char *argv[4], filter[4096], why[128], tail[512];
+	char *argv[4], *filter = NULL, why[128], tail[512];
 	char **env = child_env(opt, arm, 0), **v = NULL;
 	int status = 0, rc, argc = 0;
 	size_t count = 0, cap = 0;
@@ -369,17 +384,21 @@ static int exec_list(void *ctx, const struct kb_ab_options *opt, int arm, const 
 	(void)ctx;
 	*ids = NULL;
 	*n = 0;
-	if (!env)
+	if (opt->filter && *opt->filter && asprintf(&filter, "--filter=%s", opt->filter) < 0)
+		filter = NULL;
+	if (!env || (opt->filter && *opt->filter && !filter)) {
+		child_env_free(env);
+		free(filter);
 		return kb_error(KB_ENOMEM, "out of memory");
+	}
 	argv[argc++] = (char *)binary;
 	argv[argc++] = "--list";
-	if (opt->filter && *opt->filter) {
-		snprintf(filter, sizeof(filter), "--filter=%s", opt->filter);
+	if (filter)
 		argv[argc++] = filter;
-	}
 	argv[argc] = NULL;
-	rc = spawn_capture(argv, env, &out, &err, &status);
+	rc = spawn_capture(argv, env, 60, &out, &err, &status);
 	child_env_free(env);
+	free(filter);
 	if (rc)
 		goto out;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -463,7 +482,7 @@ static int exec_run(void *ctx, const struct kb_ab_options *opt, const struct kb_
 	if (c->instructions)
 		argv[argc++] = "--metric=instructions";
 	argv[argc] = NULL;
-	rc = spawn_capture(argv, env, &out, &err, &status);
+	rc = spawn_capture(argv, env, c->timeout_s > 0 ? c->timeout_s : 3600, &out, &err, &status);
 	child_env_free(env);
 	free(a_filter);
 	if (rc)
@@ -1070,7 +1089,8 @@ static int run_round(struct kb_ab *ab, const struct kb_ab_backend *be, struct kb
 	pair.env_pad = (size_t)kb_rng_below(rng, 4096);
 	pair.nbench = nids;
 	child = (struct kb_ab_child){ .ids = ids, .nids = nids, .filter = filter, .seed = pair.seed,
-				      .env_pad = pair.env_pad, .cpu = ab->cpu, .threads = ab->threads };
+				      .env_pad = pair.env_pad, .cpu = ab->cpu, .threads = ab->threads,
+				      .timeout_s = ab->opt.max_time_s + 60 };
 	for (int k = 0; k < 2; k++) {
 		int arm = (k == 0) == pair.old_first ? 0 : 1;
 		double t0 = be->now_s(be->ctx);

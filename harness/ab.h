@@ -143,6 +143,8 @@ struct kb_ab_child {
 	const char *cpu;         /* --pin */
 	int threads;             /* --threads */
 	bool instructions;       /* the counting run: --metric=instructions */
+	double timeout_s;        /* kill the process after this long (a hang is an error);
+				  * 0 = one hour */
 };
 
 /*
