@@ -210,18 +210,6 @@ test: deps
 bench: deps all
 	@mkdir -p $(B)/results
 	$(KBENCH) --out=$(B)/results/latest.json $(BENCH_FLAGS)
-
-# ---- A/B against another revision (kbench-ab; scripts/ab.sh) -----------------
-# make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="--threshold=3 ..."] [AB_CUDA=1]
-# builds <rev> in a temporary git worktree and the working tree (same compiler,
-# flags and CUDA setting; AB_CUDA=0 by default), runs kbench-ab OLD NEW and
-# leaves $(B)/ab-report.md and $(B)/ab-report.json.  Exit 1 on a regression.
-AB_CUDA ?= 0
-.PHONY: ab
-ab:
-	@BASE="$(BASE)" FILTER="$(FILTER)" AB_FLAGS="$(AB_FLAGS)" AB_CUDA="$(AB_CUDA)" B="$(B)" \
-		MAKE="$(MAKE)" CC="$(CC)" OPT="$(OPT)" CFLAGS="$(CFLAGS)" LDFLAGS="$(LDFLAGS)" \
-		./scripts/ab.sh
 	@if [ "$(HISTORY)" != 0 ]; then $(B)/kbench-history --db=$(HISTORY_DB) add $(B)/results/latest.json || echo "make bench: the run was not added to the history $(HISTORY_DB)" >&2; fi
 
 # ---- regression gate (kbench-compare, kbench-baseline; scripts/ci-gate.sh) ---
@@ -281,6 +269,18 @@ report: $(B)/kbench-report
 	@test -f $(B)/results/latest.json || { echo "make report: no $(B)/results/latest.json; run 'make bench' first" >&2; exit 2; }
 	$(B)/kbench-report --out-dir=$(REPORT_DIR) $(REPORT_FLAGS) $(B)/results/latest.json
 # ---- end of report and history -------------------------------------------------
+
+# ---- A/B against another revision (kbench-ab; scripts/ab.sh) -----------------
+# make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="--threshold=3 ..."] [AB_CUDA=1]
+# builds <rev> in a temporary git worktree and the working tree (same compiler,
+# flags and CUDA setting; AB_CUDA=0 by default), runs kbench-ab OLD NEW and
+# leaves $(B)/ab-report.md and $(B)/ab-report.json.  Exit 1 on a regression.
+AB_CUDA ?= 0
+.PHONY: ab
+ab:
+	@BASE="$(BASE)" FILTER="$(FILTER)" AB_FLAGS="$(AB_FLAGS)" AB_CUDA="$(AB_CUDA)" B="$(B)" \
+		MAKE="$(MAKE)" CC="$(CC)" OPT="$(OPT)" CFLAGS="$(CFLAGS)" LDFLAGS="$(LDFLAGS)" \
+		./scripts/ab.sh
 
 # ---- install ----------------------------------------------------------------
 .PHONY: install
