@@ -259,15 +259,22 @@ fuzz: $(B)/fuzz/fuzz_json_read
 # report.md) from the latest `make bench`; REPORT_FLAGS adds options, e.g.
 # REPORT_FLAGS=--compare=FILE.json for the verdicts of kbench-compare/kbench-ab.
 # `make bench` stores every run in $(HISTORY_DB); HISTORY=0 turns that off.
+# With a history, the report also shows each benchmark's trend and change
+# points ($(REPORT_DIR)/history/trend.txt has the tables).
 HISTORY ?= 1
 HISTORY_DB ?= $(B)/history.db
 REPORT_DIR ?= $(B)/report
 REPORT_FLAGS ?=
 
 .PHONY: report
-report: $(B)/kbench-report
+report: $(B)/kbench-report $(B)/kbench-history
 	@test -f $(B)/results/latest.json || { echo "make report: no $(B)/results/latest.json; run 'make bench' first" >&2; exit 2; }
-	$(B)/kbench-report --out-dir=$(REPORT_DIR) $(REPORT_FLAGS) $(B)/results/latest.json
+	@rm -rf $(REPORT_DIR)/history
+	@if [ "$(HISTORY)" != 0 ] && [ -f $(HISTORY_DB) ]; then mkdir -p $(REPORT_DIR)/history && \
+		$(B)/kbench-history --db=$(HISTORY_DB) trend '*' --out-dir=$(REPORT_DIR)/history \
+		>$(REPORT_DIR)/history/trend.txt || exit 1; fi
+	$(B)/kbench-report --out-dir=$(REPORT_DIR) $(REPORT_FLAGS) \
+		$$(test -d $(REPORT_DIR)/history && echo --history=$(REPORT_DIR)/history) $(B)/results/latest.json
 # ---- end of report and history -------------------------------------------------
 
 # ---- A/B against another revision (kbench-ab; scripts/ab.sh) -----------------

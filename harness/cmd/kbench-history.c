@@ -536,8 +536,10 @@ static int cmd_trend(const struct args *a)
 			if (skipped)
 				printf("  (%zu run%s without an ok result left out)\n", skipped,
 				       skipped == 1 ? "" : "s");
-			if (!a->no_plot &&
-			    plot_series(a, gp, scripts, dir, many_machines, &s, level, is_cp, step)) {
+			if (!a->no_plot && s.n < 2)
+				printf("  (one run: no plot)\n");
+			else if (!a->no_plot &&
+				 plot_series(a, gp, scripts, dir, many_machines, &s, level, is_cp, step)) {
 				fprintf(stderr, "kbench-history: %s\n", kb_last_error());
 				status = EXIT_FAIL;
 			}

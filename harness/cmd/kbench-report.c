@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "compare.h"
@@ -52,6 +53,8 @@ static const char usage[] =
 	"                     kbench-compare's method and defaults\n"
 	"  --dist=GLOB        benchmarks whose samples are plotted together (repeatable; default:\n"
 	"                     every kernel of each family at its largest size)\n"
+	"  --history=DIR      add the history plots kbench-history trend wrote in DIR\n"
+	"                     (history-*.svg; those with a change point first)\n"
 	"  --title=TEXT       report title\n"
 	"  --no-plots         data files and reports without images (no gnuplot needed)\n"
 	"  --scripts=DIR      where scaling.gp, comparison.gp, distribution.gp live\n"
@@ -64,7 +67,7 @@ static const char usage[] =
 	"2 bad usage or unusable input.\n";
 
 struct args {
-	const char *out_dir, *compare, *baseline, *title, *scripts;
+	const char *out_dir, *compare, *baseline, *title, *scripts, *history;
 	const char *dists[32];
 	size_t ndists;
 	size_t resamples;
@@ -120,6 +123,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->compare = v;
 		} else if ((v = opt_value(arg, "--baseline"))) {
 			a->baseline = v;
+		} else if ((v = opt_value(arg, "--history"))) {
+			a->history = v;
 		} else if ((v = opt_value(arg, "--title"))) {
 			a->title = v;
 		} else if ((v = opt_value(arg, "--scripts"))) {
@@ -379,6 +384,114 @@ static int glob_dists(struct plot_ctx *p, const struct kb_group *g)
 	return 0;
 }
 
+struct history_plot {
+	char *stem;   /* "history-matmul-sgemm_blocked-64" */
+	char *title;
+	size_t runs, changes;
+};
+
+static int cmp_history(const void *a, const void *b)
+{
+	const struct history_plot *x = a, *y = b;
+
+	if ((x->changes > 0) != (y->changes > 0))
+		return x->changes > 0 ? -1 : 1;
+	return strcmp(x->stem, y->stem);
+}
+
+/* Reads the benchmark, run count and change points from a history .dat. */
+static bool history_info(const char *path, struct history_plot *h)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024], bench[512] = "";
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		int cp;
+
+		if (sscanf(line, "# kbench history data: %511[^\n]", bench) == 1)
+			continue;
+		if (line[0] == '#')
+			continue;
+		h->runs++;
+		if (sscanf(line, "%*s %*s %*s %*s %*s %d", &cp) == 1 && cp)
+			h->changes++;
+	}
+	fclose(f);
+	if (!bench[0])
+		return false;
+	h->title = dup_printf("%s: %zu runs, %zu change point%s", bench, h->runs, h->changes,
+			      h->changes == 1 ? "" : "s");
+	return h->title != NULL;
+}
+
+/*
+ * Figures for the history plots in a->history (written by kbench-history
+ * trend): every series with two runs or more.
+ */
+static int history_figures(struct plot_ctx *p)
+{
+	const char *dir = p->a->history;
+	size_t dl = strlen(p->a->out_dir), n = 0;
+	struct history_plot *v = NULL;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	if (!d)
+		return kb_error(KB_EIO, "--history=%s: %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		struct history_plot h = {0}, *nv;
+		char *dat, *svg;
+
+		if (strncmp(de->d_name, "history-", 8) != 0 || len < 12 ||
+		    strcmp(de->d_name + len - 4, ".svg") != 0)
+			continue;
+		h.stem = strndup(de->d_name, len - 4);
+		dat = dup_printf("%s/%s.dat", dir, h.stem);
+		svg = dup_printf("%s/%s.svg", dir, h.stem);
+		if (h.stem && dat && svg && history_info(dat, &h) && h.runs >= 2 &&
+		    (nv = realloc(v, (n + 1) * sizeof(*v)))) {
+			v = nv;
+			v[n++] = h;
+		} else {
+			free(h.stem);
+			free(h.title);
+		}
+		free(dat);
+		free(svg);
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), cmp_history);
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct kb_report_figure *fig = realloc(p->figs.v, (p->figs.n + 1) * sizeof(*fig));
+		/* links relative to the report when the plots are inside its directory */
+		const char *rel = strncmp(dir, p->a->out_dir, dl) == 0 && dir[dl] == '/' ? dir + dl + 1 : dir;
+
+		if (!fig) {
+			rc = kb_error(KB_ENOMEM, "out of memory");
+			break;
+		}
+		p->figs.v = fig;
+		fig = &p->figs.v[p->figs.n++];
+		memset(fig, 0, sizeof(*fig));
+		fig->kind = "history";
+		fig->title = own(&p->figs, v[i].title);
+		v[i].title = NULL;
+		fig->svg = own(&p->figs, dup_printf("%s/%s.svg", dir, v[i].stem));
+		fig->png = own(&p->figs, dup_printf("%s/%s.png", rel, v[i].stem));
+		fig->data = own(&p->figs, dup_printf("%s/%s.dat", rel, v[i].stem));
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].stem);
+		free(v[i].title);
+	}
+	free(v);
+	return rc;
+}
+
 static int write_html(FILE *f, const void *doc)
 {
 	return kb_report_html(f, doc);
@@ -491,6 +604,8 @@ int main(int argc, char **argv)
 	}
 	if (!rc)
 		rc = a.ndists ? glob_dists(&p, &g) : default_dists(&p, &g);
+	if (!rc && a.history)
+		rc = history_figures(&p);
 	if (rc) {
 		fprintf(stderr, "kbench-report: %s\n", kb_last_error());
 		status = EXIT_FAIL;
