@@ -79,6 +79,15 @@ if command -v gnuplot >/dev/null 2>&1; then
 	[ -s "$tmp/plots/history-matmul-sgemm_blocked-512.svg" ] || fail "no history plot (svg)"
 	grep -q '^4 .* 1 "rev4000000" "+20\.[0-9]%"$' "$tmp/plots/history-matmul-sgemm_blocked-512.dat" ||
 		fail "the history data does not mark run 4"
+	# kbench-report --history inlines the trend plots, change points first
+	if [ -x "$B/kbench-report" ]; then
+		expect_exit 0 "" "$B/kbench-report" --scripts="$R/scripts" --resamples=200 \
+			--out-dir="$tmp" --history="$tmp/plots" "$tmp/run6.json"
+		grep -q 'matmul/sgemm_blocked/512: 6 runs, 1 change point' "$tmp/index.html" ||
+			fail "the report does not show the history plot with its change point"
+		grep -q '!\[matmul/sgemm_blocked/512: 6 runs, 1 change point\](plots/history-matmul-sgemm_blocked-512.png)' \
+			"$tmp/report.md" || fail "report.md does not link the history plot"
+	fi
 	# without gnuplot the table still comes, with a warning
 	expect_exit 0 "printing the table only" env -u KBENCH_GNUPLOT PATH=/nonexistent-kbench \
 		"$(cd "$(dirname "$HIST")" && pwd)/$(basename "$HIST")" "$DB" trend 'matmul/sgemm_blocked/64' \
