@@ -194,8 +194,9 @@ static int apply(const struct flag *fl, const char *value, const char *origin, s
 		*(int *)field = (int)u;
 		return 0;
 	case K_SEED:
-		if (parse_u64(value, &u))
-			return bad(origin, name, value, "a non-negative integer");
+		/* JSON readers keep integers exactly only up to 2^53 */
+		if (parse_u64(value, &u) || u >= (1ULL << 53))
+			return bad(origin, name, value, "an integer from 0 to 2^53 - 1");
 		*(uint64_t *)field = u;
 		return 0;
 	case K_FORMAT:
@@ -328,7 +329,8 @@ void kb_cli_record(const struct kb_config *cfg, const char *pinned, struct kb_ru
 	char buf[32];
 
 	add_kv(run, "filter", cfg->filter, false);
-	add_num(run, "seed", (double)cfg->seed);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)cfg->seed);
+	add_kv(run, "seed", buf, true);
 	add_kv(run, "metric", cfg->metric == KB_METRIC_TIME ? "time" : "instructions", false);
 	add_num(run, "min_time_s", cfg->min_time_s);
 	add_num(run, "fixed_iterations", cfg->fixed_iters ? (double)cfg->fixed_iters : NAN);

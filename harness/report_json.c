@@ -238,6 +238,20 @@ static void gb_context(struct kb_jsonw *w, const struct kb_run *run)
 	kb_jsonw_end_object(w);
 }
 
+/* Keys of a Google Benchmark row that a user counter must not shadow. */
+static bool gb_reserved(const char *name)
+{
+	static const char *keys[] = { "name", "family_index", "per_family_instance_index",
+				      "run_name", "run_type", "repetitions", "repetition_index",
+				      "threads", "iterations", "real_time", "cpu_time", "time_unit",
+				      "label", "aggregate_name", "aggregate_unit", "error_occurred",
+				      "error_message", "skipped", "skip_message" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(name, keys[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Counters of one sample: rates scale with the sample's speed. */
 static void gb_counters(struct kb_jsonw *w, const struct kb_result *r, double sample_ns)
 {
@@ -245,7 +259,12 @@ static void gb_counters(struct kb_jsonw *w, const struct kb_result *r, double sa
 
 	for (size_t i = 0; i < r->ncounters; i++) {
 		const struct kb_counter *c = &r->counters[i];
-		if (strcmp(c->name, "gbps") == 0)
+		char renamed[160];
+		if (gb_reserved(c->name)) {
+			/* e.g. a kernel's "threads" counter beside the row's threads */
+			snprintf(renamed, sizeof(renamed), "counter_%s", c->name);
+			kb_jsonw_num(w, renamed, c->value);
+		} else if (strcmp(c->name, "gbps") == 0)
 			kb_jsonw_num(w, "bytes_per_second", c->value * 1e9 * scale);
 		else if (strcmp(c->name, "gflops") == 0)
 			kb_jsonw_num(w, "flops", c->value * 1e9 * scale);

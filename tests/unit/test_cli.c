@@ -109,6 +109,7 @@ static void refusals(void **st)
 		{ "--quick=maybe", "true or false" },
 		{ "positional", "unexpected argument" },
 		{ "--out", "needs a value" },
+		{ "--seed=9007199254740992", "2^53" },
 	};
 	(void)st;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
