@@ -304,6 +304,17 @@ static void section_verdicts(struct out *o)
 	}
 }
 
+/* A series name without its "@run" suffix (the table already names the run). */
+static const char *in_run(const struct kb_group *g, size_t entry, char *buf, size_t len)
+{
+	const char *name = g->entries[entry].series, *at = strrchr(name, '@');
+
+	if (g->nruns < 2 || !at)
+		return name;
+	snprintf(buf, len, "%.*s", (int)(at - name), name);
+	return buf;
+}
+
 static void section_recommendations(struct out *o)
 {
 	static const char *const head[] = {"family", "size", "fastest", "median time", "rate",
@@ -324,7 +335,7 @@ static void section_recommendations(struct out *o)
 		const struct kb_recommendation *r = &o->doc->recs[i];
 		const struct kb_family *f = &g->families[r->family];
 		const struct kb_group_entry *best = &g->entries[r->best];
-		char t[48], rate[48], up[160], slow[160], nc[16], h[256];
+		char t[48], rate[48], up[160], slow[320], nc[16], h[256], bn[160], rn[160], sn[160];
 		const char *cells[9];
 
 		if (r->run_index != shown_run) {
@@ -352,15 +363,15 @@ static void section_recommendations(struct out *o)
 			snprintf(up, sizeof(up), "%.2fx [%.2f, %.2f]%s", r->speedup, r->speedup_lo,
 				 r->speedup_hi, r->clear ? "" : " (tie within noise)");
 			snprintf(slow, sizeof(slow), "%.3gx faster than %s", r->vs_slowest,
-				 g->entries[r->slowest].series);
+				 in_run(g, r->slowest, sn, sizeof(sn)));
 		}
 		snprintf(nc, sizeof(nc), "%zu", r->ncandidates);
 		cells[0] = f->key;
 		cells[1] = r->size_label;
-		cells[2] = best->series;
+		cells[2] = in_run(g, r->best, bn, sizeof(bn));
 		cells[3] = t;
 		cells[4] = rate;
-		cells[5] = r->runner_up == SIZE_MAX ? "-" : g->entries[r->runner_up].series;
+		cells[5] = r->runner_up == SIZE_MAX ? "-" : in_run(g, r->runner_up, rn, sizeof(rn));
 		cells[6] = up;
 		cells[7] = slow;
 		cells[8] = nc;
