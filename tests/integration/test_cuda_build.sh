@@ -155,7 +155,7 @@ if not cuda["benchmarks"] or any("_cuda" not in b["id"] for b in cuda["benchmark
     fail("--filter=_cuda selected nothing, or something else")
 for want in ("matmul/sgemm_cuda_tiled/64", "matmul/sgemm_cublas/64", "matmul/sgemm_cublas_tf32/64",
              "matmul/gemm_bf16_cublas/64", "elementwise/triad_cuda/1000",
-             "reduction/sum_cub/1000", "memory/h2d_pinned/4096", "memory/d2d/1048576"):
+             "reduction/sum_cub/1000", "memory/h2d_pinned/4KiB", "memory/d2d/1MiB"):
     if want not in {b["id"] for b in benches}:
         fail("missing benchmark " + want)
 
