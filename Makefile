@@ -192,16 +192,18 @@ $(B)/tests/test_history: $(B)/obj/harness/history.o
 $(B)/tests/test_history: TEST_OBJS = $(B)/obj/harness/history.o
 $(B)/tests/test_history: TEST_LIBS += -lsqlite3
 
-.PHONY: deps
+.PHONY: deps test-deps
 deps:
 	@./scripts/install-deps.sh
+test-deps:
+	@./scripts/install-deps.sh test
 
 .PHONY: build-tests
 build-tests: all $(TESTS)
 
 # Runs the suite in this build, then again under ASan+UBSan in build/asan.
 .PHONY: test
-test: deps
+test: test-deps
 	@$(MAKE) --no-print-directory build-tests
 	@$(MAKE) --no-print-directory B=$(B)/asan SAN=1 build-tests
 	@./scripts/run-tests.sh $(B) $(B)/asan
@@ -301,6 +303,8 @@ install: all
 	install -m 644 harness/kbench.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(B)/kbench.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(KBENCH) $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/kbench
+	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/kbench/
 
 .PHONY: clean
 clean:

@@ -9,7 +9,8 @@ trap 'rm -rf "$tmp"' EXIT
 prefix="$tmp/prefix"
 make -s -C "$KB_ROOT" B="$KB_BUILD" install PREFIX="$prefix" > "$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log"; exit 1; }
-for f in lib/libkbench.a lib/libkbench.so lib/kbench_main.o include/kbench.h lib/pkgconfig/kbench.pc bin/kbench; do
+for f in lib/libkbench.a lib/libkbench.so lib/kbench_main.o include/kbench.h lib/pkgconfig/kbench.pc \
+	bin/kbench bin/kbench-compare bin/kbench-report share/kbench/scaling.gp; do
 	[ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
