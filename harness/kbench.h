@@ -137,8 +137,9 @@ void kb_bench_add_range(struct kb_bench *bench, bool quick, const char *name,
  * The sets used under --quick (tiny sizes, for tests) instead of the others.
  * They are also the way to shrink a benchmark for --metric=instructions:
  * under callgrind (machines without hardware counters) an instance whose
- * estimated simulation time exceeds KBENCH_CALLGRIND_BUDGET (default 60 s;
- * about 6 x 5 iterations at ~50x the native time) is skipped with that
+ * estimated simulation time exceeds KBENCH_CALLGRIND_BUDGET (default 60 s,
+ * estimated as 6 x 5 iterations at 1000x the native time, so about 2 ms per
+ * iteration natively at most) is skipped with that
  * reason, so count with `--quick --metric=instructions`, or give the
  * benchmark a KB_QUICK set small enough for the simulator.
  */

@@ -32,7 +32,8 @@
  * Environment: KBENCH_METRIC_MECHANISM=auto|perf_event|callgrind forces a
  * mechanism; KBENCH_VALGRIND=PATH names the valgrind to use;
  * KBENCH_CALLGRIND_BUDGET=S is the estimated callgrind time above which a
- * benchmark is skipped (default 60 s); KBENCH_COUNT_ITERS=k (default 5).
+ * benchmark is skipped (default 60 s; a benchmark still running after
+ * three budgets is stopped and skipped); KBENCH_COUNT_ITERS=k (default 5).
  */
 #ifndef KB_METRIC_H
 #define KB_METRIC_H
