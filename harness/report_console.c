@@ -143,6 +143,11 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 		   *reset = color ? "\033[0m" : "";
 	size_t width = 9, ok = 0, skipped = 0, errors = 0;
 	double total_s = 0;
+	bool instr = false;
+
+	/* --metric=instructions: a column of instructions per iteration */
+	for (size_t i = 0; i < run->nresults; i++)
+		instr |= isfinite(run->results[i].instructions);
 
 	for (size_t i = 0; i < run->nresults; i++)
 		if (strlen(run->results[i].id) > width && same_skips(run, &run->results[i]) <= KB_FOLD_SKIPS)
@@ -158,12 +163,14 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 				strcmp(kb_run_context(run, "build.git_dirty"), "true") == 0
 			? " (dirty)"
 			: "");
-	fprintf(f, "%s%-*s  %12s  %8s  %12s  %16s  %6s  %s%s\n", dim, (int)width, "benchmark",
-		"median", "95% CI", "iterations", "throughput", "%peak", "note", reset);
+	fprintf(f, "%s%-*s  %12s  %8s  %12s  %16s  %6s  %s%s%s\n", dim, (int)width, "benchmark",
+		"median", "95% CI", "iterations", "throughput", "%peak", instr ? "instr/iter  " : "",
+		"note", reset);
 	for (size_t i = 0; i < run->nresults; i++) {
 		const struct kb_result *r = &run->results[i];
 		const struct kb_counter *peak = kb_result_counter(r, "pct_peak");
 		char t[32] = "-", ci[32] = "", iters[32] = "", rate[48], pct[16] = "", note[512];
+		char ins[32] = "";
 		const char *col = "";
 
 		total_s += r->elapsed_s;
@@ -189,9 +196,15 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 		if (peak && isfinite(peak->value))
 			snprintf(pct, sizeof(pct), "%.0f%%", peak->value);
 		note_of(r, run, note, sizeof(note));
+		if (instr) {
+			char n[24] = "-";
+			if (isfinite(r->instructions))
+				format_count(r->instructions, n, sizeof(n));
+			snprintf(ins, sizeof(ins), "%10s  ", n);
+		}
 		/* "±" is two bytes: widen its column by one */
-		fprintf(f, "%-*s  %12s  %9s  %12s  %16s  %6s  %s%s%s\n", (int)width, r->id, t, ci, iters,
-			rate, pct, col, note, reset);
+		fprintf(f, "%-*s  %12s  %9s  %12s  %16s  %6s  %s%s%s%s\n", (int)width, r->id, t, ci,
+			iters, rate, pct, ins, col, note, reset);
 	}
 	print_folded_skips(f, run, dim, reset);
 	fprintf(f, "%s%zu benchmarks: %zu ok, %zu skipped, %zu errors; %.1f s measuring%s\n", dim,
