@@ -288,8 +288,7 @@ AB_CUDA ?= 0
 .PHONY: ab
 ab:
 	@BASE="$(BASE)" FILTER="$(FILTER)" AB_FLAGS="$(AB_FLAGS)" AB_CUDA="$(AB_CUDA)" B="$(B)" \
-		MAKE="$(MAKE)" CC="$(CC)" OPT="$(OPT)" CFLAGS="$(CFLAGS)" LDFLAGS="$(LDFLAGS)" \
-		./scripts/ab.sh
+		CC="$(CC)" OPT="$(OPT)" CFLAGS="$(CFLAGS)" LDFLAGS="$(LDFLAGS)" ./scripts/ab.sh
 
 # ---- install ----------------------------------------------------------------
 .PHONY: install

@@ -9,7 +9,7 @@
 #
 # Environment (set by the Makefile): BASE, FILTER, AB_FLAGS, AB_CUDA (default
 # 0: CPU benchmarks only, faster to build), B (build dir, default build),
-# MAKE, CC, OPT, CFLAGS, LDFLAGS.  Exit status: kbench-ab's (0 no regression,
+# CC, OPT, CFLAGS, LDFLAGS (MAKE, default make).  Exit status: kbench-ab's (0 no regression,
 # 1 regression, 2 bad input), or 2 when a build fails.
 set -eu
 
@@ -23,6 +23,8 @@ root=$(git rev-parse --show-toplevel 2>/dev/null) || die "not inside a git repos
 cd "$root"
 B=${B:-build}
 MAKE=${MAKE:-make}
+# The builds below are independent makes, not sub-makes of `make ab`.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 AB_CUDA=${AB_CUDA:-0}
 jobs=$(nproc 2>/dev/null || echo 2)
 rev=$(git rev-parse --verify --quiet "${BASE}^{commit}") || die "BASE=$BASE is not a commit here (try git fetch)"
