@@ -314,6 +314,13 @@ bool kb_require_gpu(const struct kb_state *state);
  * and recorded in the context with how it was obtained.
  */
 void kb_set_peak(struct kb_state *state, const char *peak_name);
+/*
+ * kb_set_peak for a memory-bandwidth peak, which describes DRAM: it applies
+ * only when `working_set_bytes` exceeds the last-level cache (an in-cache
+ * rate above a DRAM peak would read as 250 % of peak).
+ */
+void kb_set_memory_peak(struct kb_state *state, const char *peak_name,
+			uint64_t working_set_bytes);
 typedef double (*kb_peak_fn)(void); /* returns GFLOP/s or GB/s, <= 0 on failure */
 void kb_register_peak(const char *peak_name, const char *unit, const char *method,
 		      kb_peak_fn fn);

@@ -370,6 +370,16 @@ void kb_set_peak(struct kb_state *s, const char *peak_name)
 	s->br->peak = peak_name;
 }
 
+void kb_set_memory_peak(struct kb_state *s, const char *peak_name, uint64_t working_set_bytes)
+{
+	uint64_t llc = kb_cache_bytes(3);
+
+	if (!llc)
+		llc = kb_cache_bytes(2);
+	if (llc && working_set_bytes > llc)
+		s->br->peak = peak_name;
+}
+
 void kb_skip(struct kb_state *s, const char *fmt, ...)
 {
 	char buf[512];

@@ -118,7 +118,8 @@ static void ew_tolerance(enum ew_op op, bool f64, double *rtol, double *atol)
 			kb_clobber_memory();                                    \
 		}                                                               \
 		kb_set_bytes(state, (uint64_t)ew_arrays[op] * n * sizeof(T));   \
-		kb_set_peak(state, "bandwidth");                                \
+		kb_set_memory_peak(state, "bandwidth",                          \
+				   (uint64_t)ew_arrays[op] * n * sizeof(T));    \
 		if (!kb_validating(state))                                      \
 			return;                                                 \
 		T *want = op == EW_AXPY ? y0 : kb_alloc(state, n * sizeof(T));  \

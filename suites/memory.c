@@ -95,7 +95,7 @@ KB_BENCH(memory, memcpy)
 		kb_clobber_memory();
 	}
 	kb_set_bytes(state, 2 * (uint64_t)bytes);
-	kb_set_peak(state, "bandwidth");
+	kb_set_memory_peak(state, "bandwidth", 2 * (uint64_t)bytes);
 	if (kb_validating(state)) {
 		if (memcmp(dst, src, bytes) != 0)
 			kb_fail(state, "memcpy: destination differs from source");
@@ -119,7 +119,7 @@ KB_BENCH(memory, memset)
 		kb_clobber_memory();
 	}
 	kb_set_bytes(state, bytes);
-	kb_set_peak(state, "bandwidth");
+	kb_set_memory_peak(state, "bandwidth", bytes);
 	if (kb_validating(state)) {
 		for (size_t i = 0; i < bytes; i++)
 			if (dst[i] != 0x3C) {
@@ -159,7 +159,7 @@ KB_BENCH(memory, read_strided)
 	size_t lines = stride_bytes >= 64 ? loads : bytes / 64;
 	kb_set_bytes(state, (uint64_t)lines * 64);
 	kb_set_items(state, loads);
-	kb_set_peak(state, "bandwidth");
+	kb_set_memory_peak(state, "bandwidth", bytes);
 	if (kb_validating(state)) {
 		/* Same four partial sums in the same order, in long double: the
 		 * f32 kernel's error is at most (loads/4 + 2)·u·Σ|x|. */
@@ -266,7 +266,7 @@ KB_BENCH(memory, sweep_read)
 		kb_do_not_optimize(got);
 	}
 	kb_set_bytes(state, n * sizeof(float));
-	kb_set_peak(state, "bandwidth");
+	kb_set_memory_peak(state, "bandwidth", ws);
 	if (kb_validating(state)) {
 		/* The vectorised sum's bound (kb_reduce_simd.h), one thread. */
 		double lanes = (double)kb_reduce_simd_lanes(false);

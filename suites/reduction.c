@@ -109,7 +109,8 @@ static double red_bound_factor(const struct red_case *rc, size_t n, int threads)
 			kb_do_not_optimize(got);                                \
 		}                                                               \
 		kb_set_bytes(state, n * sizeof(T) * (rc->op == RED_DOT ? 2 : 1)); \
-		kb_set_peak(state, "bandwidth");                                \
+		kb_set_memory_peak(state, "bandwidth",                          \
+				   n * sizeof(T) * (rc->op == RED_DOT ? 2 : 1)); \
 		if (!kb_validating(state))                                      \
 			return;                                                 \
 		long double want, scale;                                        \
