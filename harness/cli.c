@@ -63,6 +63,8 @@ static const struct flag flags[] = {
 	  "       tiny sizes and short times (for tests)" },
 	{ "large", NULL, "KBENCH_LARGE", K_BOOL, OFF(large),
 	  "       add the large sizes (KB_LARGE) to the defaults" },
+	{ "no-peaks", NULL, "KBENCH_NO_PEAKS", K_BOOL, OFF(no_peaks),
+	  "       do not calibrate machine peaks (pct_peak only from kbench.conf)" },
 	{ "metric", NULL, "KBENCH_METRIC", K_METRIC, OFF(metric),
 	  "M      time (default), or instructions: also counts instructions per iteration\n"
 	  "                         (perf_event, else callgrind; gate at 0.5 %)" },
@@ -348,6 +350,7 @@ void kb_cli_record(const struct kb_config *cfg, const char *pinned, struct kb_ru
 	add_kv(run, "pin", pinned, false);
 	add_kv(run, "quick", cfg->quick ? "true" : "false", true);
 	add_kv(run, "large", cfg->large ? "true" : "false", true);
+	add_kv(run, "measure_peaks", cfg->no_peaks ? "false" : "true", true);
 	add_kv(run, "require_gpu", cfg->require_gpu ? "true" : "false", true);
 	add_kv(run, "config_file", cfg->conf_path, false);
 	add_kv(run, "out_format", format_name(cfg->out_format), false);

@@ -596,6 +596,12 @@ struct peak {
 };
 static struct peak peaks[16];
 static size_t npeaks;
+static bool measure_peaks = true;
+
+void kb_context_measure_peaks(bool measure)
+{
+	measure_peaks = measure;
+}
 
 void kb_register_peak(const char *name, const char *unit, const char *method, kb_peak_fn fn)
 {
@@ -626,6 +632,8 @@ void kb__context_use_peak(struct kb_run *run, struct kb_result *r, const char *n
 		if (!isnan(v)) {
 			p->value = v;
 			p->method = "kbench.conf";
+		} else if (p->fn && !measure_peaks) {
+			p->method = "not measured (--no-peaks)";
 		} else if (p->fn) {
 			/* the best of three, as STREAM reports its best time: on a
 			 * shared machine interference only ever lowers a peak */
@@ -643,8 +651,9 @@ void kb__context_use_peak(struct kb_run *run, struct kb_result *r, const char *n
 		snprintf(key, sizeof(key), "peaks.%s_unit", name);
 		ctx_add(run, key, p->unit);
 		snprintf(key, sizeof(key), "peaks.%s_method", name);
-		ctx_add(run, key, isnan(p->value) ? "unavailable (no kbench.conf value, no measuring function)"
-						  : p->method);
+		ctx_add(run, key, !isnan(p->value) || (p->fn && !measure_peaks)
+					  ? p->method
+					  : "unavailable (no kbench.conf value, no measuring function)");
 	}
 	if (isnan(p->value))
 		return;

@@ -5,6 +5,7 @@
 #ifndef KB_CONTEXT_H
 #define KB_CONTEXT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "result.h"
@@ -41,6 +42,9 @@ void kb_context_finish(struct kb_run *run, double wall_s);
  * negative code naming the CPU list.
  */
 int kb_pin_apply(const char *pin, int threads, char *what, size_t what_len);
+
+/* Whether peaks without a kbench.conf value are measured (--no-peaks: not). */
+void kb_context_measure_peaks(bool measure);
 
 /* Computes pct_peak for `r` against peak `name` and records the peak in
  * the context (once per name); used by the runner. */

@@ -107,6 +107,7 @@ int kb_main(int argc, char **argv)
 		return 2;
 	}
 	cfg.conf_path = conf_used;
+	kb_context_measure_peaks(!cfg.no_peaks);
 	if ((rc = kb_filter_new(cfg.filter, &filter)) || (rc = kb_registry_expand(cfg.quick, cfg.large, &all))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());
 		goto out;

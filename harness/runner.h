@@ -43,6 +43,7 @@ struct kb_config {
 	const char *pin;           /* "auto", "none" or a CPU list "0" / "0,1" */
 	bool quick;                /* tiny sizes */
 	bool large;                /* add the KB_LARGE sizes */
+	bool no_peaks;             /* peaks only from kbench.conf, never measured */
 	enum kb_metric metric;
 	bool require_gpu;
 	const char *conf_path;     /* kbench.conf used, or NULL */
