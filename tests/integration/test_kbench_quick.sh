@@ -12,6 +12,12 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$kb" --quick --out="$tmp/run.json" > "$tmp/console.txt" 2> "$tmp/err.txt" ||
 	{ cat "$tmp/err.txt" "$tmp/console.txt"; fail "kbench --quick exited $?"; }
 grep -q "calibration/empty" "$tmp/console.txt" || fail "console table lacks calibration/empty"
+# progress goes to standard error only when it is a terminal
+[ -s "$tmp/err.txt" ] && { cat "$tmp/err.txt"; fail "output on stderr when it is not a terminal"; }
+if command -v script > /dev/null 2>&1; then
+	script -qec "$kb --quick --filter=^calibration/ > /dev/null" /dev/null > "$tmp/tty.txt" 2>&1 || true
+	grep -q 'elapsed, ~' "$tmp/tty.txt" || { cat "$tmp/tty.txt"; fail "no progress on a terminal"; }
+fi
 grep -q "benchmarks: .* ok" "$tmp/console.txt" || fail "console table lacks its summary line"
 
 python3 - "$tmp/run.json" <<'PY'
