@@ -530,7 +530,7 @@ void kb_ab_options_init(struct kb_ab_options *opt)
 	opt->target_ci = 0.01;
 	opt->min_rounds = 10;
 	opt->max_rounds = 30;
-	opt->max_time_s = 120;
+	opt->max_time_s = 300;
 	opt->seed = 1;
 	opt->confirm = true;
 	opt->estimator = KB_AB_HODGES_LEHMANN;

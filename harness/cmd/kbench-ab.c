@@ -43,7 +43,7 @@ static const char usage[] =
 	"  --rounds=N          minimum rounds per stage before the early stop (default 10)\n"
 	"  --max-rounds=N      rounds per stage at most (default 30)\n"
 	"  --target-ci=PCT     stop a stage once the interval is within +-PCT (default 1)\n"
-	"  --max-time=S        wall-time cap for the whole comparison (default 120);\n"
+	"  --max-time=S        wall-time cap for the whole comparison (default 300);\n"
 	"                      what is undecided then is `inconclusive`\n"
 	"  --no-confirm        one stage at alpha/K instead of screen + confirmation\n"
 	"  --estimator=hl|median  Hodges-Lehmann (default) or the median with sign-test bounds\n"
