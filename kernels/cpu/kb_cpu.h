@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* SIMD levels, in increasing order. */
 enum kb_simd {
 	KB_SIMD_NONE = 0,   /* portable C */
@@ -67,5 +71,9 @@ int kb_cpu_parallel(int nthreads, kb_cpu_task_fn fn, void *arg);
  * multiples of `align` (except n itself); range `i` is [*lo, *hi).
  */
 void kb_cpu_split(size_t n, int parts, int i, size_t align, size_t *lo, size_t *hi);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_CPU_H */

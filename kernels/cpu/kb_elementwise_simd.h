@@ -13,6 +13,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void kb_copy_f32_simd(size_t n, float *y, const float *x, int nthreads);
 void kb_scale_f32_simd(size_t n, float *y, const float *x, float s, int nthreads);
 void kb_add_f32_simd(size_t n, float *y, const float *a, const float *b, int nthreads);
@@ -32,5 +36,9 @@ void kb_axpy_f64_simd(size_t n, double *y, const double *x, double s, int nthrea
 /* e^x with a degree-13 Taylor polynomial after reduction by ln 2, within
  * 2 ulp of exp for |x| <= 708; above 709.78 gives +inf, below -708 gives 0. */
 void kb_exp_f64_simd(size_t n, double *y, const double *x, int nthreads);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_ELEMENTWISE_SIMD_H */

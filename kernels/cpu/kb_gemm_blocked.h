@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * C = A·B (b_trans false) or C = A·Bᵀ (b_trans true), row-major and dense:
  * A is m×k, B is k×n (n×k when transposed), C is m×n and is overwritten.
@@ -22,5 +26,9 @@ int kb_gemm_f64_blocked(bool b_trans, size_t m, size_t n, size_t k,
 /* The micro-tile of the current SIMD path, e.g. "14x32 avx512", for labels. */
 const char *kb_gemm_f32_blocked_tile(void);
 const char *kb_gemm_f64_blocked_tile(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_GEMM_BLOCKED_H */

@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* True when kbench was built with OpenBLAS (KB_HAVE_OPENBLAS). */
 bool kb_openblas_available(void);
 /*
@@ -27,5 +31,9 @@ int kb_gemm_f32_openblas(bool b_trans, size_t m, size_t n, size_t k,
 			 const float *a, const float *b, float *c);
 int kb_gemm_f64_openblas(bool b_trans, size_t m, size_t n, size_t k,
 			 const double *a, const double *b, double *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_GEMM_OPENBLAS_H */

@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* dst = src, `bytes` bytes, through libc memcpy (reads and writes bytes each). */
 void kb_memcpy_u8_libc(void *dst, const void *src, size_t bytes);
 /* dst[i] = value, through libc memset (writes bytes). */
@@ -32,5 +36,9 @@ size_t kb_chase_init(void *buf, size_t bytes, uint64_t seed);
 /* Follows `loads` links from `start`; returns where it ends.  Every load
  * depends on the previous one, so the time per load is the latency. */
 const void *kb_chase_run(const void *start, size_t loads);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_MEMORY_H */

@@ -16,6 +16,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 float kb_sum_f32_naive(const float *x, size_t n);
 float kb_sum_f32_pairwise(const float *x, size_t n);
 float kb_sum_f32_kahan(const float *x, size_t n);
@@ -34,5 +38,9 @@ double kb_max_f64_naive(const double *x, size_t n);
 
 /* Sequential blocks of the pairwise sum (the recursion stops here). */
 #define KB_PAIRWISE_BLOCK 128
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_REDUCE_SCALAR_H */

@@ -17,6 +17,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 float kb_sum_f32_simd(const float *x, size_t n, int nthreads);
 double kb_sum_f64_simd(const double *x, size_t n, int nthreads);
 float kb_dot_f32_simd(const float *x, const float *y, size_t n, int nthreads);
@@ -28,5 +32,9 @@ double kb_max_f64_simd(const double *x, size_t n, int nthreads);
 /* Independent accumulator lanes per thread of the current SIMD path
  * (8 vectors × elements per vector), for the error bound above. */
 size_t kb_reduce_simd_lanes(bool f64);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_REDUCE_SIMD_H */

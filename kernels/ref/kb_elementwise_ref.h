@@ -13,6 +13,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void kb_copy_f32_ref(size_t n, float *y, const float *x);
 void kb_scale_f32_ref(size_t n, float *y, const float *x, float s);       /* y = s·x */
 void kb_add_f32_ref(size_t n, float *y, const float *a, const float *b);  /* y = a + b */
@@ -27,5 +31,9 @@ void kb_add_f64_ref(size_t n, double *y, const double *a, const double *b);
 void kb_triad_f64_ref(size_t n, double *y, const double *b, const double *c, double s);
 void kb_axpy_f64_ref(size_t n, double *y, const double *x, double s);
 void kb_exp_f64_ref(size_t n, double *y, const double *x);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_ELEMENTWISE_REF_H */

@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * C = A·B (b_trans false) or C = A·Bᵀ (b_trans true), all row-major and
  * dense: A is m×k, B is k×n (or n×k when transposed), C is m×n and is
@@ -26,5 +30,9 @@ void kb_gemm_f32_ref_rows(bool b_trans, size_t m, size_t n, size_t k,
 void kb_gemm_f64_ref_rows(bool b_trans, size_t m, size_t n, size_t k,
 			  const double *a, const double *b, double *c,
 			  size_t row_lo, size_t row_hi);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_GEMM_REF_H */

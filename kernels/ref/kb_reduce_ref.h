@@ -11,6 +11,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 long double kb_sum_f32_ref(const float *x, size_t n);
 long double kb_sum_f64_ref(const double *x, size_t n);
 long double kb_dot_f32_ref(const float *x, const float *y, size_t n);
@@ -22,5 +26,9 @@ long double kb_asum_f32_ref(const float *x, size_t n);
 long double kb_asum_f64_ref(const double *x, size_t n);
 long double kb_adot_f32_ref(const float *x, const float *y, size_t n);
 long double kb_adot_f64_ref(const double *x, const double *y, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KB_REDUCE_REF_H */
