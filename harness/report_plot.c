@@ -118,6 +118,18 @@ static int finish(FILE *f, const char *what)
 
 /* ---- scaling ------------------------------------------------------------ */
 
+bool kb_plot_scaling_has_points(const struct kb_group *g, size_t family)
+{
+	const struct kb_family *fam = &g->families[family];
+
+	for (size_t i = 0; i < fam->nentries; i++) {
+		const struct kb_group_entry *e = &g->entries[fam->entries[i]];
+		if (isfinite(e->size) && isfinite(e->rate) && e->rate > 0)
+			return true;
+	}
+	return false;
+}
+
 int kb_plot_scaling_write(FILE *f, const struct kb_group *g, size_t family,
 			  struct kb_plot_vars *vars)
 {

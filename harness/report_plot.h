@@ -41,6 +41,10 @@ void kb_plot_vars_release(struct kb_plot_vars *v);
 int kb_plot_vars_str(struct kb_plot_vars *v, const char *name, const char *value);
 int kb_plot_vars_num(struct kb_plot_vars *v, const char *name, double value);
 
+/* True when a family has something to draw against size: an entry with a
+ * size parameter and a positive rate (calibration/empty has neither). */
+bool kb_plot_scaling_has_points(const struct kb_group *g, size_t family);
+
 /* Scaling data of family `family`: one block per series (blank-line
  * separated, gnuplot "index"), columns: size rate rate_low rate_high
  * median_ns. */

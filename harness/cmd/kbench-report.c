@@ -587,6 +587,8 @@ int main(int argc, char **argv)
 		struct scaling_ctx s = {&g, fi};
 		char name[300], title[512];
 
+		if (!kb_plot_scaling_has_points(&g, fi))
+			continue; /* nothing to draw against size */
 		snprintf(name, sizeof(name), "scaling-%s", g.families[fi].slug);
 		snprintf(title, sizeof(title), "%s: %s against %s", g.families[fi].key,
 			 kb_group_metric_label(g.families[fi].metric),

@@ -75,6 +75,13 @@ if command -v gnuplot >/dev/null 2>&1; then
 		fail "report.md has no regression row"
 	grep -q '!\[.*\](plots/scaling-matmul-sgemm-f32.png)' "$tmp/full/report.md" ||
 		fail "report.md does not link the scaling plot"
+	# a real run with a benchmark that has no size (calibration/empty) and
+	# one with sizes: the sizeless family gets no scaling plot, not an error
+	"$B/kbench" --quick --filter='^calibration/' --out="$tmp/cal.json" >/dev/null ||
+		fail "kbench --quick --filter=^calibration/ failed"
+	expect_exit 0 "" "$REPORT" "$S" --out-dir="$tmp/cal" "$tmp/cal.json"
+	[ -f "$tmp/cal/plots/scaling-calibration-empty.svg" ] && fail "a scaling plot for a sizeless family"
+	[ -f "$tmp/cal/plots/scaling-calibration-spin.svg" ] || fail "no scaling plot for calibration/spin"
 	# a broken script: gnuplot's own message, exit 1
 	mkdir -p "$tmp/badgp"
 	cp "$R/scripts/"*.gp "$tmp/badgp/"
