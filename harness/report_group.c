@@ -2,6 +2,7 @@
  * report_group.c - kernel families, series and recommendations for the
  * plots and reports (see report_group.h).
  */
+#include "strbuf.h"
 #include "report_group.h"
 
 #include <ctype.h>
@@ -23,24 +24,6 @@ const char *kb_group_metric_label(const char *metric)
 	return "time";
 }
 
-static char *fmt_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_dup(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (len < 0 || !(s = malloc((size_t)len + 1)))
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)len + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* Appends " name=value" to a malloc'ed string; frees the old one. */
 static char *append_param(char *s, const char *name, const char *value)
 {
@@ -48,7 +31,7 @@ static char *append_param(char *s, const char *name, const char *value)
 
 	if (!s)
 		return NULL;
-	t = fmt_dup("%s %s=%s", s, name ? name : "", value);
+	t = kb_strdup_printf("%s %s=%s", s, name ? name : "", value);
 	free(s);
 	return t;
 }
@@ -226,7 +209,7 @@ static int add_entry(struct kb_group *g, size_t run_index, const struct kb_resul
 	struct kb_group_entry *e = &g->entries[g->nentries];
 	const struct kb_param *sp = size_param(r);
 	char *suite = suite_name(r), *series = kernel_name(r), *op = series ? op_name(series) : NULL;
-	char *key = suite && op ? fmt_dup("%s/%s", suite, op) : NULL, num[32];
+	char *key = suite && op ? kb_strdup_printf("%s/%s", suite, op) : NULL, num[32];
 	const char *pl = id_params(r->id), *dtype = NULL;
 	size_t ndefining = 0;
 	int rc = -KB_ENOMEM;
@@ -241,7 +224,7 @@ static int add_entry(struct kb_group *g, size_t run_index, const struct kb_resul
 
 		if (p->is_str) {
 			if (key && defining_param(p->name)) {
-				char *t = fmt_dup("%s%s%s", key, ndefining++ ? ", " : " (",
+				char *t = kb_strdup_printf("%s%s%s", key, ndefining++ ? ", " : " (",
 						  p->str ? p->str : "");
 
 				free(key);
@@ -253,13 +236,13 @@ static int add_entry(struct kb_group *g, size_t run_index, const struct kb_resul
 		}
 	}
 	if (key && ndefining) {
-		char *t = fmt_dup("%s)", key);
+		char *t = kb_strdup_printf("%s)", key);
 
 		free(key);
 		key = t;
 	}
 	if (series && g->nruns > 1) {
-		char *t = fmt_dup("%s@%s", series, g->labels[run_index]);
+		char *t = kb_strdup_printf("%s@%s", series, g->labels[run_index]);
 
 		free(series);
 		series = t;
@@ -267,7 +250,7 @@ static int add_entry(struct kb_group *g, size_t run_index, const struct kb_resul
 	if (pl)
 		e->size_label = strdup(pl);
 	else if (sp)
-		e->size_label = fmt_dup("%lld", (long long)sp->value);
+		e->size_label = kb_strdup_printf("%lld", (long long)sp->value);
 	else
 		e->size_label = strdup("-");
 	e->series = series;
@@ -486,7 +469,7 @@ int kb_group_build(struct kb_group *g, const struct kb_run *runs, const char *co
 	if (!g->labels)
 		goto out;
 	for (r = 0; r < nruns; r++) {
-		g->labels[r] = labels && labels[r] ? strdup(labels[r]) : fmt_dup("run%zu", r + 1);
+		g->labels[r] = labels && labels[r] ? strdup(labels[r]) : kb_strdup_printf("run%zu", r + 1);
 		if (!g->labels[r])
 			goto out;
 		total += runs[r].nresults;

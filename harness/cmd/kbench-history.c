@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "error.h"
 #include "fileio.h"
 #include "history.h"
@@ -297,24 +298,6 @@ struct series {
 	const char *bench, *fingerprint;
 };
 
-static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *dup_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (len < 0 || !(s = malloc((size_t)len + 1)))
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)len + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 static void slug_into(char *dst, size_t len, const char *src)
 {
 	size_t i = 0;
@@ -356,9 +339,9 @@ static int plot_series(const struct args *a, const char *gnuplot, const char *sc
 		slug_into(fp, sizeof(fp), s->fingerprint);
 		snprintf(name + strlen(name), sizeof(name) - strlen(name), "@%s", fp);
 	}
-	data = dup_printf("%s/history-%s.dat", dir, name);
-	base = dup_printf("%s/history-%s", dir, name);
-	log = dup_printf("%s/history-%s.log", dir, name);
+	data = kb_strdup_printf("%s/history-%s.dat", dir, name);
+	base = kb_strdup_printf("%s/history-%s", dir, name);
+	log = kb_strdup_printf("%s/history-%s.log", dir, name);
 	if (!data || !base || !log) {
 		rc = kb_error(KB_ENOMEM, "out of memory plotting %s", s->bench);
 		goto out;

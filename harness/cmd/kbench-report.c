@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "strbuf.h"
 #include "compare.h"
 #include "error.h"
 #include "fileio.h"
@@ -201,24 +202,6 @@ static char *own(struct figures *fig, char *s)
 	return s;
 }
 
-static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *dup_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (len < 0 || !(s = malloc((size_t)len + 1)))
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)len + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 struct plot_ctx {
 	const struct args *a;
 	const char *gnuplot; /* NULL: no rendering */
@@ -239,8 +222,8 @@ static int make_plot(struct plot_ctx *p, const char *kind, const char *name, con
 {
 	struct kb_plot_vars vars = {0};
 	struct kb_report_figure *fig;
-	char *data = own(&p->figs, dup_printf("%s/data/%s.dat", p->a->out_dir, name));
-	char *base = own(&p->figs, dup_printf("%s/plots/%s", p->a->out_dir, name));
+	char *data = own(&p->figs, kb_strdup_printf("%s/data/%s.dat", p->a->out_dir, name));
+	char *base = own(&p->figs, kb_strdup_printf("%s/plots/%s", p->a->out_dir, name));
 	FILE *f = fopen(data, "w");
 	int rc;
 
@@ -252,7 +235,7 @@ static int make_plot(struct plot_ctx *p, const char *kind, const char *name, con
 	if (!rc && p->gnuplot) {
 		rc = kb_plot_render(p->gnuplot, p->scripts, script, data, base, &vars);
 		if (!rc) {
-			char *log = dup_printf("%s.log", base);
+			char *log = kb_strdup_printf("%s.log", base);
 
 			if (log)
 				unlink(log);
@@ -270,10 +253,10 @@ static int make_plot(struct plot_ctx *p, const char *kind, const char *name, con
 	memset(fig, 0, sizeof(*fig));
 	fig->kind = kind;
 	fig->title = own(&p->figs, strdup(title));
-	fig->data = own(&p->figs, dup_printf("data/%s.dat", name));
+	fig->data = own(&p->figs, kb_strdup_printf("data/%s.dat", name));
 	if (p->gnuplot) {
-		fig->svg = own(&p->figs, dup_printf("%s.svg", base));
-		fig->png = own(&p->figs, dup_printf("plots/%s.png", name));
+		fig->svg = own(&p->figs, kb_strdup_printf("%s.svg", base));
+		fig->png = own(&p->figs, kb_strdup_printf("plots/%s.png", name));
 		p->rendered++;
 	}
 	return 0;
@@ -421,7 +404,7 @@ static bool history_info(const char *path, struct history_plot *h)
 	fclose(f);
 	if (!bench[0])
 		return false;
-	h->title = dup_printf("%s: %zu runs, %zu change point%s", bench, h->runs, h->changes,
+	h->title = kb_strdup_printf("%s: %zu runs, %zu change point%s", bench, h->runs, h->changes,
 			      h->changes == 1 ? "" : "s");
 	return h->title != NULL;
 }
@@ -450,8 +433,8 @@ static int history_figures(struct plot_ctx *p)
 		    strcmp(de->d_name + len - 4, ".svg") != 0)
 			continue;
 		h.stem = strndup(de->d_name, len - 4);
-		dat = dup_printf("%s/%s.dat", dir, h.stem);
-		svg = dup_printf("%s/%s.svg", dir, h.stem);
+		dat = kb_strdup_printf("%s/%s.dat", dir, h.stem);
+		svg = kb_strdup_printf("%s/%s.svg", dir, h.stem);
 		if (h.stem && dat && svg && history_info(dat, &h) && h.runs >= 2 &&
 		    (nv = realloc(v, (n + 1) * sizeof(*v)))) {
 			v = nv;
@@ -480,9 +463,9 @@ static int history_figures(struct plot_ctx *p)
 		fig->kind = "history";
 		fig->title = own(&p->figs, v[i].title);
 		v[i].title = NULL;
-		fig->svg = own(&p->figs, dup_printf("%s/%s.svg", dir, v[i].stem));
-		fig->png = own(&p->figs, dup_printf("%s/%s.png", rel, v[i].stem));
-		fig->data = own(&p->figs, dup_printf("%s/%s.dat", rel, v[i].stem));
+		fig->svg = own(&p->figs, kb_strdup_printf("%s/%s.svg", dir, v[i].stem));
+		fig->png = own(&p->figs, kb_strdup_printf("%s/%s.png", rel, v[i].stem));
+		fig->data = own(&p->figs, kb_strdup_printf("%s/%s.dat", rel, v[i].stem));
 	}
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].stem);
