@@ -181,35 +181,6 @@ int kb_report_ab_console(FILE *f, const struct kb_ab *ab, bool color)
 
 /* ---- Markdown ------------------------------------------------------------- */
 
-static void md_cell(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '|')
-			fputs("\\|", f);
-		else if (*s == '\n' || *s == '\r')
-			fputc(' ', f);
-		else if (*s == '<')
-			fputs("&lt;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
-static const char *md_icon(enum kb_verdict v)
-{
-	switch (v) {
-	case KB_VERDICT_REGRESSED:
-	case KB_VERDICT_ERROR:
-		return ":x: ";
-	case KB_VERDICT_IMPROVED:
-		return ":rocket: ";
-	case KB_VERDICT_INCONCLUSIVE:
-		return ":grey_question: ";
-	default:
-		return "";
-	}
-}
-
 static void md_header(FILE *f)
 {
 	fputs("| Benchmark | Old | New | Change [CI] | Verdict | Rounds | Note |\n", f);
@@ -225,10 +196,10 @@ static void md_row(FILE *f, const struct kb_ab_bench *b)
 	kb_report_ab_change(b, change, sizeof(change));
 	rounds_text(b, rounds, sizeof(rounds));
 	fputs("| `", f);
-	md_cell(f, b->id);
-	fprintf(f, "` | %s | %s | %s | %s%s | %s | ", o, n, change, md_icon(b->verdict),
+	kb_report_md_cell(f, b->id);
+	fprintf(f, "` | %s | %s | %s | %s%s | %s | ", o, n, change, kb_report_verdict_icon(b->verdict),
 		kb_verdict_name(b->verdict), rounds);
-	md_cell(f, b->note);
+	kb_report_md_cell(f, b->note);
 	fputs(" |\n", f);
 }
 
@@ -241,25 +212,25 @@ int kb_report_ab_markdown(FILE *f, const struct kb_ab *ab)
 	fprintf(f, "### kbench-ab: %s %s\n\n", ab->failures ? ":x:" : ":white_check_mark:",
 		status_line(ab));
 	fputs("Old `", f);
-	md_cell(f, ab->old_name);
+	kb_report_md_cell(f, ab->old_name);
 	fputs("` vs new `", f);
-	md_cell(f, ab->new_name);
+	kb_report_md_cell(f, ab->new_name);
 	fprintf(f, "`, measured interleaved in the same job: %s.  \n", counts);
 	run_text(ab, text, sizeof(text));
-	md_cell(f, text);
+	kb_report_md_cell(f, text);
 	fputs(".  \n", f);
 	method_text(ab, text, sizeof(text));
-	md_cell(f, text);
+	kb_report_md_cell(f, text);
 	env_text(ab, text, sizeof(text));
 	if (*text) {
 		fputs(".  \nExtra environment: `", f);
-		md_cell(f, text);
+		kb_report_md_cell(f, text);
 		fputs("`", f);
 	}
 	fputs(".\n\n", f);
 	for (size_t i = 0; i < ab->nwarnings; i++) {
 		fputs("> [!WARNING]\n> ", f);
-		md_cell(f, ab->warnings[i]);
+		kb_report_md_cell(f, ab->warnings[i]);
 		fputs("\n\n", f);
 	}
 	for (size_t k = 0; k < NORDER; k++) {

@@ -159,7 +159,7 @@ int kb_report_compare_console(FILE *f, const struct kb_compare *c, bool color)
 /* ---- Markdown ------------------------------------------------------------- */
 
 /* Table cells: '|' would end the cell, newlines the row. */
-static void md_cell(FILE *f, const char *s)
+void kb_report_md_cell(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '|')
@@ -173,7 +173,7 @@ static void md_cell(FILE *f, const char *s)
 	}
 }
 
-static const char *md_icon(enum kb_verdict v)
+const char *kb_report_verdict_icon(enum kb_verdict v)
 {
 	switch (v) {
 	case KB_VERDICT_REGRESSED:
@@ -200,10 +200,10 @@ static void md_row(FILE *f, const struct kb_compare *c, const struct kb_compare_
 	fmt_value(c, row->current, cur, sizeof(cur));
 	kb_report_compare_change(row, change, sizeof(change));
 	fputs("| `", f);
-	md_cell(f, row->id);
-	fprintf(f, "` | %s | %s | %s | %s%s | ", base, cur, change, md_icon(row->verdict),
+	kb_report_md_cell(f, row->id);
+	fprintf(f, "` | %s | %s | %s | %s%s | ", base, cur, change, kb_report_verdict_icon(row->verdict),
 		kb_verdict_name(row->verdict));
-	md_cell(f, row->note);
+	kb_report_md_cell(f, row->note);
 	fputs(" |\n", f);
 }
 
@@ -223,13 +223,13 @@ int kb_report_compare_markdown(FILE *f, const struct kb_compare *c)
 	fprintf(f, "### kbench-compare: %s %s\n\n", c->failures ? ":x:" : ":white_check_mark:",
 		status_line(c));
 	fputs("Baseline `", f);
-	md_cell(f, c->baseline_name);
+	kb_report_md_cell(f, c->baseline_name);
 	fputs("` vs current `", f);
-	md_cell(f, c->current_name);
+	kb_report_md_cell(f, c->current_name);
 	fprintf(f, "`: %s.  \n%s.\n\n", counts, settings);
 	for (i = 0; i < c->nwarnings; i++) {
 		fputs("> [!WARNING]\n> ", f);
-		md_cell(f, c->warnings[i]);
+		kb_report_md_cell(f, c->warnings[i]);
 		fputs("\n\n", f);
 	}
 	for (k = 0; k < NORDER; k++) {

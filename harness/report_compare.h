@@ -35,6 +35,11 @@ int kb_report_compare_json(FILE *f, const struct kb_compare *c);
  */
 void kb_report_compare_change(const struct kb_compare_row *row, char *buf, size_t len);
 
+/* Writes `s` as a Markdown table cell ('|' escaped, newlines as spaces). */
+void kb_report_md_cell(FILE *f, const char *s);
+/* The Markdown emoji that leads a verdict (":x: " for regressed), or "". */
+const char *kb_report_verdict_icon(enum kb_verdict v);
+
 #ifdef __cplusplus
 }
 #endif
