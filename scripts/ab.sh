@@ -4,7 +4,10 @@
 # Builds <rev> in a temporary git worktree and the working tree, both with
 # the same compiler, flags and CUDA setting, then runs kbench-ab OLD NEW
 # (interleaved rounds, paired test; see harness/ab.h) over the benchmarks
-# FILTER selects.  Leaves $B/ab-report.md and $B/ab-report.json, and the two
+# FILTER selects.  Without FILTER, the suites the change touches: a suite or
+# kernel file names its suite, and a change to anything else that goes into
+# the binary (harness/, shared kernel code, the Makefile) selects them all;
+# FILTER=. selects everything.  Leaves $B/ab-report.md and $B/ab-report.json, and the two
 # binaries in $B/ab/.  The worktree is removed on exit, error or interrupt.
 #
 # Environment (set by the Makefile): BASE, FILTER, AB_FLAGS, AB_CUDA (default
@@ -70,6 +73,46 @@ echo "ab: building NEW (working tree)"
 	"$out/ab/new/kbench" "$out/ab/new/kbench-ab" >"$out/ab/build-new.log" 2>&1 ||
 	{ tail -n 30 "$out/ab/build-new.log" >&2; die "building the working tree failed (log: $out/ab/build-new.log)"; }
 cp "$out/ab/new/kbench" "$out/ab/kbench-new"
+
+# The suites a change from BASE (committed or not) touches, as a filter; empty
+# when that is every suite.
+touched_filter() {
+	all=0
+	suites=""
+	for f in $(git diff --name-only "$rev" --; git ls-files --others --exclude-standard); do
+		case "$f" in
+		suites/*.c | suites/*.cu)
+			s=${f#suites/}
+			s=${s%.c}
+			s=${s%.cu}
+			s=${s%_cuda}
+			;;
+		kernels/*gemm*) s=matmul ;;
+		kernels/*elementwise* | kernels/*stream*) s=elementwise ;;
+		kernels/*reduce*) s=reduction ;;
+		kernels/*memory*) s=memory ;;
+		kernels/* | harness/* | Makefile)
+			all=1
+			continue
+			;;
+		*) continue ;;
+		esac
+		case " $suites " in
+		*" $s "*) ;;
+		*) suites="$suites $s" ;;
+		esac
+	done
+	if [ "$all" = 1 ] || [ -z "$suites" ]; then
+		return 0
+	fi
+	printf '^(%s)/' "$(echo $suites | tr ' ' '|')"
+}
+if [ -z "${FILTER:-}" ]; then
+	FILTER=$(touched_filter)
+	if [ -n "$FILTER" ]; then
+		echo "ab: the change touches only --filter=$FILTER (FILTER=. measures every suite)"
+	fi
+fi
 
 echo "ab: kbench-ab $BASE ($short) vs working tree${FILTER:+, --filter=$FILTER}"
 status=0
