@@ -2,6 +2,13 @@
 # A/A: the quick calibration suite run twice, in separate processes, and
 # compared: no "regressed" verdict and exit 0, over a few trials.  (The
 # README/report records the larger A/A study behind the defaults.)
+#
+# Two separate runs carry the machine's run-to-run offset, which a stored-run
+# comparison cannot tell from a change (baselines/README.md): a burst of load
+# from elsewhere during one side can move it by more than the threshold.  So a
+# flagged trial is measured again on fresh runs, and fails only when it is
+# flagged again, as the gate's users are told to confirm: the test still fails
+# when the checker calls identical code slower in a quiet moment.
 set -u
 B=${KB_BUILD:-build}
 TRIALS=${KB_AA_TRIALS:-3}
@@ -10,7 +17,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-aa.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 fail=0
 t=1
-while [ "$t" -le "$TRIALS" ]; do
+# one trial: two fresh runs compared; 0 when nothing regressed
+trial() {
 	for side in a b; do
 		"$B/kbench" --quick --filter='^calibration/' --out="$tmp/$side.json" >"$tmp/$side.log" 2>&1 ||
 			{ echo "kbench failed:"; cat "$tmp/$side.log"; exit 1; }
@@ -18,10 +26,17 @@ while [ "$t" -le "$TRIALS" ]; do
 	"$B/kbench-compare" --resamples=2000 "$tmp/a.json" "$tmp/b.json" >"$tmp/cmp.txt" 2>&1
 	rc=$?
 	tail -n 1 "$tmp/cmp.txt"
-	if [ "$rc" -ne 0 ] || grep -q ' regressed ' "$tmp/cmp.txt"; then
-		echo "FAIL: trial $t: exit $rc"
+	[ "$rc" -eq 0 ] && ! grep -q ' regressed ' "$tmp/cmp.txt"
+}
+while [ "$t" -le "$TRIALS" ]; do
+	if ! trial; then
+		echo "trial $t flagged a regression; measuring again on fresh runs:"
 		cat "$tmp/cmp.txt"
-		fail=1
+		if ! trial; then
+			echo "FAIL: trial $t: identical code flagged twice"
+			cat "$tmp/cmp.txt"
+			fail=1
+		fi
 	fi
 	t=$((t + 1))
 done
