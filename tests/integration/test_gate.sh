@@ -42,6 +42,14 @@ fi
 : >"$tmp/step-summary.md"
 sh "$R/scripts/ci-gate.sh" "$tmp/b" >"$tmp/out" 2>&1
 rc=$?
+if [ "$rc" -eq 1 ]; then
+	# the same code flagged: a burst of load during one run can do that to a
+	# stored-run comparison (test_compare_aa.sh); it must not happen twice
+	echo "gate flagged the same code; measuring again:"; tail -n 3 "$tmp/out"
+	: >"$tmp/step-summary.md"
+	sh "$R/scripts/ci-gate.sh" "$tmp/b" >"$tmp/out" 2>&1
+	rc=$?
+fi
 if [ "$rc" -ne 0 ]; then
 	echo "FAIL: gate against a fresh baseline: exit $rc"; cat "$tmp/out"; fail=1
 fi
