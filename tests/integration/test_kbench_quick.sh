@@ -53,7 +53,9 @@ for b in d["benchmarks"]:
     assert s["min"] <= s["q1"] <= s["median"] <= s["q3"] <= s["p90"] <= s["p99"] <= s["max"]
     assert b["iterations_per_sample"] >= 1
 empty = next(b for b in d["benchmarks"] if b["id"] == "calibration/empty")
-assert empty["summary"]["median"] < 5, "empty loop costs %g ns" % empty["summary"]["median"]
+# not a performance target (that is in the README): a clock read per iteration
+# would cost >= 20 ns here, so this catches a loop that reads the clock
+assert empty["summary"]["median"] < 15, "empty loop costs %g ns" % empty["summary"]["median"]
 PY
 
 # Google Benchmark schema
