@@ -107,7 +107,11 @@ static void run_reduce(struct kb_state *state, enum red_kind kind, enum kb_cuda_
 	}
 	kb_set_bytes(state, (is_dot(kind) ? 8u : 4u) * (uint64_t)n);
 	kb_set_flops(state, (is_dot(kind) ? 2.0 : 1.0) * (double)n);
-	kb_set_peak(state, "gpu_bandwidth");
+	/* the DRAM peak only for a working set the L2 cannot hold, or cold:
+	 * a hot L2-resident rate would read as far above 100 % of it */
+	if (mode == KB_CUDA_COLD ||
+	    (is_dot(kind) ? 8u : 4u) * (uint64_t)n > (uint64_t)dev->l2_bytes)
+		kb_set_peak(state, "gpu_bandwidth");
 
 	switch (kind) {
 	case SUM_CUB:
