@@ -11,12 +11,6 @@
 #include "error.h"
 #include "report_compare.h"
 
-/* Display order: what needs attention first. */
-static const enum kb_verdict display_order[] = {
-	KB_VERDICT_ERROR,   KB_VERDICT_REGRESSED, KB_VERDICT_INCONCLUSIVE, KB_VERDICT_IMPROVED,
-	KB_VERDICT_NEW,     KB_VERDICT_MISSING,   KB_VERDICT_SKIPPED,      KB_VERDICT_UNCHANGED,
-};
-#define NORDER (sizeof(display_order) / sizeof(display_order[0]))
 
 static void fmt_ns(double v, char *buf, size_t len)
 {
@@ -60,21 +54,6 @@ static const char *status_line(const struct kb_ab *ab)
 	if (ab->failures)
 		return "FAIL: errors in NEW";
 	return "PASS: no regression";
-}
-
-static void counts_text(const struct kb_ab *ab, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < KB_VERDICT_COUNT; i++) {
-		if (!ab->counts[i] && i != KB_VERDICT_REGRESSED && i != KB_VERDICT_UNCHANGED)
-			continue;
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%zu %s",
-					 used ? ", " : "", ab->counts[i], kb_verdict_name(i));
-		if (used >= len)
-			return;
-	}
 }
 
 static void run_text(const struct kb_ab *ab, char *buf, size_t len)
@@ -157,12 +136,12 @@ int kb_report_ab_console(FILE *f, const struct kb_ab *ab, bool color)
 		fprintf(f, "%sWARNING:%s %s\n", color ? "\033[1;33m" : "", reset, ab->warnings[i]);
 	fprintf(f, "\n%s%-*s  %*s  %*s  %-*s  %-12s  %-6s  %s%s\n", bold, wid, "benchmark", wval, "old",
 		wval, "new", wchg, "change [CI]", "verdict", "rounds", "note", reset);
-	for (size_t k = 0; k < NORDER; k++)
+	for (size_t k = 0; k < kb_report_verdict_norder; k++)
 		for (size_t i = 0; i < ab->nbenches; i++) {
 			const struct kb_ab_bench *b = &ab->benches[i];
 			const char *col = color ? verdict_color(b->verdict) : "";
 
-			if (b->verdict != display_order[k])
+			if (b->verdict != kb_report_verdict_order[k])
 				continue;
 			fmt_ns(b->old_ns, o, sizeof(o));
 			fmt_ns(b->new_ns, n, sizeof(n));
@@ -172,7 +151,7 @@ int kb_report_ab_console(FILE *f, const struct kb_ab *ab, bool color)
 				n, wchg, change, col, kb_verdict_name(b->verdict), *col ? reset : "", rounds,
 				b->note ? b->note : "");
 		}
-	counts_text(ab, counts, sizeof(counts));
+	kb_report_verdict_counts(ab->counts, counts, sizeof(counts));
 	fprintf(f, "\n%s  ->  %s%s%s (exit %d)\n", counts,
 		color ? (ab->failures ? "\033[1;31m" : "\033[1;32m") : "", status_line(ab), reset,
 		kb_ab_exit_status(ab));
@@ -208,7 +187,7 @@ int kb_report_ab_markdown(FILE *f, const struct kb_ab *ab)
 	char counts[512], text[512];
 	size_t shown = 0;
 
-	counts_text(ab, counts, sizeof(counts));
+	kb_report_verdict_counts(ab->counts, counts, sizeof(counts));
 	fprintf(f, "### kbench-ab: %s %s\n\n", ab->failures ? ":x:" : ":white_check_mark:",
 		status_line(ab));
 	fputs("Old `", f);
@@ -233,11 +212,11 @@ int kb_report_ab_markdown(FILE *f, const struct kb_ab *ab)
 		kb_report_md_cell(f, ab->warnings[i]);
 		fputs("\n\n", f);
 	}
-	for (size_t k = 0; k < NORDER; k++) {
-		if (display_order[k] == KB_VERDICT_UNCHANGED)
+	for (size_t k = 0; k < kb_report_verdict_norder; k++) {
+		if (kb_report_verdict_order[k] == KB_VERDICT_UNCHANGED)
 			continue;
 		for (size_t i = 0; i < ab->nbenches; i++) {
-			if (ab->benches[i].verdict != display_order[k])
+			if (ab->benches[i].verdict != kb_report_verdict_order[k])
 				continue;
 			if (!shown++)
 				md_header(f);

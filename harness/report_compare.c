@@ -11,11 +11,12 @@
 #include "error.h"
 
 /* Display order: what needs attention first. */
-static const enum kb_verdict display_order[] = {
+const enum kb_verdict kb_report_verdict_order[] = {
 	KB_VERDICT_REGRESSED, KB_VERDICT_ERROR, KB_VERDICT_INCONCLUSIVE, KB_VERDICT_IMPROVED,
 	KB_VERDICT_NEW,     KB_VERDICT_MISSING,   KB_VERDICT_SKIPPED,      KB_VERDICT_UNCHANGED,
 };
-#define NORDER (sizeof(display_order) / sizeof(display_order[0]))
+const size_t kb_report_verdict_norder =
+	sizeof(kb_report_verdict_order) / sizeof(kb_report_verdict_order[0]);
 
 static void fmt_value(const struct kb_compare *c, double v, char *buf, size_t len)
 {
@@ -62,18 +63,18 @@ static const char *status_line(const struct kb_compare *c)
 	return "PASS: no regression";
 }
 
-static void counts_text(const struct kb_compare *c, char *buf, size_t len)
+void kb_report_verdict_counts(const size_t *counts, char *buf, size_t len)
 {
 	size_t used = 0, i;
 
 	buf[0] = '\0';
-	for (i = 0; i < NORDER; i++) {
-		enum kb_verdict v = display_order[i];
+	for (i = 0; i < kb_report_verdict_norder; i++) {
+		enum kb_verdict v = kb_report_verdict_order[i];
 
-		if (!c->counts[v] && v != KB_VERDICT_REGRESSED && v != KB_VERDICT_UNCHANGED)
+		if (!counts[v] && v != KB_VERDICT_REGRESSED && v != KB_VERDICT_UNCHANGED)
 			continue;
 		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%zu %s",
-					 used ? ", " : "", c->counts[v], kb_verdict_name(v));
+					 used ? ", " : "", counts[v], kb_verdict_name(v));
 		if (used >= len)
 			return;
 	}
@@ -135,12 +136,12 @@ int kb_report_compare_console(FILE *f, const struct kb_compare *c, bool color)
 		fprintf(f, "%sWARNING:%s %s\n", color ? "\033[1;33m" : "", reset, c->warnings[i]);
 	fprintf(f, "\n%s%-*s  %*s  %*s  %-*s  %-12s  %s%s\n", bold, wid, "benchmark", wval, "baseline",
 		wval, "current", wchg, "change [CI]", "verdict", "note", reset);
-	for (k = 0; k < NORDER; k++)
+	for (k = 0; k < kb_report_verdict_norder; k++)
 		for (i = 0; i < c->nrows; i++) {
 			const struct kb_compare_row *row = &c->rows[i];
 			const char *col = color ? verdict_color(row->verdict) : "";
 
-			if (row->verdict != display_order[k])
+			if (row->verdict != kb_report_verdict_order[k])
 				continue;
 			fmt_value(c, row->baseline, base, sizeof(base));
 			fmt_value(c, row->current, cur, sizeof(cur));
@@ -149,7 +150,7 @@ int kb_report_compare_console(FILE *f, const struct kb_compare *c, bool color)
 				cur, wchg, change, col, kb_verdict_name(row->verdict), *col ? reset : "",
 				row->note ? row->note : "");
 		}
-	counts_text(c, counts, sizeof(counts));
+	kb_report_verdict_counts(c->counts, counts, sizeof(counts));
 	fprintf(f, "\n%s  ->  %s%s%s (exit %d)\n", counts,
 		color ? (c->failures ? "\033[1;31m" : "\033[1;32m") : "", status_line(c), reset,
 		kb_compare_exit_status(c));
@@ -218,7 +219,7 @@ int kb_report_compare_markdown(FILE *f, const struct kb_compare *c)
 	char counts[512], settings[256];
 	size_t i, k, shown = 0;
 
-	counts_text(c, counts, sizeof(counts));
+	kb_report_verdict_counts(c->counts, counts, sizeof(counts));
 	settings_text(c, settings, sizeof(settings));
 	fprintf(f, "### kbench-compare: %s %s\n\n", c->failures ? ":x:" : ":white_check_mark:",
 		status_line(c));
@@ -232,11 +233,11 @@ int kb_report_compare_markdown(FILE *f, const struct kb_compare *c)
 		kb_report_md_cell(f, c->warnings[i]);
 		fputs("\n\n", f);
 	}
-	for (k = 0; k < NORDER; k++) {
-		if (display_order[k] == KB_VERDICT_UNCHANGED)
+	for (k = 0; k < kb_report_verdict_norder; k++) {
+		if (kb_report_verdict_order[k] == KB_VERDICT_UNCHANGED)
 			continue;
 		for (i = 0; i < c->nrows; i++) {
-			if (c->rows[i].verdict != display_order[k])
+			if (c->rows[i].verdict != kb_report_verdict_order[k])
 				continue;
 			if (!shown++)
 				md_header(f);

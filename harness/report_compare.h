@@ -35,6 +35,13 @@ int kb_report_compare_json(FILE *f, const struct kb_compare *c);
  */
 void kb_report_compare_change(const struct kb_compare_row *row, char *buf, size_t len);
 
+/* Verdicts in display order, what needs attention first. */
+extern const enum kb_verdict kb_report_verdict_order[];
+extern const size_t kb_report_verdict_norder;
+/* "0 regressed, 1 improved, 78 unchanged" from per-verdict counts
+ * (KB_VERDICT_COUNT of them), in display order. */
+void kb_report_verdict_counts(const size_t *counts, char *buf, size_t len);
+
 /* Writes `s` as a Markdown table cell ('|' escaped, newlines as spaces). */
 void kb_report_md_cell(FILE *f, const char *s);
 /* The Markdown emoji that leads a verdict (":x: " for regressed), or "". */
