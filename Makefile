@@ -57,19 +57,54 @@ LIBS := $(PKG_LIBS) -lm -lpthread -ldl
 ALL_LDFLAGS = $(LDFLAGS_SAN) $(LDFLAGS)
 
 # ---- CUDA (auto-detected) ---------------------------------------------------
-NVCC ?= $(shell command -v nvcc 2>/dev/null || (test -x /usr/local/cuda/bin/nvcc && echo /usr/local/cuda/bin/nvcc))
+# nvcc is looked for on PATH, then in $(CUDA_HOME)/bin and /usr/local/cuda/bin.
+# The toolkit root is asked of nvcc itself (its --dryrun prints TOP=), because
+# the nvcc on PATH may be a wrapper script outside the toolkit (a
+# /usr/local/bin/nvcc that execs /usr/local/cuda-13.0/bin/nvcc).  CUDA is on
+# only when the headers, libcudart and libcublas are there too; otherwise it is
+# off with a warning that names what is missing (an error under CUDA=1).
+ifeq ($(origin NVCC),undefined)
+NVCC := $(shell command -v nvcc 2>/dev/null || \
+	for d in $(CUDA_HOME) /usr/local/cuda; do test -x $$d/bin/nvcc && echo $$d/bin/nvcc && break; done)
+endif
+KB_MACHINE := $(shell uname -m)
 CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+ifneq ($(NVCC),)
+ifneq ($(CUDA),0)
+ifneq ($(SAN),1)
+KB_NVCC_TOP := $(shell $(NVCC) --dryrun -E -x cu /dev/null 2>&1 | sed -n 's/^.* TOP=//p' | head -n 1)
+CUDA_HOME ?= $(abspath $(firstword $(KB_NVCC_TOP) $(patsubst %/bin/nvcc,%,$(NVCC))))
+kb_cuda_dirs = $(CUDA_HOME)/$(1) $(CUDA_HOME)/targets/$(KB_MACHINE)-linux/$(1)
+CUDA_INCDIR := $(firstword $(foreach d,$(call kb_cuda_dirs,include),\
+	$(if $(wildcard $(d)/cuda_runtime.h),$(d))))
+CUDA_LIBDIR := $(firstword $(foreach d,$(call kb_cuda_dirs,lib64) $(call kb_cuda_dirs,lib) \
+	/usr/lib/$(KB_MACHINE)-linux-gnu,\
+	$(if $(and $(wildcard $(d)/libcudart.so),$(wildcard $(d)/libcublas.so)),$(d))))
+KB_CUDA_MISSING := $(if $(CUDA_INCDIR),,cuda_runtime.h) $(if $(CUDA_LIBDIR),,libcudart.so+libcublas.so)
+KB_CUDA_MISSING := $(strip $(KB_CUDA_MISSING))
+endif
+endif
+endif
 ifeq ($(CUDA),)
-CUDA := $(if $(NVCC),1,0)
+ifeq ($(NVCC),)
+CUDA := 0
+else ifneq ($(KB_CUDA_MISSING),)
+$(warning CUDA parts off: $(NVCC) found, but not $(KB_CUDA_MISSING) under $(CUDA_HOME) (set CUDA_HOME=, or CUDA=0 to silence this))
+CUDA := 0
+else
+CUDA := 1
+endif
 else ifeq ($(CUDA),1)
 ifeq ($(NVCC),)
-$(error CUDA=1 but nvcc was not found on PATH or in /usr/local/cuda/bin)
+$(error CUDA=1 but nvcc was not found on PATH, in CUDA_HOME or in /usr/local/cuda/bin)
+endif
+ifneq ($(KB_CUDA_MISSING),)
+$(error CUDA=1 but $(KB_CUDA_MISSING) not found under $(CUDA_HOME) (nvcc is $(NVCC)); set CUDA_HOME=)
 endif
 endif
 ifeq ($(SAN),1)
 CUDA := 0
 endif
-CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
 # kbench is relinked when CUDA is switched on or off, and the CUDA objects
 # are rebuilt when the target architectures or nvcc change, so `make CUDA=0`
 # then `make` never leaves a stale binary.
@@ -96,8 +131,8 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(B)/obj/%.o)
 ifeq ($(CUDA),1)
 CUDA_SRC := $(sort $(wildcard kernels/cuda/*.cu suites/*_cuda.cu))
 CUDA_OBJ := $(CUDA_SRC:%.cu=$(B)/obj/%.cu.o)
-CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart
-CFLAGS_BASE += -DKB_HAVE_CUDA=1 -I$(CUDA_HOME)/include
+CUDA_LIBS := -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) -lcublas -lcudart
+CFLAGS_BASE += -DKB_HAVE_CUDA=1 -I$(CUDA_INCDIR)
 # -lineinfo: source lines for Nsight Compute/Systems, no effect on the code;
 # -MMD -MP: header dependencies, as for the C files.
 NVCCFLAGS ?= -O2 -std=c++17 $(CUDA_ARCH) -lineinfo -MMD -MP -Xcompiler -fPIC,-Wall \
