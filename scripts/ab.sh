@@ -46,6 +46,46 @@ set -- CUDA="$AB_CUDA"
 [ -n "${CFLAGS:-}" ] && set -- "$@" CFLAGS="$CFLAGS"
 [ -n "${LDFLAGS:-}" ] && set -- "$@" LDFLAGS="$LDFLAGS"
 
+# Without FILTER: the suites a change from BASE (committed or not) touches.
+# Sets FILTER, or leaves it empty (every suite) and says why.
+touched_filter() {
+	all=""
+	suites=""
+	for f in $(git diff --name-only "$rev" --; git ls-files --others --exclude-standard); do
+		case "$f" in
+		suites/*.c | suites/*.cu)
+			s=${f#suites/}
+			s=${s%.c}
+			s=${s%.cu}
+			s=${s%_cuda}
+			;;
+		kernels/*gemm*) s=matmul ;;
+		kernels/*elementwise* | kernels/*stream*) s=elementwise ;;
+		kernels/*reduce*) s=reduction ;;
+		kernels/*memory*) s=memory ;;
+		kernels/* | harness/* | Makefile)
+			all=${all:-$f}
+			continue
+			;;
+		*) continue ;;
+		esac
+		case " $suites " in
+		*" $s "*) ;;
+		*) suites="$suites $s" ;;
+		esac
+	done
+	if [ -n "$all" ]; then
+		echo "ab: the change touches $all, which every suite runs: measuring them all"
+	elif [ -z "$suites" ]; then
+		echo "ab: the change touches no suite or kernel: measuring them all (an A/A check)"
+	else
+		# shellcheck disable=SC2086 # word splitting joins the names
+		FILTER=$(printf '^(%s)/' "$(echo $suites | tr ' ' '|')")
+		echo "ab: the change touches only --filter=$FILTER (FILTER=. measures every suite)"
+	fi
+}
+[ -n "${FILTER:-}" ] || touched_filter
+
 wt=""
 cleanup() {
 	if [ -n "$wt" ] && [ -d "$wt" ]; then
@@ -73,46 +113,6 @@ echo "ab: building NEW (working tree)"
 	"$out/ab/new/kbench" "$out/ab/new/kbench-ab" >"$out/ab/build-new.log" 2>&1 ||
 	{ tail -n 30 "$out/ab/build-new.log" >&2; die "building the working tree failed (log: $out/ab/build-new.log)"; }
 cp "$out/ab/new/kbench" "$out/ab/kbench-new"
-
-# The suites a change from BASE (committed or not) touches, as a filter; empty
-# when that is every suite.
-touched_filter() {
-	all=0
-	suites=""
-	for f in $(git diff --name-only "$rev" --; git ls-files --others --exclude-standard); do
-		case "$f" in
-		suites/*.c | suites/*.cu)
-			s=${f#suites/}
-			s=${s%.c}
-			s=${s%.cu}
-			s=${s%_cuda}
-			;;
-		kernels/*gemm*) s=matmul ;;
-		kernels/*elementwise* | kernels/*stream*) s=elementwise ;;
-		kernels/*reduce*) s=reduction ;;
-		kernels/*memory*) s=memory ;;
-		kernels/* | harness/* | Makefile)
-			all=1
-			continue
-			;;
-		*) continue ;;
-		esac
-		case " $suites " in
-		*" $s "*) ;;
-		*) suites="$suites $s" ;;
-		esac
-	done
-	if [ "$all" = 1 ] || [ -z "$suites" ]; then
-		return 0
-	fi
-	printf '^(%s)/' "$(echo $suites | tr ' ' '|')"
-}
-if [ -z "${FILTER:-}" ]; then
-	FILTER=$(touched_filter)
-	if [ -n "$FILTER" ]; then
-		echo "ab: the change touches only --filter=$FILTER (FILTER=. measures every suite)"
-	fi
-fi
 
 echo "ab: kbench-ab $BASE ($short) vs working tree${FILTER:+, --filter=$FILTER}"
 status=0
