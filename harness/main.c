@@ -18,6 +18,7 @@
 #include "report.h"
 #include "runner.h"
 #include "timer.h"
+#include "tool.h"
 
 /* --quick shortens whatever the user left at its default. */
 static void apply_quick(struct kb_config *cfg)
@@ -99,7 +100,7 @@ int kb_main(int argc, char **argv)
 	if (cfg.quick)
 		apply_quick(&cfg);
 	if (cfg.format == KB_FORMAT_CONSOLE) {
-		cfg.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+		cfg.color = kb_tool_want_color(stdout);
 		cfg.progress = isatty(STDERR_FILENO);
 	}
 	if ((rc = kb_conf_load(cfg.conf_path, &conf_used))) {

@@ -7,7 +7,6 @@
  * usage, a binary that cannot run, or binaries that do not match.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +17,9 @@
 #include "compare.h"
 #include "error.h"
 #include "report_ab.h"
+#include "tool.h"
 
-#define EXIT_BAD 2
+#define EXIT_BAD KB_TOOL_EXIT_BAD
 #define MAX_ENV 64
 
 static const char usage[] =
@@ -80,19 +80,6 @@ struct args {
 	int nbins;
 };
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "kbench-ab: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	return EXIT_BAD;
-}
-
 static void args_from_env(struct args *a)
 {
 	a->filter = getenv("KBENCH_FILTER");
@@ -109,23 +96,12 @@ static void args_from_env(struct args *a)
 	a->estimator = getenv("KBENCH_AB_ESTIMATOR");
 }
 
-/* Matches "--name=value" and sets *val. */
-static bool flag(const char *arg, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(arg, name, n) != 0 || arg[n] != '=')
-		return false;
-	*val = arg + n + 1;
-	return true;
-}
-
 static int add_env(struct args *a, int arm, const char *kv)
 {
 	if (a->nenv == MAX_ENV)
-		return fail("too many --env/--old-env/--new-env settings (at most %d)", MAX_ENV);
+		return kb_tool_fail("too many --env/--old-env/--new-env settings (at most %d)", MAX_ENV);
 	if (!strchr(kv, '=') || kv[0] == '=')
-		return fail("%s: expected KEY=VALUE", kv);
+		return kb_tool_fail("%s: expected KEY=VALUE", kv);
 	a->env[a->nenv++] = (struct kb_ab_env){ .arm = arm, .kv = kv };
 	return 0;
 }
@@ -140,7 +116,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 		if (dashdash || s[0] != '-') {
 			if (a->nbins == 2)
-				return fail("too many arguments: %s (expected OLD_BINARY NEW_BINARY)", s);
+				return kb_tool_fail("too many arguments: %s (expected OLD_BINARY NEW_BINARY)", s);
 			a->bins[a->nbins++] = s;
 		} else if (!strcmp(s, "--")) {
 			dashdash = true;
@@ -150,23 +126,23 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->no_confirm = true;
 		} else if (!strcmp(s, "--quiet") || !strcmp(s, "-q")) {
 			a->quiet = true;
-		} else if (flag(s, "--old-env", &v) || flag(s, "--new-env", &v) || flag(s, "--env", &v)) {
+		} else if (kb_tool_flag(s, "--old-env", &v) || kb_tool_flag(s, "--new-env", &v) || kb_tool_flag(s, "--env", &v)) {
 			int arm = !strncmp(s, "--old-env", 9) ? 0 : !strncmp(s, "--new-env", 9) ? 1 : -1;
 
 			if (add_env(a, arm, v))
 				return EXIT_BAD;
-		} else if (!flag(s, "--filter", &a->filter) && !flag(s, "--threshold", &a->threshold) &&
-			   !flag(s, "--floor", &a->floor) && !flag(s, "--alpha", &a->alpha) &&
-			   !flag(s, "--rounds", &a->rounds) && !flag(s, "--max-rounds", &a->max_rounds) &&
-			   !flag(s, "--target-ci", &a->target_ci) && !flag(s, "--max-time", &a->max_time) &&
-			   !flag(s, "--seed", &a->seed) && !flag(s, "--cpu", &a->cpu) &&
-			   !flag(s, "--warmup", &a->warmup) && !flag(s, "--min-time", &a->min_time) &&
-			   !flag(s, "--samples", &a->samples) && !flag(s, "--estimator", &a->estimator) &&
-			   !flag(s, "--format", &a->format) && !flag(s, "--out", &a->out) &&
-			   !flag(s, "--markdown-out", &a->md_out) && !flag(s, "--json-out", &a->json_out) &&
-			   !flag(s, "--metric", &a->metric) &&
-			   !flag(s, "--instructions-threshold", &a->ithreshold)) {
-			return fail("unknown option %s (see --help)", s);
+		} else if (!kb_tool_flag(s, "--filter", &a->filter) && !kb_tool_flag(s, "--threshold", &a->threshold) &&
+			   !kb_tool_flag(s, "--floor", &a->floor) && !kb_tool_flag(s, "--alpha", &a->alpha) &&
+			   !kb_tool_flag(s, "--rounds", &a->rounds) && !kb_tool_flag(s, "--max-rounds", &a->max_rounds) &&
+			   !kb_tool_flag(s, "--target-ci", &a->target_ci) && !kb_tool_flag(s, "--max-time", &a->max_time) &&
+			   !kb_tool_flag(s, "--seed", &a->seed) && !kb_tool_flag(s, "--cpu", &a->cpu) &&
+			   !kb_tool_flag(s, "--warmup", &a->warmup) && !kb_tool_flag(s, "--min-time", &a->min_time) &&
+			   !kb_tool_flag(s, "--samples", &a->samples) && !kb_tool_flag(s, "--estimator", &a->estimator) &&
+			   !kb_tool_flag(s, "--format", &a->format) && !kb_tool_flag(s, "--out", &a->out) &&
+			   !kb_tool_flag(s, "--markdown-out", &a->md_out) && !kb_tool_flag(s, "--json-out", &a->json_out) &&
+			   !kb_tool_flag(s, "--metric", &a->metric) &&
+			   !kb_tool_flag(s, "--instructions-threshold", &a->ithreshold)) {
+			return kb_tool_fail("unknown option %s (see --help)", s);
 		}
 	}
 	return 0;
@@ -180,7 +156,7 @@ static int parse_number(const char *what, const char *text, double lo, double hi
 	errno = 0;
 	v = strtod(text, &end);
 	if (end == text || *end || errno || !(v >= lo && v <= hi))
-		return fail("%s=%s: expected a number in [%g, %g]", what, text, lo, hi);
+		return kb_tool_fail("%s=%s: expected a number in [%g, %g]", what, text, lo, hi);
 	*out = v;
 	return 0;
 }
@@ -193,7 +169,7 @@ static int parse_count(const char *what, const char *text, unsigned long long lo
 	errno = 0;
 	*out = strtoull(text, &end, 10);
 	if (end == text || *end || errno || text[0] == '-' || *out < lo || *out > hi)
-		return fail("%s=%s: expected an integer in [%llu, %llu]", what, text, lo, hi);
+		return kb_tool_fail("%s=%s: expected an integer in [%llu, %llu]", what, text, lo, hi);
 	return 0;
 }
 
@@ -203,21 +179,21 @@ static int make_options(const struct args *a, struct kb_ab_options *opt)
 	double v;
 
 	if (a->threshold && *a->threshold && kb_compare_parse_percent(a->threshold, &opt->threshold))
-		return fail("--threshold: %s", kb_last_error());
+		return kb_tool_fail("--threshold: %s", kb_last_error());
 	if (a->floor && *a->floor && kb_compare_parse_percent(a->floor, &opt->floor))
-		return fail("--floor: %s", kb_last_error());
+		return kb_tool_fail("--floor: %s", kb_last_error());
 	if (a->ithreshold && *a->ithreshold &&
 	    kb_compare_parse_percent(a->ithreshold, &opt->instructions_threshold))
-		return fail("--instructions-threshold: %s", kb_last_error());
+		return kb_tool_fail("--instructions-threshold: %s", kb_last_error());
 	if (a->metric && *a->metric) {
 		if (strcmp(a->metric, "time") != 0 && strcmp(a->metric, "instructions") != 0)
-			return fail("--metric=%s: expected time or instructions", a->metric);
+			return kb_tool_fail("--metric=%s: expected time or instructions", a->metric);
 		opt->metric = a->metric;
 	}
 	if (a->target_ci && *a->target_ci && kb_compare_parse_percent(a->target_ci, &opt->target_ci))
-		return fail("--target-ci: %s", kb_last_error());
+		return kb_tool_fail("--target-ci: %s", kb_last_error());
 	if (opt->floor > opt->threshold)
-		return fail("--floor (%g %%) must not exceed --threshold (%g %%)", opt->floor * 100,
+		return kb_tool_fail("--floor (%g %%) must not exceed --threshold (%g %%)", opt->floor * 100,
 			    opt->threshold * 100);
 	if (a->alpha && *a->alpha) {
 		if (parse_number("--alpha", a->alpha, 1e-9, 0.25, &v))
@@ -236,7 +212,7 @@ static int make_options(const struct args *a, struct kb_ab_options *opt)
 			return EXIT_BAD;
 		opt->max_rounds = (size_t)u;
 		if (opt->max_rounds < opt->min_rounds)
-			return fail("--max-rounds=%s is below --rounds=%zu", a->max_rounds, opt->min_rounds);
+			return kb_tool_fail("--max-rounds=%s is below --rounds=%zu", a->max_rounds, opt->min_rounds);
 	}
 	if (a->max_time && *a->max_time) {
 		if (parse_number("--max-time", a->max_time, 0.001, 1e7, &v))
@@ -267,7 +243,7 @@ static int make_options(const struct args *a, struct kb_ab_options *opt)
 		int e = kb_ab_estimator_parse(a->estimator);
 
 		if (e < 0)
-			return fail("--estimator=%s: expected hl (hodges-lehmann) or median", a->estimator);
+			return kb_tool_fail("--estimator=%s: expected hl (hodges-lehmann) or median", a->estimator);
 		opt->estimator = (enum kb_ab_estimator)e;
 	}
 	if (a->cpu && *a->cpu)
@@ -283,10 +259,10 @@ static int make_options(const struct args *a, struct kb_ab_options *opt)
 static int check_binary(const char *what, const char *path)
 {
 	if (access(path, X_OK) != 0)
-		return fail("%s binary %s: %s", what, path,
+		return kb_tool_fail("%s binary %s: %s", what, path,
 			    errno == ENOENT ? "no such file" : "not executable");
 	if (!strchr(path, '/'))
-		return fail("%s binary %s: give a path (./%s), the PATH is not searched", what, path,
+		return kb_tool_fail("%s binary %s: give a path (./%s), the PATH is not searched", what, path,
 			    path);
 	return 0;
 }
@@ -304,13 +280,6 @@ static void progress(void *ctx, const struct kb_ab *ab, size_t round, size_t act
 	fflush(stderr);
 }
 
-static bool want_color(FILE *f)
-{
-	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-
-	return isatty(fileno(f)) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
-}
-
 static int report(FILE *f, const char *format, const struct kb_ab *ab, bool color)
 {
 	if (!strcmp(format, "markdown") || !strcmp(format, "md"))
@@ -326,10 +295,10 @@ static int write_file(const char *path, const char *format, const struct kb_ab *
 	int rc;
 
 	if (!f)
-		return fail("cannot write %s: %s", path, strerror(errno));
+		return kb_tool_fail("cannot write %s: %s", path, strerror(errno));
 	rc = report(f, format, ab, false);
 	if (fclose(f) != 0 || rc)
-		return fail("write error on %s", path);
+		return kb_tool_fail("write error on %s", path);
 	return 0;
 }
 
@@ -344,10 +313,10 @@ static int write_reports(const struct args *a, const char *format, const struct 
 	if (a->out && *a->out) {
 		if (write_file(a->out, format, ab))
 			return EXIT_BAD;
-		if (kb_report_ab_console(stdout, ab, want_color(stdout)))
-			return fail("%s", kb_last_error());
-	} else if (report(stdout, format, ab, want_color(stdout))) {
-		return fail("%s", kb_last_error());
+		if (kb_report_ab_console(stdout, ab, kb_tool_want_color(stdout)))
+			return kb_tool_fail("%s", kb_last_error());
+	} else if (report(stdout, format, ab, kb_tool_want_color(stdout))) {
+		return kb_tool_fail("%s", kb_last_error());
 	}
 	if (summary && *summary) {
 		FILE *f = fopen(summary, "a");
@@ -368,6 +337,8 @@ int main(int argc, char **argv)
 	bool show_progress;
 	int status = EXIT_BAD, rc;
 
+	kb_tool_init("kbench-ab");
+
 	memset(&a, 0, sizeof(a));
 	memset(&ab, 0, sizeof(ab));
 	args_from_env(&a);
@@ -384,7 +355,7 @@ int main(int argc, char **argv)
 	format = a.format && *a.format ? a.format : "console";
 	if (strcmp(format, "console") && strcmp(format, "markdown") && strcmp(format, "md") &&
 	    strcmp(format, "json"))
-		return fail("--format=%s: expected console, markdown or json", format);
+		return kb_tool_fail("--format=%s: expected console, markdown or json", format);
 	kb_ab_options_init(&opt);
 	if (make_options(&a, &opt) || check_binary("OLD", a.bins[0]) || check_binary("NEW", a.bins[1]))
 		return EXIT_BAD;
@@ -395,7 +366,7 @@ int main(int argc, char **argv)
 	if (show_progress)
 		fputs("\r\033[K", stderr);
 	if (rc) {
-		fail("%s", kb_last_error());
+		kb_tool_fail("%s", kb_last_error());
 		goto out;
 	}
 	if (write_reports(&a, format, &ab))

@@ -7,7 +7,6 @@
  * 2: bad input, bad usage, or incomparable data.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +17,9 @@
 #include "error.h"
 #include "json_read.h"
 #include "report_compare.h"
+#include "tool.h"
 
-#define EXIT_BAD 2
+#define EXIT_BAD KB_TOOL_EXIT_BAD
 
 static const char usage[] =
 	"usage: kbench-compare [options] BASELINE CURRENT\n"
@@ -63,24 +63,6 @@ struct args {
 	int nfiles;
 };
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "kbench-compare: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	return EXIT_BAD;
-}
-
-static bool env_true(const char *v)
-{
-	return v && *v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0 && strcmp(v, "no") != 0;
-}
-
 static void args_from_env(struct args *a)
 {
 	a->threshold = getenv("KBENCH_THRESHOLD");
@@ -92,18 +74,7 @@ static void args_from_env(struct args *a)
 	a->out = getenv("KBENCH_OUT");
 	a->seed = getenv("KBENCH_SEED");
 	a->resamples = getenv("KBENCH_RESAMPLES");
-	a->allow_mismatch = env_true(getenv("KBENCH_ALLOW_MISMATCH"));
-}
-
-/* Matches "--name=value" and sets *val. */
-static bool flag(const char *arg, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(arg, name, n) != 0 || arg[n] != '=')
-		return false;
-	*val = arg + n + 1;
-	return true;
+	a->allow_mismatch = kb_tool_env_true(getenv("KBENCH_ALLOW_MISMATCH"));
 }
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -116,7 +87,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 		if (dashdash || s[0] != '-' || strcmp(s, "-") == 0) {
 			if (a->nfiles == 2)
-				return fail("too many files: %s (expected BASELINE CURRENT)", s);
+				return kb_tool_fail("too many files: %s (expected BASELINE CURRENT)", s);
 			a->files[a->nfiles++] = s;
 		} else if (strcmp(s, "--") == 0) {
 			dashdash = true;
@@ -124,12 +95,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->help = true;
 		} else if (strcmp(s, "--allow-mismatch") == 0) {
 			a->allow_mismatch = true;
-		} else if (!flag(s, "--threshold", &a->threshold) && !flag(s, "--floor", &a->floor) &&
-			   !flag(s, "--alpha", &a->alpha) && !flag(s, "--config", &a->config) &&
-			   !flag(s, "--counter", &a->counter) && !flag(s, "--format", &a->format) &&
-			   !flag(s, "--out", &a->out) && !flag(s, "--seed", &a->seed) &&
-			   !flag(s, "--resamples", &a->resamples) && !flag(s, "--metric", &a->metric)) {
-			return fail("unknown option %s (see --help)", s);
+		} else if (!kb_tool_flag(s, "--threshold", &a->threshold) && !kb_tool_flag(s, "--floor", &a->floor) &&
+			   !kb_tool_flag(s, "--alpha", &a->alpha) && !kb_tool_flag(s, "--config", &a->config) &&
+			   !kb_tool_flag(s, "--counter", &a->counter) && !kb_tool_flag(s, "--format", &a->format) &&
+			   !kb_tool_flag(s, "--out", &a->out) && !kb_tool_flag(s, "--seed", &a->seed) &&
+			   !kb_tool_flag(s, "--resamples", &a->resamples) && !kb_tool_flag(s, "--metric", &a->metric)) {
+			return kb_tool_fail("unknown option %s (see --help)", s);
 		}
 	}
 	return 0;
@@ -173,17 +144,17 @@ static int make_options(const struct args *a, struct kb_compare_options *opt, ch
 
 	if (a->threshold) {
 		if (kb_compare_parse_percent(a->threshold, &opt->threshold))
-			return fail("--threshold: %s", kb_last_error());
+			return kb_tool_fail("--threshold: %s", kb_last_error());
 		opt->instructions_threshold = opt->threshold;
 	}
 	if (a->metric) {
 		if (strcmp(a->metric, "time") != 0 && strcmp(a->metric, "instructions") != 0)
-			return fail("--metric=%s: expected time or instructions", a->metric);
+			return kb_tool_fail("--metric=%s: expected time or instructions", a->metric);
 		opt->metric = a->metric;
 	}
 	if (a->floor) {
 		if (kb_compare_parse_percent(a->floor, &opt->floor))
-			return fail("--floor: %s", kb_last_error());
+			return kb_tool_fail("--floor: %s", kb_last_error());
 	}
 	if (a->alpha) {
 		if (parse_number("--alpha", a->alpha, 0, 1, &v))
@@ -199,7 +170,7 @@ static int make_options(const struct args *a, struct kb_compare_options *opt, ch
 		if (parse_count("--resamples", a->resamples, &u))
 			return EXIT_BAD;
 		if (u < 100 || u > 10000000)
-			return fail("--resamples=%s: expected 100 to 10000000", a->resamples);
+			return kb_tool_fail("--resamples=%s: expected 100 to 10000000", a->resamples);
 		opt->resamples = (size_t)u;
 	}
 	opt->allow_mismatch = a->allow_mismatch;
@@ -213,7 +184,7 @@ static int make_options(const struct args *a, struct kb_compare_options *opt, ch
 			*colon = '\0';
 		}
 		if (!*counter_buf)
-			return fail("--counter=%s: no counter name", a->counter);
+			return kb_tool_fail("--counter=%s: no counter name", a->counter);
 		opt->counter = counter_buf;
 	}
 	return 0;
@@ -228,13 +199,6 @@ static int report(FILE *f, const char *format, const struct kb_compare *c, bool 
 	return kb_report_compare_console(f, c, color);
 }
 
-static bool want_color(FILE *f)
-{
-	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-
-	return isatty(fileno(f)) && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);
-}
-
 static int write_reports(const struct args *a, const char *format, const struct kb_compare *c)
 {
 	const char *summary = getenv("GITHUB_STEP_SUMMARY");
@@ -244,16 +208,16 @@ static int write_reports(const struct args *a, const char *format, const struct 
 		FILE *f = fopen(a->out, "w");
 
 		if (!f)
-			return fail("cannot write --out file: %s", a->out);
+			return kb_tool_fail("cannot write --out file: %s", a->out);
 		rc = report(f, format, c, false);
 		if (fclose(f) != 0 || rc)
-			return fail("write error on %s", a->out);
-		rc = kb_report_compare_console(stdout, c, want_color(stdout));
+			return kb_tool_fail("write error on %s", a->out);
+		rc = kb_report_compare_console(stdout, c, kb_tool_want_color(stdout));
 	} else {
-		rc = report(stdout, format, c, want_color(stdout));
+		rc = report(stdout, format, c, kb_tool_want_color(stdout));
 	}
 	if (rc)
-		return fail("%s", kb_last_error());
+		return kb_tool_fail("%s", kb_last_error());
 	if (summary && *summary) {
 		FILE *f = fopen(summary, "a");
 
@@ -276,6 +240,8 @@ int main(int argc, char **argv)
 	const char *format;
 	int status = EXIT_BAD;
 
+	kb_tool_init("kbench-compare");
+
 	args_from_env(&a);
 	if (parse_args(argc, argv, &a))
 		return EXIT_BAD;
@@ -290,23 +256,23 @@ int main(int argc, char **argv)
 	format = a.format && *a.format ? a.format : "console";
 	if (strcmp(format, "console") && strcmp(format, "markdown") && strcmp(format, "md") &&
 	    strcmp(format, "json"))
-		return fail("--format=%s: expected console, markdown or json", format);
+		return kb_tool_fail("--format=%s: expected console, markdown or json", format);
 	kb_compare_options_init(&opt);
 	if (make_options(&a, &opt, counter, sizeof(counter)))
 		return EXIT_BAD;
 	if (a.config && *a.config) {
 		if (kb_compare_config_load(a.config, &cfg)) {
-			fail("%s", kb_last_error());
+			kb_tool_fail("%s", kb_last_error());
 			goto out;
 		}
 		opt.config = &cfg;
 	}
 	if (kb_run_load_any(a.files[0], &base) || kb_run_load_any(a.files[1], &cur)) {
-		fail("%s", kb_last_error());
+		kb_tool_fail("%s", kb_last_error());
 		goto out;
 	}
 	if (kb_compare_runs(&base, &cur, a.files[0], a.files[1], &opt, &cmp)) {
-		fail("%s", kb_last_error());
+		kb_tool_fail("%s", kb_last_error());
 		goto out;
 	}
 	if (write_reports(&a, format, &cmp))

@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +23,10 @@
 #include "json_read.h"
 #include "report.h"
 #include "report_plot.h"
+#include "tool.h"
 
 #define EXIT_FAIL 1
-#define EXIT_BAD 2
+#define EXIT_BAD KB_TOOL_EXIT_BAD
 
 static const char usage[] =
 	"usage: kbench-history [--db=FILE] COMMAND [ARGS]\n"
@@ -67,26 +67,6 @@ struct args {
 	struct kb_changepoint_opts cp;
 };
 
-static void die_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kbench-history: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(kbench-history --help for usage)\n", stderr);
-	exit(EXIT_BAD);
-}
-
-static const char *opt_value(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-
-	return strncmp(arg, name, n) == 0 && arg[n] == '=' ? arg + n + 1 : NULL;
-}
-
 static double parse_positive(const char *flag, const char *v)
 {
 	char *end;
@@ -95,7 +75,7 @@ static double parse_positive(const char *flag, const char *v)
 	if (end != v && *end == '%')
 		end++;
 	if (*v == '\0' || *end || !(d > 0) || !isfinite(d))
-		die_bad("%s=%s: expected a positive number", flag, v);
+		kb_tool_die("%s=%s: expected a positive number", flag, v);
 	return d;
 }
 
@@ -108,31 +88,31 @@ static void parse_args(int argc, char **argv, struct args *a)
 	a->cp = defaults;
 	a->rest = calloc((size_t)argc, sizeof(*a->rest));
 	if (!a->rest)
-		die_bad("out of memory");
+		kb_tool_die("out of memory");
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			fputs(usage, stdout);
 			exit(0);
-		} else if ((v = opt_value(arg, "--db"))) {
+		} else if ((v = kb_tool_opt(arg, "--db"))) {
 			if (!*v)
-				die_bad("--db is empty");
+				kb_tool_die("--db is empty");
 			a->db = v;
-		} else if ((v = opt_value(arg, "--out"))) {
+		} else if ((v = kb_tool_opt(arg, "--out"))) {
 			a->out = v;
-		} else if ((v = opt_value(arg, "--out-dir"))) {
+		} else if ((v = kb_tool_opt(arg, "--out-dir"))) {
 			a->out_dir = v;
-		} else if ((v = opt_value(arg, "--scripts"))) {
+		} else if ((v = kb_tool_opt(arg, "--scripts"))) {
 			a->scripts = v;
-		} else if ((v = opt_value(arg, "--min-step"))) {
+		} else if ((v = kb_tool_opt(arg, "--min-step"))) {
 			a->cp.min_step = parse_positive("--min-step", v) / 100;
-		} else if ((v = opt_value(arg, "--z"))) {
+		} else if ((v = kb_tool_opt(arg, "--z"))) {
 			a->cp.z = parse_positive("--z", v);
 		} else if (strcmp(arg, "--no-plot") == 0) {
 			a->no_plot = true;
 		} else if (arg[0] == '-' && arg[1]) {
-			die_bad("unknown option %s", arg);
+			kb_tool_die("unknown option %s", arg);
 		} else if (!a->cmd) {
 			a->cmd = arg;
 		} else {
@@ -140,7 +120,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (!a->cmd)
-		die_bad("no command (add, list, show, trend, export)");
+		kb_tool_die("no command (add, list, show, trend, export)");
 }
 
 /* Opens the database; exits 2 when it is missing or not a history. */
@@ -161,7 +141,7 @@ static int64_t parse_id(const char *s)
 	long long id = strtoll(s, &end, 10);
 
 	if (*s == '\0' || *end || id <= 0)
-		die_bad("%s: expected a run id (a positive number, see kbench-history list)", s);
+		kb_tool_die("%s: expected a run id (a positive number, see kbench-history list)", s);
 	return id;
 }
 
@@ -173,7 +153,7 @@ static int cmd_add(const struct args *a)
 	int status = 0;
 
 	if (a->nrest == 0)
-		die_bad("add: no results file given");
+		kb_tool_die("add: no results file given");
 	h = open_db(a, true);
 	for (size_t i = 0; i < a->nrest; i++) {
 		struct kb_run run;
@@ -247,7 +227,7 @@ static int cmd_show(const struct args *a)
 	int rc;
 
 	if (a->nrest != 1)
-		die_bad("show: expected one run id");
+		kb_tool_die("show: expected one run id");
 	h = open_db(a, false);
 	rc = kb_history_get(h, parse_id(a->rest[0]), &run, &meta);
 	if (rc) {
@@ -426,7 +406,7 @@ static int cmd_trend(const struct args *a)
 	int status = 0;
 
 	if (a->nrest != 1)
-		die_bad("trend: expected one benchmark glob, e.g. 'matmul/*/1024'");
+		kb_tool_die("trend: expected one benchmark glob, e.g. 'matmul/*/1024'");
 	h = open_db(a, false);
 	if (kb_history_series(h, a->rest[0], &pts, &n)) {
 		fprintf(stderr, "kbench-history: %s\n", kb_last_error());
@@ -466,7 +446,7 @@ static int cmd_trend(const struct args *a)
 	ok = malloc(n * sizeof(*ok));
 	if (!ok) {
 		kb_history_points_free(pts, n);
-		die_bad("out of memory");
+		kb_tool_die("out of memory");
 	}
 	for (size_t start = 0, end; start < n; start = end) {
 		struct series s = {ok, 0, pts[start].bench, pts[start].fingerprint};
@@ -560,7 +540,7 @@ static int cmd_export(const struct args *a)
 	int rc;
 
 	if (a->nrest > 1)
-		die_bad("export: expected at most one run id");
+		kb_tool_die("export: expected at most one run id");
 	e.id = a->nrest ? parse_id(a->rest[0]) : 0;
 	e.h = open_db(a, false);
 	if (a->out)
@@ -580,6 +560,8 @@ int main(int argc, char **argv)
 	struct args a = {0};
 	int status;
 
+	kb_tool_init("kbench-history");
+
 	parse_args(argc, argv, &a);
 	if (strcmp(a.cmd, "add") == 0)
 		status = cmd_add(&a);
@@ -592,7 +574,7 @@ int main(int argc, char **argv)
 	else if (strcmp(a.cmd, "export") == 0)
 		status = cmd_export(&a);
 	else
-		die_bad("unknown command %s (add, list, show, trend, export)", a.cmd);
+		kb_tool_die("unknown command %s (add, list, show, trend, export)", a.cmd);
 	free(a.rest);
 	return status;
 }

@@ -17,7 +17,6 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +34,10 @@
 #include "report_html.h"
 #include "report_input.h"
 #include "report_plot.h"
+#include "tool.h"
 
 #define EXIT_FAIL 1
-#define EXIT_BAD 2
+#define EXIT_BAD KB_TOOL_EXIT_BAD
 #define MAX_DIST 16
 
 static const char usage[] =
@@ -83,26 +83,6 @@ struct figures {
 	size_t n, nowned;
 };
 
-static void die_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kbench-report: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(kbench-report --help for usage)\n", stderr);
-	exit(EXIT_BAD);
-}
-
-static const char *opt_value(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-
-	return strncmp(arg, name, n) == 0 && arg[n] == '=' ? arg + n + 1 : NULL;
-}
-
 static void parse_args(int argc, char **argv, struct args *a)
 {
 	const char *v;
@@ -111,52 +91,52 @@ static void parse_args(int argc, char **argv, struct args *a)
 	a->resamples = 10000;
 	a->inputs = calloc((size_t)argc, sizeof(*a->inputs));
 	if (!a->inputs)
-		die_bad("out of memory");
+		kb_tool_die("out of memory");
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			fputs(usage, stdout);
 			exit(0);
-		} else if ((v = opt_value(arg, "--out-dir"))) {
+		} else if ((v = kb_tool_opt(arg, "--out-dir"))) {
 			a->out_dir = v;
-		} else if ((v = opt_value(arg, "--compare"))) {
+		} else if ((v = kb_tool_opt(arg, "--compare"))) {
 			a->compare = v;
-		} else if ((v = opt_value(arg, "--baseline"))) {
+		} else if ((v = kb_tool_opt(arg, "--baseline"))) {
 			a->baseline = v;
-		} else if ((v = opt_value(arg, "--history"))) {
+		} else if ((v = kb_tool_opt(arg, "--history"))) {
 			a->history = v;
-		} else if ((v = opt_value(arg, "--title"))) {
+		} else if ((v = kb_tool_opt(arg, "--title"))) {
 			a->title = v;
-		} else if ((v = opt_value(arg, "--scripts"))) {
+		} else if ((v = kb_tool_opt(arg, "--scripts"))) {
 			a->scripts = v;
-		} else if ((v = opt_value(arg, "--dist"))) {
+		} else if ((v = kb_tool_opt(arg, "--dist"))) {
 			if (a->ndists == sizeof(a->dists) / sizeof(a->dists[0]))
-				die_bad("too many --dist options (at most 32)");
+				kb_tool_die("too many --dist options (at most 32)");
 			a->dists[a->ndists++] = v;
-		} else if ((v = opt_value(arg, "--resamples"))) {
+		} else if ((v = kb_tool_opt(arg, "--resamples"))) {
 			char *end;
 			unsigned long long n = strtoull(v, &end, 10);
 
 			if (*v == '\0' || *end || n > 10000000)
-				die_bad("--resamples=%s: expected a count up to 10000000", v);
+				kb_tool_die("--resamples=%s: expected a count up to 10000000", v);
 			a->resamples = (size_t)n;
 		} else if (strcmp(arg, "--no-plots") == 0) {
 			a->no_plots = true;
 		} else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
 			a->quiet = true;
 		} else if (arg[0] == '-' && arg[1]) {
-			die_bad("unknown option %s", arg);
+			kb_tool_die("unknown option %s", arg);
 		} else {
 			a->inputs[a->ninputs++] = arg;
 		}
 	}
 	if (a->ninputs == 0)
-		die_bad("no results file given");
+		kb_tool_die("no results file given");
 	if (a->compare && a->baseline)
-		die_bad("--compare and --baseline both give a comparison; pass one");
+		kb_tool_die("--compare and --baseline both give a comparison; pass one");
 	if (!*a->out_dir)
-		die_bad("--out-dir is empty");
+		kb_tool_die("--out-dir is empty");
 }
 
 /* "build/results/latest.json" -> "latest"; made unique with the index. */
@@ -502,34 +482,36 @@ int main(int argc, char **argv)
 	time_t t = time(NULL);
 	int rc, status = 0;
 
+	kb_tool_init("kbench-report");
+
 	parse_args(argc, argv, &a);
 	p.a = &a;
 	runs = calloc(a.ninputs, sizeof(*runs));
 	labels = calloc(a.ninputs, sizeof(*labels));
 	if (!runs || !labels)
-		die_bad("out of memory");
+		kb_tool_die("out of memory");
 	for (size_t i = 0; i < a.ninputs; i++) {
 		if (kb_run_load(a.inputs[i], &runs[i]))
-			die_bad("%s", kb_last_error());
+			kb_tool_die("%s", kb_last_error());
 		total += runs[i].nresults;
 		labels[i] = run_label(a.inputs[i], i, a.inputs);
 	}
 	if (total == 0)
-		die_bad("no benchmarks in %s%s: nothing to report", a.inputs[0],
+		kb_tool_die("no benchmarks in %s%s: nothing to report", a.inputs[0],
 			a.ninputs > 1 ? " and the other inputs" : "");
 	if (a.compare) {
 		if (kb_report_load_compare(a.compare, &cmp))
-			die_bad("%s", kb_last_error());
+			kb_tool_die("%s", kb_last_error());
 		have_cmp = true;
 	} else if (a.baseline) {
 		struct kb_compare_options opt;
 
 		if (kb_run_load(a.baseline, &base_run))
-			die_bad("%s", kb_last_error());
+			kb_tool_die("%s", kb_last_error());
 		kb_compare_options_init(&opt);
 		if (kb_compare_runs(&base_run, &runs[a.ninputs - 1], a.baseline,
 				    a.inputs[a.ninputs - 1], &opt, &cmp))
-			die_bad("%s", kb_last_error());
+			kb_tool_die("%s", kb_last_error());
 		have_cmp = true;
 	}
 

@@ -1,0 +1,36 @@
+/*
+ * tool.h - what the command-line tools (harness/cmd/kbench-*.c) share: an
+ * error line that starts with the tool's name, "--name=value" matching,
+ * boolean environment values and the decision to colour a stream.
+ */
+#ifndef KB_TOOL_H
+#define KB_TOOL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Every tool's exit status for bad usage or bad input. */
+#define KB_TOOL_EXIT_BAD 2
+
+/* The name error lines start with ("kbench-compare"); call first in main. */
+void kb_tool_init(const char *name);
+
+/* Prints "<name>: <message>" on stderr and returns KB_TOOL_EXIT_BAD. */
+int kb_tool_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The same, then "(<name> --help for usage)", and exits KB_TOOL_EXIT_BAD. */
+void kb_tool_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* The value of "--name=value" in arg, or NULL when arg is not that flag. */
+const char *kb_tool_opt(const char *arg, const char *name);
+
+/* kb_tool_opt that stores the value: true (and *val set) on a match. */
+bool kb_tool_flag(const char *arg, const char *name, const char **val);
+
+/* An environment value meaning yes: set, not empty, not 0/false/no. */
+bool kb_tool_env_true(const char *v);
+
+/* Colour on f: a terminal, NO_COLOR unset or empty, TERM not "dumb". */
+bool kb_tool_want_color(FILE *f);
+
+#endif /* KB_TOOL_H */

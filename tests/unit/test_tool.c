@@ -1,0 +1,101 @@
+/*
+ * The tools' shared pieces: "--name=value" matching, yes/no environment
+ * values, the colour rule, and an error line that names the tool.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tool.h"
+
+static void opt_matches_only_name_equals(void **st)
+{
+	const char *v = "unset";
+
+	(void)st;
+	assert_string_equal(kb_tool_opt("--out=a.json", "--out"), "a.json");
+	assert_string_equal(kb_tool_opt("--out=", "--out"), "");
+	assert_null(kb_tool_opt("--out", "--out"));
+	assert_null(kb_tool_opt("--output=a", "--out"));
+	assert_null(kb_tool_opt("--ou=a", "--out"));
+	assert_false(kb_tool_flag("--outfile=x", "--out", &v));
+	assert_string_equal(v, "unset");
+	assert_true(kb_tool_flag("--out=x=y", "--out", &v));
+	assert_string_equal(v, "x=y");
+}
+
+static void env_true_values(void **st)
+{
+	(void)st;
+	assert_true(kb_tool_env_true("1"));
+	assert_true(kb_tool_env_true("yes"));
+	assert_true(kb_tool_env_true("true"));
+	assert_false(kb_tool_env_true(NULL));
+	assert_false(kb_tool_env_true(""));
+	assert_false(kb_tool_env_true("0"));
+	assert_false(kb_tool_env_true("false"));
+	assert_false(kb_tool_env_true("no"));
+}
+
+static void no_color_off_a_terminal(void **st)
+{
+	FILE *f = tmpfile();
+
+	(void)st;
+	assert_non_null(f);
+	unsetenv("NO_COLOR");
+	assert_false(kb_tool_want_color(f)); /* a file is never a terminal */
+	fclose(f);
+}
+
+/* Runs kb_tool_fail with stderr sent to a temporary file; returns its text. */
+static char *fail_text(int *rc, const char *what)
+{
+	static char buf[256];
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	assert_non_null(tmp);
+	assert_true(saved >= 0);
+	fflush(stderr);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	*rc = kb_tool_fail("%s: expected %s", what, "a number");
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, sizeof(buf) - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	return buf;
+}
+
+static void fail_names_the_tool(void **st)
+{
+	int rc = 0;
+
+	(void)st;
+	kb_tool_init("kbench-test");
+	assert_string_equal(fail_text(&rc, "--threshold=x"), "kbench-test: --threshold=x: expected a number\n");
+	assert_int_equal(rc, KB_TOOL_EXIT_BAD);
+	assert_int_equal(KB_TOOL_EXIT_BAD, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(opt_matches_only_name_equals),
+		cmocka_unit_test(env_true_values),
+		cmocka_unit_test(no_color_off_a_terminal),
+		cmocka_unit_test(fail_names_the_tool),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
