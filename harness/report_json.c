@@ -276,12 +276,12 @@ static void gb_counters(struct kb_jsonw *w, const struct kb_result *r, double sa
 }
 
 static void gb_entry_head(struct kb_jsonw *w, const struct kb_result *r, size_t family,
-			  const char *name, const char *run_type)
+			  size_t instance, const char *name, const char *run_type)
 {
 	kb_jsonw_object(w, NULL);
 	kb_jsonw_str(w, "name", name);
 	kb_jsonw_uint(w, "family_index", family);
-	kb_jsonw_int(w, "per_family_instance_index", 0);
+	kb_jsonw_uint(w, "per_family_instance_index", instance);
 	kb_jsonw_str(w, "run_name", r->id);
 	kb_jsonw_str(w, "run_type", run_type);
 	kb_jsonw_uint(w, "repetitions", r->nsamples ? r->nsamples : 1);
@@ -289,12 +289,12 @@ static void gb_entry_head(struct kb_jsonw *w, const struct kb_result *r, size_t 
 }
 
 static void gb_aggregate(struct kb_jsonw *w, const struct kb_result *r, size_t family,
-			 const char *agg, double real, double cpu, bool pct)
+			 size_t instance, const char *agg, double real, double cpu, bool pct)
 {
 	char name[600];
 
 	snprintf(name, sizeof(name), "%s_%s", r->id, agg);
-	gb_entry_head(w, r, family, name, "aggregate");
+	gb_entry_head(w, r, family, instance, name, "aggregate");
 	kb_jsonw_str(w, "aggregate_name", agg);
 	kb_jsonw_str(w, "aggregate_unit", pct ? "percentage" : "time");
 	kb_jsonw_uint(w, "iterations", r->nsamples);
@@ -312,20 +312,81 @@ static double mean_of(const double *x, size_t n)
 	return n ? s / (double)n : NAN;
 }
 
+/* Sample standard deviation (n - 1), as Google Benchmark's stddev aggregate. */
+static double sd_of(const double *x, size_t n)
+{
+	double m = mean_of(x, n), ss = 0;
+	for (size_t i = 0; i < n; i++)
+		ss += (x[i] - m) * (x[i] - m);
+	return n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
+}
+
+/*
+ * Google Benchmark's family: one per registered benchmark (suite/name), its
+ * instances the argument sets (the parts of the id after suite/name).
+ */
+static size_t family_len(const char *id)
+{
+	const char *slash = strchr(id, '/');
+	const char *next = slash ? strchr(slash + 1, '/') : NULL;
+
+	return next ? (size_t)(next - id) : strlen(id);
+}
+
+static bool same_family(const char *a, const char *b)
+{
+	size_t n = family_len(a);
+
+	return n == family_len(b) && strncmp(a, b, n) == 0;
+}
+
+/* For every result: its family index (families numbered in order of first
+ * appearance) and its instance index within the family. */
+static void gb_families(const struct kb_run *run, size_t *family, size_t *instance)
+{
+	size_t nfamilies = 0;
+
+	for (size_t i = 0; i < run->nresults; i++) {
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (same_family(run->results[j].id, run->results[i].id))
+				break;
+		if (j < i) {
+			family[i] = family[j];
+			instance[i] = 0;
+			for (size_t k = 0; k < i; k++)
+				instance[i] += same_family(run->results[k].id, run->results[i].id);
+		} else {
+			family[i] = nfamilies++;
+			instance[i] = 0;
+		}
+	}
+}
+
 int kb_report_gbench(FILE *f, const struct kb_run *run)
 {
 	struct kb_jsonw w;
+	size_t *family = calloc(run->nresults ? run->nresults : 1, 2 * sizeof(size_t));
+	size_t *instance = family ? family + (run->nresults ? run->nresults : 1) : NULL;
 
+	if (!family)
+		return kb_error(KB_ENOMEM, "out of memory writing Google Benchmark JSON");
+	gb_families(run, family, instance);
 	kb_jsonw_init(&w, f, true);
 	kb_jsonw_object(&w, NULL);
 	gb_context(&w, run);
 	kb_jsonw_array(&w, "benchmarks", false);
 	for (size_t i = 0; i < run->nresults; i++) {
 		const struct kb_result *r = &run->results[i];
-		double cpu_mean = r->cpu_samples_ns ? mean_of(r->cpu_samples_ns, r->nsamples) : NAN;
+		/* CPU time of the same samples; a custom timer (CUDA events)
+		 * measures no CPU time, and then the real time stands in, as
+		 * Google Benchmark's manual time leaves cpu_time to the caller. */
+		const double *cpu = r->cpu_samples_ns ? r->cpu_samples_ns : r->samples_ns;
+		double cpu_mean = mean_of(cpu, r->nsamples), cpu_sd = sd_of(cpu, r->nsamples);
 
 		if (r->status != KB_STATUS_OK || r->nsamples == 0) {
-			gb_entry_head(&w, r, i, r->id, "iteration");
+			gb_entry_head(&w, r, family[i], instance[i], r->id, "iteration");
 			kb_jsonw_int(&w, "repetition_index", 0);
 			kb_jsonw_int(&w, "iterations", 0);
 			kb_jsonw_num(&w, "real_time", 0);
@@ -342,26 +403,27 @@ int kb_report_gbench(FILE *f, const struct kb_run *run)
 			continue;
 		}
 		for (size_t s = 0; s < r->nsamples; s++) {
-			gb_entry_head(&w, r, i, r->id, "iteration");
+			gb_entry_head(&w, r, family[i], instance[i], r->id, "iteration");
 			kb_jsonw_uint(&w, "repetition_index", s);
 			kb_jsonw_uint(&w, "iterations", r->iterations_per_sample);
 			kb_jsonw_num(&w, "real_time", r->samples_ns[s]);
-			kb_jsonw_num(&w, "cpu_time", r->cpu_samples_ns ? r->cpu_samples_ns[s] : NAN);
+			kb_jsonw_num(&w, "cpu_time", cpu[s]);
 			kb_jsonw_str(&w, "time_unit", "ns");
 			if (r->label)
 				kb_jsonw_str(&w, "label", r->label);
 			gb_counters(&w, r, r->samples_ns[s]);
 			kb_jsonw_end_object(&w);
 		}
-		gb_aggregate(&w, r, i, "mean", r->summary.mean, cpu_mean, false);
-		gb_aggregate(&w, r, i, "median", r->summary.median,
-			     r->cpu_samples_ns ? kb_stats_median(r->cpu_samples_ns, r->nsamples) : NAN,
-			     false);
-		gb_aggregate(&w, r, i, "stddev", r->summary.sd, NAN, false);
-		gb_aggregate(&w, r, i, "cv", r->summary.cv, NAN, true);
+		gb_aggregate(&w, r, family[i], instance[i], "mean", r->summary.mean, cpu_mean, false);
+		gb_aggregate(&w, r, family[i], instance[i], "median", r->summary.median,
+			     kb_stats_median(cpu, r->nsamples), false);
+		gb_aggregate(&w, r, family[i], instance[i], "stddev", r->summary.sd, cpu_sd, false);
+		gb_aggregate(&w, r, family[i], instance[i], "cv", r->summary.cv,
+			     cpu_mean != 0 ? cpu_sd / cpu_mean : 0, true);
 	}
 	kb_jsonw_end_array(&w);
 	kb_jsonw_end_object(&w);
+	free(family);
 	return ferror(f) ? kb_error(KB_EIO, "write error") : 0;
 }
 

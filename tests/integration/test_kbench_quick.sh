@@ -72,6 +72,22 @@ for b in it:
     assert b["time_unit"] == "ns" and b["iterations"] >= 1 and b["real_time"] > 0
     assert b["repetitions"] > b["repetition_index"] >= 0
 assert {a["aggregate_name"] for a in agg} >= {"mean", "median", "stddev", "cv"}
+# Google's tools/compare.py subtracts real_time and cpu_time of every row
+for b in d["benchmarks"]:
+    for k in ("real_time", "cpu_time"):
+        assert isinstance(b[k], (int, float)) and b[k] >= 0, (b["name"], k, b[k])
+PY
+
+# one family per registered benchmark, its argument sets the instances
+"$kb" --filter='^calibration/' --rounds=2 --warmup=0.01 --format=gbench > "$tmp/gbf.json"
+python3 - "$tmp/gbf.json" <<'PY'
+import json, sys
+rows = [b for b in json.load(open(sys.argv[1]))["benchmarks"] if b["run_type"] == "iteration"
+        and b["repetition_index"] == 0]
+fam = {b["run_name"]: (b["family_index"], b["per_family_instance_index"]) for b in rows}
+assert fam["calibration/empty"] == (0, 0), fam
+assert fam["calibration/spin/1000"] == (1, 0), fam
+assert fam["calibration/spin/100000"] == (1, 1), fam
 PY
 
 # CSV: header + one row per benchmark
@@ -79,7 +95,7 @@ PY
 head -n 1 "$tmp/run.csv" | grep -q "^id,status,median_ns" || fail "CSV header"
 [ "$(grep -c '^calibration/' "$tmp/run.csv")" -eq "$("$kb" --quick --filter=calibration --list | wc -l)" ] || fail "CSV rows"
 
-# the same seed gives the same inputs and order; --list honours --filter
+# --list honours --filter (the seed's inputs and order: test_runner)
 "$kb" --list --filter='^calibration/spin' > "$tmp/list.txt"
 grep -qv spin "$tmp/list.txt" && fail "--filter not applied to --list"
 "$kb" --list --filter='-^calibration' | grep -q '^calibration' && fail "negative filter"
