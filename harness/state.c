@@ -179,9 +179,12 @@ static void prepare(struct kb_state *s, struct kb_alloc_rec *a, size_t index, bo
 	}
 }
 
-static void *acquire(struct kb_state *s, enum kb_alloc_kind kind, size_t bytes, double lo, double hi)
+/* n elements of elem bytes each (elem 1 for kb_alloc). */
+static void *acquire(struct kb_state *s, enum kb_alloc_kind kind, size_t n, size_t elem, double lo,
+		     double hi)
 {
 	struct kb_bench_run *br = s->br;
+	size_t bytes = n * elem;
 	uint64_t avail = kb_mem_available();
 	struct kb_alloc_rec *v, *a;
 	size_t total = bytes, index = s->nallocs;
@@ -194,6 +197,12 @@ static void *acquire(struct kb_state *s, enum kb_alloc_kind kind, size_t bytes, 
 		return NULL;
 	}
 	s->allocs = v;
+	/* a negative size cast to size_t lands here too */
+	if (n > (SIZE_MAX / 2) / elem) {
+		kb_fail(s, "an array of %zu elements of %zu bytes is larger than any memory "
+			   "(a negative or overflowing size?); use a smaller size", n, elem);
+		return NULL;
+	}
 	/* the same request at the same position as last call: take it over */
 	if (index < br->nkept && br->kept[index].p && br->kept[index].kind == kind &&
 	    br->kept[index].bytes == bytes && br->kept[index].lo == lo && br->kept[index].hi == hi) {
@@ -204,7 +213,7 @@ static void *acquire(struct kb_state *s, enum kb_alloc_kind kind, size_t bytes, 
 		reused = true;
 	} else {
 		for (size_t i = 0; i < s->nallocs; i++)
-			total += s->allocs[i].bytes;
+			total = total > SIZE_MAX - s->allocs[i].bytes ? SIZE_MAX : total + s->allocs[i].bytes;
 		/* keep a tenth of what is available for everyone else */
 		if (avail && (double)total > 0.9 * (double)(avail + kept_bytes)) {
 			kb_fail(s, "needs %.1f MiB of memory (%.1f MiB in this benchmark so far), but only "
@@ -227,17 +236,17 @@ static void *acquire(struct kb_state *s, enum kb_alloc_kind kind, size_t bytes, 
 
 void *kb_alloc(struct kb_state *s, size_t bytes)
 {
-	return acquire(s, KB_ALLOC_ZERO, bytes, 0, 0);
+	return acquire(s, KB_ALLOC_ZERO, bytes, 1, 0, 0);
 }
 
 double *kb_input_f64_range(struct kb_state *s, size_t n, double lo, double hi)
 {
-	return acquire(s, KB_ALLOC_IN_F64, n * sizeof(double), lo, hi);
+	return acquire(s, KB_ALLOC_IN_F64, n, sizeof(double), lo, hi);
 }
 
 float *kb_input_f32_range(struct kb_state *s, size_t n, float lo, float hi)
 {
-	return acquire(s, KB_ALLOC_IN_F32, n * sizeof(float), lo, hi);
+	return acquire(s, KB_ALLOC_IN_F32, n, sizeof(float), lo, hi);
 }
 
 double *kb_input_f64(struct kb_state *s, size_t n)
@@ -264,12 +273,12 @@ void kb_poison_f64(double *x, size_t n)
 
 float *kb_output_f32(struct kb_state *s, size_t n)
 {
-	return acquire(s, KB_ALLOC_OUT_F32, n * sizeof(float), 0, 0);
+	return acquire(s, KB_ALLOC_OUT_F32, n, sizeof(float), 0, 0);
 }
 
 double *kb_output_f64(struct kb_state *s, size_t n)
 {
-	return acquire(s, KB_ALLOC_OUT_F64, n * sizeof(double), 0, 0);
+	return acquire(s, KB_ALLOC_OUT_F64, n, sizeof(double), 0, 0);
 }
 /* ---- results -------------------------------------------------------------- */
 

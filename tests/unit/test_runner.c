@@ -110,6 +110,27 @@ KB_BENCH(f, huge)
 		now_ns += 1;
 }
 
+/* An element count whose byte size overflows size_t (2^62 floats), and a
+ * negative count: refused by name, never a wrapped-around small buffer. */
+KB_BENCH(f, overflow)
+{
+	float *x = kb_input_f32(state, ((size_t)1 << 62) + 1);
+	if (!x)
+		return;
+	while (kb_loop(state))
+		x[0] += 1;
+}
+
+KB_BENCH(f, negative)
+{
+	int64_t n = -5;
+	double *y = kb_output_f64(state, (size_t)n);
+	if (!y)
+		return;
+	while (kb_loop(state))
+		y[0] = 1;
+}
+
 /* Inputs kept between rounds: the same memory, the same values, and
  * regenerated when a body wrote into its input. */
 static float seen_first[64];
@@ -247,7 +268,7 @@ static void statuses(void **st)
 	const struct kb_result *r;
 	(void)st;
 	kb_config_defaults(&cfg);
-	assert_int_equal(run_filtered("^f/(skipper|failer|noloop|huge)$", &cfg, &run), 0);
+	assert_int_equal(run_filtered("^f/(skipper|failer|noloop|huge|overflow|negative)$", &cfg, &run), 0);
 	r = kb_run_find(&run, "f/skipper");
 	assert_int_equal(r->status, KB_STATUS_SKIPPED);
 	assert_string_equal(r->message, "no widget on this machine");
@@ -261,6 +282,12 @@ static void statuses(void **st)
 	r = kb_run_find(&run, "f/huge");
 	assert_int_equal(r->status, KB_STATUS_ERROR);
 	assert_non_null(strstr(r->message, "available"));
+	r = kb_run_find(&run, "f/overflow");
+	assert_int_equal(r->status, KB_STATUS_ERROR);
+	assert_non_null(strstr(r->message, "an array of 4611686018427387905 elements of 4 bytes"));
+	r = kb_run_find(&run, "f/negative");
+	assert_int_equal(r->status, KB_STATUS_ERROR);
+	assert_non_null(strstr(r->message, "elements of 8 bytes is larger than any memory"));
 	kb_run_clear(&run);
 }
 
