@@ -76,6 +76,52 @@ static char *trim(char *s)
 	return s;
 }
 
+/* A number with an optional k/M/G binary suffix, > 0 and finite; NAN if not. */
+static double parse_conf_number(const char *v, bool suffix)
+{
+	char *end;
+	double x = strtod(v, &end);
+
+	if (end == v)
+		return NAN;
+	if (suffix)
+		switch (*end) {
+		case 'k': case 'K': x *= 1024; end++; break;
+		case 'M': x *= 1024 * 1024; end++; break;
+		case 'G': x *= 1024.0 * 1024 * 1024; end++; break;
+		}
+	return (*end == 0 && x > 0 && isfinite(x)) ? x : NAN;
+}
+
+/* The keys kbench.conf knows, each value checked when the file is read, so a
+ * typo is an error rather than a detected value silently kept. */
+static int conf_check(const char *path, unsigned lineno, const char *key, const char *value)
+{
+	const char *name;
+
+	if (strcmp(key, "cpu.model") == 0)
+		return 0;
+	if (strcmp(key, "cache.l1d") == 0 || strcmp(key, "cache.l2") == 0 ||
+	    strcmp(key, "cache.l3") == 0) {
+		if (isnan(parse_conf_number(value, true)))
+			return kb_error(KB_EPARSE, "%s, line %u: %s = %s: expected a size in bytes "
+				"> 0, with an optional k, M or G suffix (32k, 1M, 32M)", path, lineno, key, value);
+		return 0;
+	}
+	if (strncmp(key, "peak.", 5) == 0) {
+		name = key + 5;
+		if (!*name || name[strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_")])
+			return kb_error(KB_EPARSE, "%s, line %u: %s: expected peak.<name> with a name of "
+				"a-z, 0-9 and _ (peak.flops_f32, peak.bandwidth)", path, lineno, key);
+		if (isnan(parse_conf_number(value, false)))
+			return kb_error(KB_EPARSE, "%s, line %u: %s = %s: expected a number > 0 (the "
+				"peak in its unit: GFLOP/s or GB/s)", path, lineno, key, value);
+		return 0;
+	}
+	return kb_error(KB_EPARSE, "%s, line %u: unknown key \"%s\" (known: cpu.model, cache.l1d, "
+			"cache.l2, cache.l3, peak.<name>)", path, lineno, key);
+}
+
 int kb_conf_load(const char *path, const char **used)
 {
 	char line[1024];
@@ -116,6 +162,8 @@ int kb_conf_load(const char *path, const char **used)
 			rc = kb_error(KB_EPARSE, "%s, line %u: empty key or value", path, lineno);
 			break;
 		}
+		if ((rc = conf_check(path, lineno, key, value)))
+			break;
 		v = realloc(conf, (nconf + 1) * sizeof(*v));
 		if (!v) {
 			rc = kb_error(KB_ENOMEM, "out of memory reading %s", path);
@@ -134,24 +182,13 @@ int kb_conf_load(const char *path, const char **used)
 	return rc;
 }
 
-/* A conf number with an optional k/M/G binary suffix; NAN if absent/bad. */
+/* A conf number (checked when read); NAN if absent.  Cache sizes take a
+ * k/M/G suffix, peaks do not. */
 static double conf_number(const char *key)
 {
 	const char *v = kb_conf_get(key);
-	char *end;
-	double x;
 
-	if (!v)
-		return NAN;
-	x = strtod(v, &end);
-	if (end == v)
-		return NAN;
-	switch (*end) {
-	case 'k': case 'K': x *= 1024; end++; break;
-	case 'M': x *= 1024 * 1024; end++; break;
-	case 'G': x *= 1024.0 * 1024 * 1024; end++; break;
-	}
-	return (*end == 0 && x > 0 && isfinite(x)) ? x : NAN;
+	return v ? parse_conf_number(v, strncmp(key, "cache.", 6) == 0) : NAN;
 }
 
 /* ---- hardware facts ------------------------------------------------------- */

@@ -118,6 +118,13 @@ grep -q KBENCH_ROUNDS "$tmp/err" || fail "bad KBENCH_ROUNDS message"
 
 expect_refusal "expected auto, none or a list" --pin=9999 --quick --filter=calibration/empty
 expect_refusal "line 2" --config="$KB_ROOT/tests/data/kbench-bad.conf" --list
+# a value or key kbench.conf does not know is refused, not silently ignored
+for bad in "peak.flops_f32 = abc|peak.flops_f32 = abc: expected a number > 0" \
+	"cache.l3 = 32Q|cache.l3 = 32Q: expected a size in bytes" \
+	"cach.l3 = 32M|unknown key \"cach.l3\"" "peak.Band-width = 5|expected peak.<name>"; do
+	printf '# ok\ncpu.model = x\n%s\n' "${bad%%|*}" > "$tmp/bad.conf"
+	expect_refusal "bad.conf, line 3: .*${bad#*|}" --config="$tmp/bad.conf" --list
+done
 
 # kbench.conf supplies cache sizes and peaks; --pin and --threads are recorded
 cat > "$tmp/kbench.conf" <<'CONF'
