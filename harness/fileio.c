@@ -37,6 +37,35 @@ static int fchmod_path_default(const char *path)
 	return chmod(path, 0666 & ~mask);
 }
 
+int kb_file_check_writable(const char *path)
+{
+	struct stat st;
+	char *tmp;
+	size_t len = strlen(path);
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if (len == 0)
+		return kb_error(KB_EIO, "cannot write to an empty file name");
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return kb_error(KB_EIO, "cannot write %s: it is a directory", path);
+	tmp = malloc(len + 16);
+	if (!tmp)
+		return kb_error(KB_ENOMEM, "out of memory checking %s", path);
+	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		int rc = kb_error(KB_EIO, "cannot write %s: %s", path, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+	return 0;
+}
+
 int kb_file_write_atomic(const char *path, int (*write)(FILE *f, const void *ctx),
 			 const void *ctx)
 {

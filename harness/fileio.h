@@ -15,6 +15,13 @@
 int kb_file_write_atomic(const char *path, int (*write)(FILE *f, const void *ctx),
 			 const void *ctx);
 
+/*
+ * Checks, before hours of measuring, that kb_file_write_atomic(path) can
+ * succeed: path is not a directory and a temporary file can be made beside
+ * it (it is removed at once).  "-" always can.  0 or -KB_EIO naming path.
+ */
+int kb_file_check_writable(const char *path);
+
 /* Creates a directory and its parents (mkdir -p). Returns 0 or -KB_EIO. */
 int kb_mkdir_p(const char *path);
 

@@ -138,6 +138,11 @@ int kb_main(int argc, char **argv)
 		fprintf(stderr, "kbench: %s\n", kb_last_error());
 		goto out;
 	}
+	/* a run that cannot be saved is refused before it is measured */
+	if (cfg.out && (rc = kb_file_check_writable(cfg.out))) {
+		fprintf(stderr, "kbench: --out: %s\n", kb_last_error());
+		goto out;
+	}
 	if (cfg.threads == 0)
 		cfg.threads = kb_cores();
 	if ((rc = kb_pin_apply(cfg.pin, cfg.threads, pinned, sizeof(pinned)))) {

@@ -118,6 +118,10 @@ grep -q KBENCH_ROUNDS "$tmp/err" || fail "bad KBENCH_ROUNDS message"
 
 expect_refusal "expected auto, none or a list" --pin=9999 --quick --filter=calibration/empty
 expect_refusal "line 2" --config="$KB_ROOT/tests/data/kbench-bad.conf" --list
+# an --out that cannot be written is refused before anything is measured
+expect_refusal "--out: cannot write /nonexistent/dir/x.json" --filter=calibration --out=/nonexistent/dir/x.json
+grep -q "calibration/" "$tmp/out" && fail "benchmarks ran before the bad --out was refused"
+expect_refusal "--out: cannot write $tmp: it is a directory" --quick --filter=calibration/empty --out="$tmp"
 # a value or key kbench.conf does not know is refused, not silently ignored
 for bad in "peak.flops_f32 = abc|peak.flops_f32 = abc: expected a number > 0" \
 	"cache.l3 = 32Q|cache.l3 = 32Q: expected a size in bytes" \
@@ -145,6 +149,8 @@ assert c["fingerprint"].startswith("test-cpu-9000_"), c["fingerprint"]
 assert d["config"]["threads"] == 1 and "CPU 0" in d["config"]["pin"], d["config"]
 PY
 
-# --out is written atomically: an unwritable directory leaves no partial file
-expect_refusal "cannot create a temporary file" --quick --filter=calibration/empty --out=/nonexistent/dir/x.json
+# --out is written through a temporary file renamed into place: none is left
+mkdir "$tmp/outdir"
+"$kb" --quick --filter=calibration/empty --out="$tmp/outdir/r.json" > /dev/null || fail "--out run failed"
+[ "$(ls "$tmp/outdir")" = "r.json" ] || fail "left beside --out: $(ls "$tmp/outdir")"
 echo ok
