@@ -280,6 +280,11 @@ int kb_cli_parse(int argc, char **argv, struct kb_config *cfg, bool *help, bool 
 			/* "--flag value" */
 			if (i + 1 >= argc)
 				return kb_error(KB_EINVAL, "--%s needs a value (--%s=...)", fl->name, fl->name);
+			/* "--filter --list" is a forgotten value, not a filter of
+			 * "--list"; a value that starts with "--" needs the = form */
+			if (strncmp(argv[i + 1], "--", 2) == 0)
+				return kb_error(KB_EINVAL, "--%s needs a value, got the flag %s (a value that "
+					"starts with -- is written --%s=VALUE)", fl->name, argv[i + 1], fl->name);
 			if ((rc = apply(fl, argv[++i], "--", cfg)))
 				return rc;
 			continue;

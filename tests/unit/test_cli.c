@@ -121,9 +121,24 @@ static void refusals(void **st)
 	}
 }
 
+/* "--filter --list": the value was forgotten; refused, not taken as a
+ * filter of "--list".  "--filter -x" (an exclusion) is still a value. */
+static void separate_value_is_not_a_flag(void **st)
+{
+	struct kb_config c;
+	char *forgot[] = { "kbench", "--filter", "--list" };
+	char *exclude[] = { "kbench", "--filter", "-^memory" };
+	(void)st;
+	assert_int_not_equal(parse(&c, 3, forgot), 0);
+	assert_non_null(strstr(kb_last_error(), "--filter needs a value, got the flag --list"));
+	assert_int_equal(parse(&c, 3, exclude), 0);
+	assert_string_equal(c.filter, "-^memory");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(separate_value_is_not_a_flag),
 		cmocka_unit_test(kbench_flags),
 		cmocka_unit_test(gbench_aliases),
 		cmocka_unit_test(environment),
