@@ -50,7 +50,9 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo 1 || echo 0)
-KB_CFLAGS_STR := $(CFLAGS_BASE)
+# What context.compiler.flags records: every flag of the C objects, the
+# user's CFLAGS included (double quotes dropped, the value is a C string).
+KB_CFLAGS_STR = $(subst ",,$(CFLAGS_BASE) $(CFLAGS))
 
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
 LIBS := $(PKG_LIBS) -lm -lpthread -ldl
@@ -155,7 +157,7 @@ $(KBENCH): $(B)/.cuda-config
 .PHONY: all
 all: $(KBENCH) $(KB_LIBA) $(KB_LIBSO) $(MAIN_OBJ) $(TOOLS) $(B)/kbench.pc
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c $(B)/.cflags
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -169,13 +171,20 @@ $(B)/obj/%.cu.o: %.cu $(B)/.cuda-arch
 $(B)/obj/harness/context.o: ALL_CFLAGS += -DKB_GIT_REV='"$(GIT_REV)"' \
 	-DKB_GIT_DIRTY=$(GIT_DIRTY) -DKB_BUILD_CFLAGS='"$(strip $(KB_CFLAGS_STR))"'
 $(B)/obj/harness/context.o: $(B)/.git-rev
+# The compiler and flags of every C object: a change (make OPT=-O3,
+# CFLAGS=-march=native, CC=clang) rebuilds them, so a binary never mixes
+# objects built two ways and the recorded flags are the ones used.
+KB_CFLAGS_CONFIG = $(subst ',,$(CC) $(ALL_CFLAGS))
+$(B)/.cflags: FORCE
+	@mkdir -p $(B)
+	@echo '$(KB_CFLAGS_CONFIG)' | cmp -s - $@ || echo '$(KB_CFLAGS_CONFIG)' > $@
 $(B)/.git-rev: FORCE
 	@mkdir -p $(B)
 	@echo "$(GIT_REV) $(GIT_DIRTY)" | cmp -s - $@ || echo "$(GIT_REV) $(GIT_DIRTY)" > $@
 .PHONY: FORCE
 FORCE:
 
-$(MAIN_OBJ): harness/cmd/kbench_main.c
+$(MAIN_OBJ): harness/cmd/kbench_main.c $(B)/.cflags
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
