@@ -179,7 +179,10 @@ static int make_options(const struct args *a, struct kb_compare_options *opt, ch
 
 		snprintf(counter_buf, len, "%s", a->counter);
 		colon = strrchr(counter_buf, ':');
-		if (colon && (strcmp(colon, ":higher") == 0 || strcmp(colon, ":lower") == 0)) {
+		if (colon && strcmp(colon, ":higher") != 0 && strcmp(colon, ":lower") != 0)
+			return kb_tool_fail("--counter=%s: expected NAME, NAME:higher or NAME:lower",
+					    a->counter);
+		if (colon) {
 			opt->counter_direction = strcmp(colon, ":higher") == 0 ? 1 : -1;
 			*colon = '\0';
 		}
@@ -188,6 +191,37 @@ static int make_options(const struct args *a, struct kb_compare_options *opt, ch
 		opt->counter = counter_buf;
 	}
 	return 0;
+}
+
+static bool has_counter(const struct kb_run *run, const char *name)
+{
+	for (size_t i = 0; i < run->nresults; i++)
+		if (kb_result_counter(&run->results[i], name))
+			return true;
+	return false;
+}
+
+/* The distinct counter names of a run, for the message above. */
+static const char *counter_names(const struct kb_run *run)
+{
+	static char buf[512];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < run->nresults; i++)
+		for (size_t j = 0; j < run->results[i].ncounters; j++) {
+			const char *name = run->results[i].counters[j].name;
+			char quoted[160];
+
+			snprintf(quoted, sizeof(quoted), " %s,", name);
+			if (strstr(buf, quoted) || len + strlen(quoted) + 4 >= sizeof(buf))
+				continue;
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s", quoted);
+		}
+	if (len == 0)
+		return "no counters";
+	buf[len - 1] = '\0'; /* the last comma */
+	return buf + 1;
 }
 
 static int report(FILE *f, const char *format, const struct kb_compare *c, bool color)
@@ -269,6 +303,12 @@ int main(int argc, char **argv)
 	}
 	if (kb_run_load_any(a.files[0], &base) || kb_run_load_any(a.files[1], &cur)) {
 		kb_tool_fail("%s", kb_last_error());
+		goto out;
+	}
+	if (opt.counter && !has_counter(&base, opt.counter) && !has_counter(&cur, opt.counter)) {
+		/* a misspelt counter would skip every row and pass the gate */
+		kb_tool_fail("--counter=%s: no benchmark in %s or %s has this counter (%s has: %s)",
+			     opt.counter, a.files[0], a.files[1], a.files[1], counter_names(&cur));
 		goto out;
 	}
 	if (kb_compare_runs(&base, &cur, a.files[0], a.files[1], &opt, &cmp)) {
