@@ -1,6 +1,7 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,19 +67,38 @@ int kb_file_check_writable(const char *path)
 	return 0;
 }
 
-int kb_file_write_atomic(const char *path, int (*write)(FILE *f, const void *ctx),
-			 const void *ctx)
+/* Makes a rename in path's directory durable; best effort (some file
+ * systems cannot fsync a directory, and the data itself is already synced). */
+static void sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int fd;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+int kb_file_stage(const char *path, int (*write)(FILE *f, const void *ctx), const void *ctx,
+		  char **staged)
 {
 	char *tmp;
 	size_t len = strlen(path);
 	FILE *f;
 	int fd, rc;
 
-	if (strcmp(path, "-") == 0) {
-		rc = write(stdout, ctx);
-		fflush(stdout);
-		return rc;
-	}
+	*staged = NULL;
 	tmp = malloc(len + 16);
 	if (!tmp)
 		return kb_error(KB_ENOMEM, "out of memory writing %s", path);
@@ -100,14 +120,53 @@ int kb_file_write_atomic(const char *path, int (*write)(FILE *f, const void *ctx
 		rc = kb_error(KB_EIO, "cannot write %s: %s", path, strerror(errno));
 	if (fclose(f) != 0 && rc == 0)
 		rc = kb_error(KB_EIO, "cannot write %s: %s", path, strerror(errno));
-	if (rc == 0 && fchmod_path_default(tmp) == 0 && rename(tmp, path) != 0)
-		rc = kb_error(KB_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
 	if (rc == 0) {
-		free(tmp);
+		/* mkstemp made it 0600; a plain fopen would honour the umask
+		 * (cosmetic: a failure here does not stop the write) */
+		(void)fchmod_path_default(tmp);
+		*staged = tmp;
 		return 0;
 	}
 out_unlink:
 	unlink(tmp);
 	free(tmp);
 	return rc;
+}
+
+int kb_file_commit(char *staged, const char *path)
+{
+	int rc = 0;
+
+	if (rename(staged, path) != 0) {
+		rc = kb_error(KB_EIO, "cannot rename %s to %s: %s", staged, path, strerror(errno));
+		unlink(staged);
+	} else {
+		sync_dir_of(path);
+	}
+	free(staged);
+	return rc;
+}
+
+void kb_file_discard(char *staged)
+{
+	if (staged) {
+		unlink(staged);
+		free(staged);
+	}
+}
+
+int kb_file_write_atomic(const char *path, int (*write)(FILE *f, const void *ctx),
+			 const void *ctx)
+{
+	char *staged;
+	int rc;
+
+	if (strcmp(path, "-") == 0) {
+		rc = write(stdout, ctx);
+		fflush(stdout);
+		return rc;
+	}
+	if ((rc = kb_file_stage(path, write, ctx, &staged)))
+		return rc;
+	return kb_file_commit(staged, path);
 }

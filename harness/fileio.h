@@ -16,6 +16,19 @@ int kb_file_write_atomic(const char *path, int (*write)(FILE *f, const void *ctx
 			 const void *ctx);
 
 /*
+ * The two halves of kb_file_write_atomic, for a set of files replaced
+ * together (kbench-baseline's suites): kb_file_stage writes and fsyncs a
+ * temporary file beside path and returns its malloc'ed name in *staged;
+ * kb_file_commit renames it over path (then syncs the directory) and frees
+ * the name; kb_file_discard removes an uncommitted one.  Stage every file
+ * before committing any, and a failure leaves all the old files.
+ */
+int kb_file_stage(const char *path, int (*write)(FILE *f, const void *ctx), const void *ctx,
+		  char **staged);
+int kb_file_commit(char *staged, const char *path);
+void kb_file_discard(char *staged);
+
+/*
  * Checks, before hours of measuring, that kb_file_write_atomic(path) can
  * succeed: path is not a directory and a temporary file can be made beside
  * it (it is removed at once).  "-" always can.  0 or -KB_EIO naming path.

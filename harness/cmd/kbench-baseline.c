@@ -77,12 +77,19 @@ static int print_fingerprint(const char *path)
 	return 0;
 }
 
-/* Writes the results of one suite; the view borrows everything from `merged`. */
-static int write_suite(const struct kb_run *merged, const char *suite, const char *dir,
-		       bool dry_run)
+/* One suite's file, written beside its final name and not yet renamed. */
+struct staged_file {
+	char path[4608];
+	char *staged;
+	size_t nbench;
+};
+
+/* Stages the results of one suite; the view borrows everything from `merged`. */
+static int stage_suite(const struct kb_run *merged, const char *suite, const char *dir,
+		       bool dry_run, struct staged_file *out)
 {
 	struct kb_run view = *merged;
-	char path[4608], name[256];
+	char name[256];
 	size_t i;
 	int rc;
 
@@ -94,13 +101,13 @@ static int write_suite(const struct kb_run *merged, const char *suite, const cha
 		if (strcmp(merged->results[i].suite, suite) == 0)
 			view.results[view.nresults++] = merged->results[i];
 	sanitize(suite, name, sizeof(name));
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", dir, name) >= sizeof(path)) {
+	out->staged = NULL;
+	out->nbench = view.nresults;
+	if ((size_t)snprintf(out->path, sizeof(out->path), "%s/%s.json", dir, name) >= sizeof(out->path)) {
 		free(view.results);
 		return kb_error(KB_EINVAL, "%s: path too long", dir);
 	}
-	rc = dry_run ? 0 : kb_file_write_atomic(path, kb_report_json_cb, &view);
-	if (!rc)
-		printf("%s %s (%zu benchmarks)\n", dry_run ? "would write" : "wrote", path, view.nresults);
+	rc = dry_run ? 0 : kb_file_stage(out->path, kb_report_json_cb, &view, &out->staged);
 	free(view.results);
 	return rc;
 }
@@ -136,7 +143,8 @@ int main(int argc, char **argv)
 	char fpdir[4096], fp[256];
 	double threshold = 0.05;
 	bool dry_run = false;
-	size_t nfiles = 0, i, j;
+	size_t nfiles = 0, i, j, nout = 0;
+	struct staged_file *files_out = NULL;
 	int status = EXIT_BAD, a;
 
 	if (!dir || !*dir)
@@ -195,6 +203,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	print_noise(&merged, threshold);
+	/* Every suite's file is written first and renamed only when all are:
+	 * a failure or an interrupt before that leaves the old baseline whole. */
+	files_out = calloc(merged.nresults ? merged.nresults : 1, sizeof(*files_out));
+	if (!files_out) {
+		fprintf(stderr, "kbench-baseline: out of memory\n");
+		goto out;
+	}
 	for (i = 0; i < merged.nresults; i++) {
 		const char *suite = merged.results[i].suite;
 
@@ -202,16 +217,31 @@ int main(int argc, char **argv)
 			if (strcmp(merged.results[j].suite, suite) == 0)
 				break;
 		if (j < i)
-			continue; /* suite already written */
-		if (write_suite(&merged, suite, fpdir, dry_run)) {
+			continue; /* suite already staged */
+		if (stage_suite(&merged, suite, fpdir, dry_run, &files_out[nout])) {
 			fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
 			goto out;
 		}
+		nout++;
+	}
+	for (i = 0; i < nout; i++) {
+		char *staged = files_out[i].staged;
+
+		files_out[i].staged = NULL;
+		if (!dry_run && kb_file_commit(staged, files_out[i].path)) {
+			fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+			goto out;
+		}
+		printf("%s %s (%zu benchmarks)\n", dry_run ? "would write" : "wrote", files_out[i].path,
+		       files_out[i].nbench);
 	}
 	printf("baseline for machine %s from %zu runs%s; commit %s/\n", fp, nfiles,
 	       dry_run ? " (dry run)" : "", fpdir);
 	status = 0;
 out:
+	for (i = 0; files_out && i < nout; i++)
+		kb_file_discard(files_out[i].staged);
+	free(files_out);
 	kb_run_clear(&merged);
 	for (i = 0; i < (size_t)argc; i++)
 		kb_run_clear(&runs[i]);

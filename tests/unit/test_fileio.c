@@ -101,6 +101,35 @@ static void failed_write_keeps_old_file(void **st)
 	assert_int_equal(entries(dir), 1);
 }
 
+/* A set of files replaced together: nothing changes until each is staged,
+ * and discarding the staged ones leaves the old set whole. */
+static void staged_set(void **st)
+{
+	char a[300], b[300];
+	char *sa, *sb;
+
+	(void)st;
+	snprintf(a, sizeof(a), "%s/s1.json", dir);
+	snprintf(b, sizeof(b), "%s/s2.json", dir);
+	assert_int_equal(kb_file_write_atomic(a, write_text, "old a\n"), 0);
+	assert_int_equal(kb_file_write_atomic(b, write_text, "old b\n"), 0);
+	assert_int_equal(kb_file_stage(a, write_text, "new a\n", &sa), 0);
+	assert_int_equal(kb_file_stage(b, write_then_fail, NULL, &sb), -KB_EIO);
+	assert_null(sb);
+	kb_file_discard(sa);
+	assert_string_equal(slurp(a), "old a\n");
+	assert_string_equal(slurp(b), "old b\n");
+	assert_int_equal(entries(dir), 2);
+	assert_int_equal(kb_file_stage(a, write_text, "new a\n", &sa), 0);
+	assert_int_equal(kb_file_stage(b, write_text, "new b\n", &sb), 0);
+	assert_string_equal(slurp(a), "old a\n"); /* staged, not yet visible */
+	assert_int_equal(kb_file_commit(sa, a), 0);
+	assert_int_equal(kb_file_commit(sb, b), 0);
+	assert_string_equal(slurp(a), "new a\n");
+	assert_string_equal(slurp(b), "new b\n");
+	assert_int_equal(entries(dir), 2);
+}
+
 static void checks_destination(void **st)
 {
 	char path[300];
@@ -135,6 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(replaces_atomically, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_write_keeps_old_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(staged_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(checks_destination, setup, teardown),
 		cmocka_unit_test_setup_teardown(mkdir_p_makes_parents, setup, teardown),
 	};
