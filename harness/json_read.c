@@ -332,6 +332,26 @@ static size_t id_index_find_or_add(struct id_index *ix, const char *id, size_t v
 
 /* ---- kbench schema 1 ---------------------------------------------------- */
 
+/*
+ * Times no measurement can give: below a tenth of a picosecond per
+ * iteration (the empty loop costs ~0.3 ns) or above 10^15 ns (11.6 days).
+ * Such a file is corrupt or in the wrong unit, and its figures would only
+ * print as 0.000 ns or 300-digit numbers.
+ */
+#define KB_TIME_MIN_NS 1e-4
+#define KB_TIME_MAX_NS 1e15
+
+static const char *implausible(double ns, bool allow_zero)
+{
+	if (ns == 0 && allow_zero)
+		return NULL;
+	if (ns > 0 && ns < KB_TIME_MIN_NS)
+		return "below 1e-4 ns, no measurement gives that (wrong unit?)";
+	if (ns > KB_TIME_MAX_NS)
+		return "above 1e15 ns (11.6 days), no measurement gives that (wrong unit?)";
+	return NULL;
+}
+
 /* An array of positive finite sample times (or >= 0 when allow_zero). */
 static int read_times(struct where *w, const json_t *arr, const char *field, bool allow_zero,
 		      double **out, size_t *n)
@@ -365,6 +385,11 @@ static int read_times(struct where *w, const json_t *arr, const char *field, boo
 			free(x);
 			return schema_err(w, field, "element %zu: time %g ns is %s", i, v,
 					  v == 0 ? "zero" : "negative");
+		}
+		if (implausible(v, allow_zero)) {
+			free(x);
+			return schema_err(w, field, "element %zu: time %g ns is %s", i, v,
+					  implausible(v, allow_zero));
 		}
 		x[i] = v;
 	}
@@ -653,6 +678,15 @@ static int read_kb_benchmark(struct where *w, const json_t *b, struct kb_result 
 	    (rc = get_nonneg(w, b, "elapsed_s", false, &r->elapsed_s)) ||
 	    (rc = get_nonneg(w, b, "noise", false, &r->noise)))
 		return rc;
+	/* noise is a fraction (0.057 = 5.7 %); above 10 it would raise the
+	 * gate's threshold past 1000 % and pass anything */
+	if (!isnan(r->noise) && r->noise > 10)
+		return schema_err(w, "noise", "%g is a between-run spread of %g %%; expected a "
+				  "fraction from 0 to 10", r->noise, 100 * r->noise);
+	if (r->status == KB_STATUS_OK && r->iterations_per_sample == 0 &&
+	    json_object_get(b, "iterations_per_sample"))
+		return schema_err(w, "iterations_per_sample", "is 0 for a benchmark with status ok "
+				  "(expected an integer >= 1)");
 	return 0;
 }
 
@@ -966,6 +1000,9 @@ static int gb_time(struct where *w, const json_t *row, const char *key, double s
 	if (!isfinite(t) || t < 0 || (t == 0 && !allow_zero))
 		return schema_err(w, key, "%g is %s", json_number_value(v),
 				  !isfinite(t) ? "not finite in ns" : t == 0 ? "zero" : "negative");
+	if (implausible(t, allow_zero))
+		return schema_err(w, key, "%g (%g ns) is %s", json_number_value(v), t,
+				  implausible(t, allow_zero));
 	*out = t;
 	return 0;
 }
