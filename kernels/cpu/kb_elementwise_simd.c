@@ -358,15 +358,34 @@ static void ew_run(void *arg, int tid, int nthreads)
 	}
 }
 
+/* Below ~16 KiB per thread, waking threads costs more than it saves. */
+#define EW_MIN_THREAD_BYTES 16384
+
+int kb_elementwise_threads_used(size_t bytes, int nthreads)
+{
+	if (nthreads > KB_CPU_MAX_THREADS)
+		nthreads = KB_CPU_MAX_THREADS;
+	/* bytes / nthreads, not nthreads · 16 KiB: no overflow to wrap */
+	if (nthreads > 1 && bytes / (size_t)nthreads < EW_MIN_THREAD_BYTES)
+		nthreads = (int)(bytes / EW_MIN_THREAD_BYTES);
+	return nthreads > 1 ? nthreads : 1;
+}
+
+/* Per calling thread: a benchmark's kernels run on its own thread. */
+static __thread int last_threads;
+
+int kb_elementwise_simd_last_threads(void)
+{
+	return last_threads;
+}
+
 static void ew(enum ew_op op, bool f64, size_t n, void *y, const void *x0,
 	       const void *x1, double s, int nthreads)
 {
 	uint64_t bytes = (uint64_t)n * (f64 ? 8 : 4) * (uint64_t)ew_arrays[op];
 	struct ew_task t = { op, f64, bytes > kb_cpu_nt_threshold(), n, y, x0, x1, s };
-	/* Below ~16 KiB per thread, waking threads costs more than it saves. */
-	if ((uint64_t)nthreads * 16384 > bytes)
-		nthreads = (int)(bytes / 16384) > 1 ? (int)(bytes / 16384) : 1;
-	kb_cpu_parallel(nthreads, ew_run, &t);
+	nthreads = kb_elementwise_threads_used((size_t)bytes, nthreads);
+	last_threads = kb_cpu_parallel(nthreads, ew_run, &t);
 }
 
 void kb_copy_f32_simd(size_t n, float *y, const float *x, int nthreads)

@@ -37,6 +37,25 @@ void kb_axpy_f64_simd(size_t n, double *y, const double *x, double s, int nthrea
  * 2 ulp of exp for |x| <= 708; above 709.78 gives +inf, below -708 gives 0. */
 void kb_exp_f64_simd(size_t n, double *y, const double *x, int nthreads);
 
+/*
+ * The thread count the kernels above run on for `nthreads` requested and
+ * `bytes` = the bytes kb_elementwise_ref.h counts for the call (copy,
+ * scale, exp 2·n·w; add, triad, axpy 3·n·w): at least 1, at most
+ * KB_CPU_MAX_THREADS, and fewer than asked below 16 KiB per thread, where
+ * waking a thread costs more than its share saves.  The kernels use it to
+ * decide; benchmarks report it as their thread count, so a small n on
+ * --threads=4 does not claim 4.
+ */
+int kb_elementwise_threads_used(size_t bytes, int nthreads);
+
+/*
+ * The thread count the calling thread's last call of a kernel above really
+ * ran on (what the pool granted; lower than kb_elementwise_threads_used()
+ * only if it could not start a thread), 0 before the first call.  For tests
+ * that check the two agree.
+ */
+int kb_elementwise_simd_last_threads(void);
+
 #ifdef __cplusplus
 }
 #endif

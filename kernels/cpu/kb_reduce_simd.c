@@ -282,6 +282,27 @@ static void red_run(void *arg, int tid, int nthreads)
 	}
 }
 
+/* Below ~32 KiB per thread, waking threads costs more than it saves. */
+#define RED_MIN_THREAD_BYTES 32768
+
+int kb_reduce_threads_used(size_t bytes, int nthreads)
+{
+	if (nthreads > KB_CPU_MAX_THREADS)
+		nthreads = KB_CPU_MAX_THREADS;
+	/* bytes / nthreads, not nthreads · 32 KiB: no overflow to wrap */
+	if (nthreads > 1 && bytes / (size_t)nthreads < RED_MIN_THREAD_BYTES)
+		nthreads = (int)(bytes / RED_MIN_THREAD_BYTES);
+	return nthreads > 1 ? nthreads : 1;
+}
+
+/* Per calling thread: a benchmark's kernels run on its own thread. */
+static __thread int last_threads;
+
+int kb_reduce_simd_last_threads(void)
+{
+	return last_threads;
+}
+
 /* Partials are stored as double (exact for f32 values) and combined in the
  * input's precision, in thread order. */
 static double red(enum red_op op, bool f64, size_t n, const void *x, const void *y,
@@ -289,10 +310,8 @@ static double red(enum red_op op, bool f64, size_t n, const void *x, const void 
 {
 	struct red_task t = { .op = op, .f64 = f64, .n = n, .x = x, .y = y };
 	size_t bytes = n * (f64 ? 8 : 4) * (y ? 2 : 1);
-	/* Below ~32 KiB per thread, waking threads costs more than it saves. */
-	if ((size_t)nthreads * 32768 > bytes)
-		nthreads = bytes / 32768 > 1 ? (int)(bytes / 32768) : 1;
-	int used = kb_cpu_parallel(nthreads, red_run, &t);
+	int used = kb_cpu_parallel(kb_reduce_threads_used(bytes, nthreads), red_run, &t);
+	last_threads = used;
 	if (f64) {
 		double r = t.part[0];
 		for (int i = 1; i < used; i++)

@@ -33,6 +33,24 @@ double kb_max_f64_simd(const double *x, size_t n, int nthreads);
  * (8 vectors × elements per vector), for the error bound above. */
 size_t kb_reduce_simd_lanes(bool f64);
 
+/*
+ * The thread count t the reductions above run on for `nthreads` requested
+ * and `bytes` = the input they read (n · sizeof(T); dot: both vectors): at
+ * least 1, at most KB_CPU_MAX_THREADS, and fewer than asked below 32 KiB
+ * per thread, where waking a thread costs more than its share saves.  The
+ * kernels use it to decide; benchmarks report it as their thread count and
+ * put it in the error bound above.
+ */
+int kb_reduce_threads_used(size_t bytes, int nthreads);
+
+/*
+ * The thread count the calling thread's last reduction above really ran on
+ * (what the pool granted; lower than kb_reduce_threads_used() only if it
+ * could not start a thread), 0 before the first call.  For tests that check
+ * the two agree.
+ */
+int kb_reduce_simd_last_threads(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,7 @@
  * the reference, on every SIMD path, 1-3 threads, odd sizes (not multiples
  * of the vector width) and misaligned pointers, with outputs poisoned with
  * NaN; streaming stores are forced on by a zero threshold in one pass.
+ * And the thread count the kernels report is the one they ran on.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -114,12 +115,79 @@ static void test_exp_edges(void **st)
 	kb_cpu_simd_limit(KB_SIMD_AVX512);
 }
 
+/*
+ * Honest thread counts: what a benchmark reports as "threads" is
+ * kb_elementwise_threads_used() of its arrays' bytes (as
+ * suites/elementwise.c counts them); it must be what the kernel ran on.
+ * At a small n the kernel runs on fewer threads than asked (16 KiB per
+ * thread at least), at a large n on all of them; nonsense requests run on
+ * one thread.
+ */
+static const int arrays[] = { 2, 2, 3, 3, 3, 2 };
+
+#define CALL_EW(T, SFX)                                                         \
+	static void call_##SFX(enum op op, size_t n, T *y, const T *x0,          \
+			       const T *x1, int t)                              \
+	{                                                                       \
+		switch (op) {                                                   \
+		case COPY: kb_copy_##SFX##_simd(n, y, x0, t); break;            \
+		case SCALE: kb_scale_##SFX##_simd(n, y, x0, 1.5, t); break;     \
+		case ADD: kb_add_##SFX##_simd(n, y, x0, x1, t); break;          \
+		case TRIAD: kb_triad_##SFX##_simd(n, y, x0, x1, 1.5, t); break; \
+		case AXPY: kb_axpy_##SFX##_simd(n, y, x0, 1.5, t); break;       \
+		default: kb_exp_##SFX##_simd(n, y, x0, t); break;               \
+		}                                                               \
+	}
+CALL_EW(float, f32)
+CALL_EW(double, f64)
+
+static void test_threads_used(void **st)
+{
+	(void)st;
+	static const size_t ns[] = { 1000, 4099, 1 << 16 }; /* small, between, large */
+	static const int asked[] = { -1, 0, 1, 2, 3, 4 };
+	size_t nmax = 1 << 16;
+	double *x0 = calloc(nmax, sizeof(double)), *x1 = calloc(nmax, sizeof(double));
+	double *y = calloc(nmax, sizeof(double));
+	assert_true(x0 && x1 && y);
+	for (int f64 = 0; f64 < 2; f64++)
+		for (int op = 0; op < NOPS; op++)
+			for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+				for (size_t j = 0; j < sizeof(asked) / sizeof(asked[0]); j++) {
+					size_t n = ns[i], w = f64 ? 8 : 4;
+					int t = asked[j];
+					if (f64)
+						call_f64((enum op)op, n, y, x0, x1, t);
+					else
+						call_f32((enum op)op, n, (float *)y, (const float *)x0,
+							 (const float *)x1, t);
+					int used = kb_elementwise_simd_last_threads();
+					int reported = kb_elementwise_threads_used(arrays[op] * n * w, t);
+					if (used != reported)
+						fail_msg("%s_%s n=%zu threads=%d: ran on %d threads, reports %d",
+							 names[op], f64 ? "f64" : "f32", n, t, used, reported);
+				}
+	/* both sides of the fallback are exercised above */
+	assert_int_equal(kb_elementwise_threads_used(2 * 1000 * 4, 4), 1);
+	assert_int_equal(kb_elementwise_threads_used(2 * 4099 * 4, 4), 2);
+	assert_int_equal(kb_elementwise_threads_used(2 * (1 << 16) * 4, 4), 4);
+	/* the boundary, the cap, and no overflow in the per-thread test */
+	assert_int_equal(kb_elementwise_threads_used(32768, 2), 2);
+	assert_int_equal(kb_elementwise_threads_used(32767, 2), 1);
+	assert_int_equal(kb_elementwise_threads_used(SIZE_MAX, 1000), KB_CPU_MAX_THREADS);
+	assert_int_equal(kb_elementwise_threads_used(SIZE_MAX, -5), 1);
+	free(x0);
+	free(x1);
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_f32),
 		cmocka_unit_test(test_f64),
 		cmocka_unit_test(test_exp_edges),
+		cmocka_unit_test(test_threads_used),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,11 +7,13 @@
  * the reference exactly, whatever its order: a dropped, doubled or
  * out-of-range element is caught for sure.  Random test: uniform inputs
  * within the worst-case error bound.  Odd sizes, misaligned starts, every
- * SIMD path, 1-3 threads.
+ * SIMD path, 1-3 threads.  And the thread count the kernels report is
+ * the one they ran on.
  */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -110,6 +112,72 @@ static void test_empty(void **st)
 	assert_true(isinf(kb_max_f64_naive(NULL, 0)));
 }
 
+/*
+ * Honest thread counts: what a benchmark reports as "threads" (and puts in
+ * its error bound) is kb_reduce_threads_used() of the input's bytes (as
+ * suites/reduction.c counts them); it must be what the kernel ran on.  At
+ * a small n the kernel runs on fewer threads than asked (32 KiB per thread
+ * at least), at a large n on all of them; nonsense requests on one.
+ */
+static void reduce(int op, bool f64, const double *x, const double *y, size_t n, int t)
+{
+	const float *xf = (const float *)x, *yf = (const float *)y;
+	switch (op) {
+	case 0:
+		if (f64)
+			kb_sum_f64_simd(x, n, t);
+		else
+			kb_sum_f32_simd(xf, n, t);
+		break;
+	case 1:
+		if (f64)
+			kb_dot_f64_simd(x, y, n, t);
+		else
+			kb_dot_f32_simd(xf, yf, n, t);
+		break;
+	default:
+		if (f64)
+			kb_max_f64_simd(x, n, t);
+		else
+			kb_max_f32_simd(xf, n, t);
+	}
+}
+
+static void test_threads_used(void **st)
+{
+	(void)st;
+	static const size_t ns[] = { 4099, 20000, 1 << 16 }; /* small, between, large */
+	static const int asked[] = { -1, 0, 1, 2, 3, 4 };
+	static const char *const ops[] = { "sum", "dot", "max" };
+	size_t nmax = 1 << 16;
+	double *x = calloc(nmax, sizeof(double)), *y = calloc(nmax, sizeof(double));
+	assert_true(x && y);
+	for (int f64 = 0; f64 < 2; f64++)
+		for (int op = 0; op < 3; op++)
+			for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+				for (size_t j = 0; j < sizeof(asked) / sizeof(asked[0]); j++) {
+					size_t n = ns[i], w = f64 ? 8 : 4;
+					int t = asked[j];
+					reduce(op, f64, x, y, n, t);
+					int used = kb_reduce_simd_last_threads();
+					int reported = kb_reduce_threads_used(n * w * (op == 1 ? 2 : 1), t);
+					if (used != reported)
+						fail_msg("%s_%s n=%zu threads=%d: ran on %d threads, reports %d",
+							 ops[op], f64 ? "f64" : "f32", n, t, used, reported);
+				}
+	/* both sides of the fallback are exercised above */
+	assert_int_equal(kb_reduce_threads_used(4099 * 4, 2), 1);
+	assert_int_equal(kb_reduce_threads_used(20000 * 4, 4), 2);
+	assert_int_equal(kb_reduce_threads_used((1 << 16) * 4, 4), 4);
+	/* the boundary, the cap, and no overflow in the per-thread test */
+	assert_int_equal(kb_reduce_threads_used(65536, 2), 2);
+	assert_int_equal(kb_reduce_threads_used(65535, 2), 1);
+	assert_int_equal(kb_reduce_threads_used(SIZE_MAX, 1000), KB_CPU_MAX_THREADS);
+	assert_int_equal(kb_reduce_threads_used(SIZE_MAX, -5), 1);
+	free(x);
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_exact_f64),
 		cmocka_unit_test(test_random_bounds),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_threads_used),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
