@@ -1,14 +1,18 @@
 /*
  * elementwise - streaming kernels, f32 and f64: copy, scale, add, triad,
- * axpy and exp; the reference loop, the vectorised kernel on one thread,
- * and (triad, exp) on --threads.
+ * axpy and exp; each as the reference loop, the vectorised kernel on one
+ * thread, and the vectorised kernel on --threads.
  *
- * Ids: elementwise/<op>_<dtype>_<backend>[_mt]/<n>.  Default sizes put the
- * arrays of a kernel far beyond the L3 (8 Mi f32 or 4 Mi f64 elements, 32
- * MiB per array), plus one L2-sized triad.  Bytes are counted as STREAM
- * does (each array read or written once, no write-allocate traffic), and
- * reported as GB/s (base 10) and % of the "bandwidth" peak: the best triad
- * on every core over arrays 4× the L3.
+ * Ids: elementwise/<op>_<dtype>_<backend>/<n>, backend ref, simd or
+ * simd_mt.  Default sizes put the arrays of the headline kernels (triad,
+ * copy f32 vectorised) far beyond the L3 (8 Mi f32 or 4 Mi f64 elements,
+ * 32 MiB per array) and the rest in it (4 MiB per array), plus one
+ * L2-sized triad.  Bytes are counted as STREAM does (each array read or
+ * written once, no write-allocate traffic), and reported as GB/s (base 10)
+ * and % of the "bandwidth" peak: the best triad on every core over arrays
+ * 4× the L3.  The "threads" counter is what the kernel runs on
+ * (kb_elementwise_threads_used(): one thread below 32 KiB of arrays at
+ * --threads=2), not what was asked.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -92,7 +96,9 @@ static void ew_tolerance(enum ew_op op, bool f64, double *rtol, double *atol)
 			memcpy(y0, y, n * sizeof(T));                           \
 		}                                                               \
 		kb_set_param_str(state, "dtype", #SFX);                         \
-		kb_set_counter(state, "threads", ec->simd ? threads : 1);       \
+		/* what the kernel runs on: fewer than --threads at small n */  \
+		kb_set_counter(state, "threads", ec->simd ? kb_elementwise_threads_used( \
+				       (size_t)ew_arrays[op] * n * sizeof(T), threads) : 1); \
 		if (ec->simd)                                                   \
 			kb_set_param_str(state, "simd", kb_cpu_simd_name(kb_cpu_simd())); \
 		while (kb_loop(state)) {                                        \
@@ -164,7 +170,10 @@ static void run_ew(struct kb_state *state, struct ew_case ec)
  * per array, which the L3 holds.  The headline kernels (copy, triad) run at
  * the DRAM size; the others at the cache size, where the run is short and
  * the vector code, not the memory, sets the pace.  (Copy and triad f64
- * run their reference loop at the cache size too.) */
+ * run their reference loop at the cache size too, and so do the _mt
+ * variants of the cache-size kernels: one DRAM-size benchmark costs about
+ * as much as three at the cache size, and `make bench` stays near a
+ * minute.) */
 #define F32_BIG (8 << 20)
 #define F64_BIG (4 << 20)
 #define F32_CACHE (1 << 20)
@@ -172,33 +181,46 @@ static void run_ew(struct kb_state *state, struct ew_case ec)
 #define QUICK_REF "n=4099"
 #define QUICK_SIMD "n=1,33,4099"
 
+/* Every op × dtype has the three backends: the reference loop (what
+ * vectorising buys where memory does not set the pace), the vectorised
+ * kernel on one thread, and on --threads. */
 EW(copy, f32, ref, EW_COPY, false, false, false, QUICK_REF, F32_CACHE)
 EW(copy, f32, simd, EW_COPY, false, true, false, QUICK_SIMD, F32_BIG)
+EW(copy, f32, simd_mt, EW_COPY, false, true, true, QUICK_SIMD, F32_CACHE)
+EW(scale, f32, ref, EW_SCALE, false, false, false, QUICK_REF, F32_CACHE)
 EW(scale, f32, simd, EW_SCALE, false, true, false, QUICK_SIMD, F32_CACHE)
+EW(scale, f32, simd_mt, EW_SCALE, false, true, true, QUICK_SIMD, F32_CACHE)
+EW(add, f32, ref, EW_ADD, false, false, false, QUICK_REF, F32_CACHE)
 EW(add, f32, simd, EW_ADD, false, true, false, QUICK_SIMD, F32_CACHE)
+EW(add, f32, simd_mt, EW_ADD, false, true, true, QUICK_SIMD, F32_CACHE)
 EW(triad, f32, ref, EW_TRIAD, false, false, false, QUICK_REF, F32_BIG)
 EW(triad, f32, simd, EW_TRIAD, false, true, false, QUICK_SIMD, 64 << 10, F32_BIG)
 EW(triad, f32, simd_mt, EW_TRIAD, false, true, true, QUICK_SIMD, F32_BIG)
+EW(axpy, f32, ref, EW_AXPY, false, false, false, QUICK_REF, F32_CACHE)
 EW(axpy, f32, simd, EW_AXPY, false, true, false, QUICK_SIMD, F32_CACHE)
+EW(axpy, f32, simd_mt, EW_AXPY, false, true, true, QUICK_SIMD, F32_CACHE)
 EW(exp, f32, ref, EW_EXP, false, false, false, QUICK_REF, F32_CACHE)
 EW(exp, f32, simd, EW_EXP, false, true, false, QUICK_SIMD, F32_CACHE)
 EW(exp, f32, simd_mt, EW_EXP, false, true, true, QUICK_SIMD, F32_CACHE)
 
+EW(copy, f64, ref, EW_COPY, true, false, false, QUICK_REF, F64_CACHE)
 EW(copy, f64, simd, EW_COPY, true, true, false, QUICK_SIMD, F64_CACHE)
+EW(copy, f64, simd_mt, EW_COPY, true, true, true, QUICK_SIMD, F64_CACHE)
+EW(scale, f64, ref, EW_SCALE, true, false, false, QUICK_REF, F64_CACHE)
 EW(scale, f64, simd, EW_SCALE, true, true, false, QUICK_SIMD, F64_CACHE)
+EW(scale, f64, simd_mt, EW_SCALE, true, true, true, QUICK_SIMD, F64_CACHE)
+EW(add, f64, ref, EW_ADD, true, false, false, QUICK_REF, F64_CACHE)
 EW(add, f64, simd, EW_ADD, true, true, false, QUICK_SIMD, F64_CACHE)
+EW(add, f64, simd_mt, EW_ADD, true, true, true, QUICK_SIMD, F64_CACHE)
 EW(triad, f64, ref, EW_TRIAD, true, false, false, QUICK_REF, F64_CACHE)
 EW(triad, f64, simd, EW_TRIAD, true, true, false, QUICK_SIMD, F64_BIG)
 EW(triad, f64, simd_mt, EW_TRIAD, true, true, true, QUICK_SIMD, F64_BIG)
+EW(axpy, f64, ref, EW_AXPY, true, false, false, QUICK_REF, F64_CACHE)
 EW(axpy, f64, simd, EW_AXPY, true, true, false, QUICK_SIMD, F64_CACHE)
+EW(axpy, f64, simd_mt, EW_AXPY, true, true, true, QUICK_SIMD, F64_CACHE)
 EW(exp, f64, ref, EW_EXP, true, false, false, QUICK_REF, F64_CACHE)
 EW(exp, f64, simd, EW_EXP, true, true, false, QUICK_SIMD, F64_CACHE)
-
-/* The reference loops of the in-cache kernels, to show what vectorising
- * buys where memory does not set the pace. */
-EW(scale, f32, ref, EW_SCALE, false, false, false, QUICK_REF, F32_CACHE)
-EW(add, f32, ref, EW_ADD, false, false, false, QUICK_REF, F32_CACHE)
-EW(axpy, f32, ref, EW_AXPY, false, false, false, QUICK_REF, F32_CACHE)
+EW(exp, f64, simd_mt, EW_EXP, true, true, true, QUICK_SIMD, F64_CACHE)
 
 /* ---- peak ---------------------------------------------------------------------- */
 
