@@ -686,6 +686,12 @@ static void record(const struct kb_metric_setup *m, struct kb_run *run, uint64_t
 		snprintf(buf, sizeof(buf), "%g", callgrind_budget_s());
 		config_add(run, "callgrind_budget_s", buf, true);
 	}
+	/* the machine's side of it, where results from other machines are
+	 * compared: counts are comparable only when made the same way */
+	kb_run_add_context(run, "metric.name", "instructions", false);
+	kb_run_add_context(run, "metric.mechanism", kb_mech_name(m->mech), false);
+	if (m->mech == KB_MECH_CALLGRIND)
+		kb_run_add_context(run, "metric.tool", m->valgrind_version, false);
 }
 
 static void set_status(struct kb_result *r, enum kb_status st, const char *fmt, const char *detail)

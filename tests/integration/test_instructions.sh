@@ -33,6 +33,7 @@ if KBENCH__PERF_SOFTWARE=1 KBENCH_METRIC_MECHANISM=perf_event "$kb" --quick --me
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["config"]["metric_mechanism"] == "perf_event", d["config"]
+assert d["context"]["metric"] == {"name": "instructions", "mechanism": "perf_event"}, d["context"]
 b = d["benchmarks"][0]
 assert b["status"] == "ok" and b["instructions"] is not None and b["instructions"] > 0, b
 PY
@@ -82,6 +83,7 @@ import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 assert a["config"]["metric"] == "instructions"
 assert a["config"]["metric_mechanism"] in ("perf_event", "callgrind"), a["config"]
+assert a["context"]["metric"]["mechanism"] == a["config"]["metric_mechanism"], a["context"]
 assert a["config"]["count_iterations"] >= 1
 bi = {x["id"]: x for x in b["benchmarks"]}
 assert len(a["benchmarks"]) == 2, [x["id"] for x in a["benchmarks"]]
