@@ -84,6 +84,9 @@ grep -q 'NEW binary .* does not print kbench JSON' "$tmp/garb.txt" || fail "bad 
 [ $? -eq 2 ] || fail "--threshold=abc: expected exit 2"
 "$ab" "$kb" "$tmp/nonexistent" >"$tmp/ne.txt" 2>&1
 [ $? -eq 2 ] && grep -q 'no such file' "$tmp/ne.txt" || fail "missing binary: expected exit 2 and a message"
+"$ab" --quiet /bin/true "$kb" >"$tmp/true.txt" 2>&1
+[ $? -eq 2 ] && grep -q 'OLD lists no benchmarks (NEW lists [0-9]*): is it a kbench binary' "$tmp/true.txt" ||
+	fail "not a kbench binary: expected exit 2 and a message: $(cat "$tmp/true.txt")"
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "ok"
