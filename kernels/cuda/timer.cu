@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cuda/check.h"
 #include "cuda/device.h"
@@ -81,10 +82,20 @@ struct kb_cuda_timer_ctx {
 	bool flushed;              /* L2 already flushed for the next iteration */
 	bool flush_failed;         /* before_sample's flush failed (rc holds it) */
 	int rc;                    /* first failure in this batch */
+	double host0_ns;           /* hot: host clock when the batch began queueing */
+	size_t batches, starved;   /* hot: timed batches, and those the host held up */
 	char msg[512];             /* its message */
 };
 
 static struct kb_cuda_timer_ctx g_t;
+
+static double host_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
 
 static void note(struct kb_cuda_timer_ctx *t, int rc)
 {
@@ -119,7 +130,26 @@ static void t_start(void *ctx)
 		note(t, kb__cuda_delay(t->dev->stream, KB_CUDA_DELAY_NS));
 	if (t->mode != KB_CUDA_COLD)
 		note(t, KB_CUDA(cudaEventRecord(t->start, t->dev->stream)));
+	t->host0_ns = host_ns();
 	t->timing = true;
+}
+
+/*
+ * A hot batch whose kernels are shorter than the host's launch overhead is
+ * timed by the launch rate, not the GPU (nvbench's batch mode has the same
+ * limit).  The GPU's span from the start event to the stop event cannot be
+ * shorter than the time the host took to queue the batch, less the spin
+ * kernel's head start; when it is about that long, the GPU waited for the
+ * host.  Such batches are counted and the share reported as the counter
+ * "launch_bound" (0 to 1), so a figure set by the launch rate says so.
+ */
+static void check_launch_bound(struct kb_cuda_timer_ctx *t, double gpu_ns, double queued_ns)
+{
+	t->batches++;
+	if (queued_ns > 0.8 * (gpu_ns + (double)KB_CUDA_DELAY_NS))
+		t->starved++;
+	if (t->starved)
+		kb_set_counter(t->state, "launch_bound", (double)t->starved / (double)t->batches);
 }
 
 static double t_stop(void *ctx)
@@ -130,12 +160,16 @@ static double t_stop(void *ctx)
 
 	t->timing = false;
 	if (t->mode != KB_CUDA_COLD) {
+		double queued_ns = host_ns() - t->host0_ns;
+
 		note(t, KB_CUDA(cudaEventRecord(t->stop, t->dev->stream)));
 		if (!t->rc)
 			note(t, KB_CUDA(cudaEventSynchronize(t->stop)));
 		if (!t->rc)
 			note(t, KB_CUDA(cudaEventElapsedTime(&ms, t->start, t->stop)));
 		ns = (double)ms * 1e6;
+		if (!t->rc && t->mode == KB_CUDA_HOT)
+			check_launch_bound(t, ns, queued_ns);
 	} else if (!t->rc && t->n == 0) {
 		note(t, kb_error(KB_EINTERNAL, "cold CUDA timing: the loop never called "
 					       "kb_cuda_iter_begin()/kb_cuda_iter_end()"));
@@ -243,6 +277,8 @@ int kb_cuda_time(struct kb_state *state, enum kb_cuda_cache mode)
 	t->flushed = false;
 	t->flush_failed = false;
 	t->rc = 0;
+	t->batches = 0;
+	t->starved = 0;
 	kb_set_param_str(state, "l2", mode == KB_CUDA_COLD ? "cold" : "hot");
 	kb_set_timer(state, mode == KB_CUDA_COLD ? &kb_cuda_cold_timer : &kb_cuda_hot_timer, t);
 	return 0;

@@ -30,6 +30,12 @@
  * Unlike nvbench's host-released blocking kernel it ends by itself, so no
  * number of queued launches can deadlock it.
  *
+ * Kernels shorter than the host's launch overhead (a few us) are then timed
+ * by the launch rate: the GPU finishes each one before the next is queued.
+ * nvbench's batch mode has the same limit.  Hot mode detects it (the host
+ * took about as long to queue the batch as the GPU took to run it) and
+ * reports the share of such batches as the counter "launch_bound".
+ *
  * The mode is recorded in the result as the string parameter "l2"
  * ("hot" or "cold") and the timer name ("cuda_event", "cuda_event_cold").
  */
