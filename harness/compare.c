@@ -15,6 +15,22 @@
 #include "error.h"
 #include "stats.h"
 
+/*
+ * The bootstrap's default work budget: samples drawn per benchmark,
+ * (baseline + current samples) x resamples.  A run of ordinary size (tens
+ * to a few thousand samples a side) stays far below it and gets exactly
+ * the requested resamples, so its seeded interval does not change.  A file
+ * of 40 000 samples a side at 10 000 resamples would draw 8e8 (some
+ * seconds per benchmark even at O(n) a resample; a minute with a sort
+ * each), one of 400 000 ten times that.  2e8 draws take about half a
+ * second here.  Past the budget the resamples are reduced, to no fewer
+ * than BOOT_MIN_RESAMPLES (the 2.5 % tails of a 95 % interval then still
+ * rest on 25 resamples each); past it even then, the bootstrap runs on a
+ * subsample (see boot_plan).
+ */
+#define BOOT_BUDGET 2e8
+#define BOOT_MIN_RESAMPLES 1000
+
 static const char *const verdict_names[KB_VERDICT_COUNT] = {
 	[KB_VERDICT_UNCHANGED] = "unchanged",
 	[KB_VERDICT_IMPROVED] = "improved",
@@ -67,6 +83,7 @@ void kb_compare_options_init(struct kb_compare_options *opt)
 	opt->alpha = 0.01;
 	opt->ci_level = 0.95;
 	opt->resamples = 10000;
+	opt->work_budget = BOOT_BUDGET;
 	opt->seed = 42;
 	opt->min_samples = 5;
 	opt->instructions_threshold = 0.005;
@@ -319,6 +336,7 @@ struct side {
 	const double *x;   /* samples of the metric, or NULL */
 	size_t n;
 	double *owned;     /* when x was made here */
+	double *sorted;    /* x sorted (owned), NULL when no x */
 	double value;      /* the point estimate (median or counter value) */
 	double ci_lo, ci_hi; /* interval of `value`, NAN when none */
 	double rel_ci;     /* relative half-width of that interval, NAN when none */
@@ -333,52 +351,63 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* An interval for the median when the file gives none: the order-statistic
- * interval from samples, or median +- z * 1.2533 sd / sqrt(n) (the
- * asymptotic standard error of a normal sample's median) from a summary. */
-static void side_interval(const struct kb_result *r, struct side *s, double level)
+static double *sorted_copy(const double *x, size_t n)
+{
+	double *s = malloc((n ? n : 1) * sizeof(*s));
+
+	if (!s)
+		return NULL;
+	memcpy(s, x, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return s;
+}
+
+/*
+ * The interval of a result's median time.  From its samples whenever it
+ * has two or more (`sorted`, their sorted copy): the distribution-free
+ * order-statistic interval at the comparison's level.  A file's summary can disagree with
+ * its samples (edited or merged by hand, written by another tool, a
+ * different --ci-level), and the samples are what the comparison measures:
+ * a tight summary beside noisy samples must not hide the noise.  The
+ * summary's interval is used only without samples (Google Benchmark
+ * aggregates), else median +- z * 1.2533 sd / sqrt(n) (the asymptotic
+ * standard error of a normal sample's median).  NAN when none.
+ */
+static void time_interval(const struct kb_result *r, const double *sorted, double median,
+			  double level, double *lo, double *hi, bool *approx)
 {
 	const struct kb_summary *sum = &r->summary;
 
-	s->ci_lo = s->ci_hi = NAN;
-	/* A one-sample "interval" is a point; under 50 % coverage, no interval. */
-	if (isfinite(sum->ci_low) && isfinite(sum->ci_high) && sum->ci_high >= sum->ci_low &&
-	    sum->ci_low > 0 && sum->n >= 2 && !(sum->ci_level < 0.5)) {
-		s->ci_lo = sum->ci_low;
-		s->ci_hi = sum->ci_high;
-	} else if (r->nsamples >= 2) {
-		double *sorted = malloc(r->nsamples * sizeof(*sorted));
-		size_t lo, hi;
+	*lo = *hi = NAN;
+	if (r->nsamples >= 2) {
+		size_t rl, rh;
 		double achieved;
 
-		if (sorted) {
-			memcpy(sorted, r->samples_ns, r->nsamples * sizeof(*sorted));
-			qsort(sorted, r->nsamples, sizeof(*sorted), cmp_double);
-			kb_stats_median_ci_ranks(r->nsamples, level, &lo, &hi, &achieved);
-			s->ci_lo = sorted[lo];
-			s->ci_hi = sorted[hi];
-			free(sorted);
-		}
-	} else if (isfinite(sum->sd) && sum->n >= 2 && isfinite(s->value)) {
+		kb_stats_median_ci_ranks(r->nsamples, level, &rl, &rh, &achieved);
+		*lo = sorted[rl];
+		*hi = sorted[rh];
+	} else if (isfinite(sum->ci_low) && isfinite(sum->ci_high) && sum->ci_high >= sum->ci_low &&
+		   sum->ci_low > 0 && sum->n >= 2 && !(sum->ci_level < 0.5)) {
+		/* (a one-sample "interval" is a point; under 50 % coverage, none) */
+		*lo = sum->ci_low;
+		*hi = sum->ci_high;
+	} else if (isfinite(sum->sd) && sum->n >= 2 && isfinite(median)) {
 		double half = kb_stats_norm_quantile(1 - (1 - level) / 2) * 1.2533 * sum->sd /
 			      sqrt((double)sum->n);
 
-		s->ci_lo = s->value - half;
-		s->ci_hi = s->value + half;
-		s->ci_approx = true;
-		if (s->ci_lo <= 0)
-			s->ci_lo = s->ci_hi = NAN;
+		*lo = median - half;
+		*hi = median + half;
+		*approx = true;
+		if (*lo <= 0)
+			*lo = *hi = NAN;
 	}
-	if (isfinite(s->ci_lo))
-		s->rel_ci = (s->ci_hi - s->ci_lo) / 2 / s->value;
 }
 
-/* The median time of a result: the summary's, else from the samples. */
-static double median_time(const struct kb_result *r)
+static void side_free(struct side *s)
 {
-	if (r->nsamples)
-		return kb_stats_median(r->samples_ns, r->nsamples);
-	return r->summary.median;
+	free(s->owned);
+	free(s->sorted);
+	s->owned = s->sorted = NULL;
 }
 
 /*
@@ -391,14 +420,24 @@ static int side_fill(const struct kb_result *r, const struct kb_compare *c, stru
 	memset(s, 0, sizeof(*s));
 	s->value = s->ci_lo = s->ci_hi = s->rel_ci = NAN;
 	if (strcmp(c->metric, "time") == 0) {
-		s->x = r->samples_ns;
-		s->n = r->nsamples;
-		s->value = median_time(r);
+		s->value = r->summary.median;
+		if (r->nsamples) {
+			s->x = r->samples_ns;
+			s->n = r->nsamples;
+			s->sorted = sorted_copy(r->samples_ns, r->nsamples);
+			if (!s->sorted)
+				return kb_error(KB_ENOMEM, "out of memory");
+			/* as kb_stats_median, without a second sort */
+			s->value = kb_stats_quantile_sorted(s->sorted, s->n, 0.5);
+		}
 		if (!(s->value > 0)) {
 			*why = "no median time";
 			return 1;
 		}
-		side_interval(r, s, c->opt.ci_level);
+		time_interval(r, s->sorted, s->value, c->opt.ci_level, &s->ci_lo, &s->ci_hi,
+			      &s->ci_approx);
+		if (isfinite(s->ci_lo))
+			s->rel_ci = (s->ci_hi - s->ci_lo) / 2 / s->value;
 		return 0;
 	}
 	if (strcmp(c->metric, "instructions") == 0) {
@@ -411,7 +450,8 @@ static int side_fill(const struct kb_result *r, const struct kb_compare *c, stru
 	}
 	{
 		const struct kb_counter *k = kb_result_counter(r, c->metric);
-		double t;
+		double t, tlo, thi, *tsorted;
+		bool approx = false;
 		size_t i;
 
 		if (!k) {
@@ -423,25 +463,37 @@ static int side_fill(const struct kb_result *r, const struct kb_compare *c, stru
 			return 1;
 		}
 		s->value = k->value;
-		t = median_time(r);
 		/* A rate is work / time with the same work in every sample, so
 		 * each sample's rate is value * median / sample. */
-		if (c->higher_is_better && r->nsamples && t > 0) {
+		if (!c->higher_is_better || !r->nsamples)
+			return 0;
+		tsorted = sorted_copy(r->samples_ns, r->nsamples);
+		if (!tsorted)
+			return kb_error(KB_ENOMEM, "out of memory");
+		t = kb_stats_quantile_sorted(tsorted, r->nsamples, 0.5);
+		if (t > 0) {
 			s->owned = malloc(r->nsamples * sizeof(*s->owned));
-			if (!s->owned)
+			s->sorted = malloc(r->nsamples * sizeof(*s->sorted));
+			if (!s->owned || !s->sorted) {
+				free(tsorted);
 				return kb_error(KB_ENOMEM, "out of memory");
-			for (i = 0; i < r->nsamples; i++)
+			}
+			for (i = 0; i < r->nsamples; i++) {
 				s->owned[i] = k->value * t / r->samples_ns[i];
+				/* the rate falls as the time grows: sorted rates
+				 * are the sorted times backwards */
+				s->sorted[i] = k->value * t / tsorted[r->nsamples - 1 - i];
+			}
 			s->x = s->owned;
 			s->n = r->nsamples;
 			s->from_time = true;
-			s->ci_lo = isfinite(r->summary.ci_high) && r->summary.ci_high > 0 ?
-					   k->value * t / r->summary.ci_high : NAN;
-			s->ci_hi = isfinite(r->summary.ci_low) && r->summary.ci_low > 0 ?
-					   k->value * t / r->summary.ci_low : NAN;
+			time_interval(r, tsorted, t, c->opt.ci_level, &tlo, &thi, &approx);
+			s->ci_lo = isfinite(thi) && thi > 0 ? k->value * t / thi : NAN;
+			s->ci_hi = isfinite(tlo) && tlo > 0 ? k->value * t / tlo : NAN;
 			if (isfinite(s->ci_lo) && isfinite(s->ci_hi))
 				s->rel_ci = (s->ci_hi - s->ci_lo) / 2 / s->value;
 		}
+		free(tsorted);
 		return 0;
 	}
 }
@@ -550,6 +602,105 @@ struct pending {
 	double adj_worse, adj_better;
 };
 
+struct boot_plan {
+	size_t resamples;  /* to draw */
+	size_t nb, nc;     /* samples per side to bootstrap from */
+};
+
+/* How much of the requested bootstrap fits in `budget` draws. */
+static void boot_plan(size_t nb, size_t nc, size_t requested, double budget, struct boot_plan *p)
+{
+	double total = (double)nb + (double)nc;
+	size_t cap;
+
+	p->resamples = requested;
+	p->nb = nb;
+	p->nc = nc;
+	if (total * (double)requested <= budget)
+		return;
+	p->resamples = (size_t)(budget / total);
+	if (p->resamples < BOOT_MIN_RESAMPLES)
+		p->resamples = requested < BOOT_MIN_RESAMPLES ? requested : BOOT_MIN_RESAMPLES;
+	cap = (size_t)(budget / (double)p->resamples);
+	if (cap < 2)
+		cap = 2; /* a sample a side, whatever the budget */
+	if (total <= (double)cap)
+		return;
+	/* half the samples each; a side with fewer leaves the rest to the other */
+	if (nb <= cap / 2) {
+		p->nc = cap - nb;
+	} else if (nc <= cap / 2) {
+		p->nb = cap - nc;
+	} else {
+		p->nb = cap / 2;
+		p->nc = cap - cap / 2;
+	}
+}
+
+/*
+ * m of the n sorted samples, evenly spaced from a random start u in [0, 1):
+ * out[i] = sorted[floor((i + u) n / m)].  Every stretch of the distribution
+ * keeps its share, so the median and the shape are kept; bootstrapping m
+ * values then gives the interval m samples would give, wider than all n
+ * would by about sqrt(n / m): the cut errs towards "inconclusive", not
+ * towards a verdict the samples do not support.
+ */
+static void subsample_sorted(const double *sorted, size_t n, size_t m, double u, double *out)
+{
+	double step = (double)n / (double)m;
+	size_t i, j;
+
+	for (i = 0; i < m; i++) {
+		j = (size_t)(((double)i + u) * step);
+		out[i] = sorted[j < n ? j : n - 1];
+	}
+}
+
+/* The bootstrap interval of the ratio, within the work budget. */
+static int boot_interval(const struct side *sb, const struct side *sc, const struct kb_compare *c,
+			 struct kb_compare_row *row)
+{
+	const struct kb_compare_options *o = &c->opt;
+	uint64_t seed = kb_hash_seed(o->seed, row->id);
+	const double *xb = sb->x, *xc = sc->x;
+	double *sub = NULL, ratio;
+	struct boot_plan bp;
+	int rc;
+
+	boot_plan(sb->n, sc->n, o->resamples, o->work_budget, &bp);
+	row->subsampled = bp.nb < sb->n || bp.nc < sc->n;
+	if (row->subsampled) {
+		struct kb_rng rng;
+
+		if (!sb->sorted || !sc->sorted)
+			return kb_error(KB_EINVAL, "%s: no sorted samples to subsample", row->id);
+		sub = malloc((bp.nb + bp.nc) * sizeof(*sub));
+		if (!sub)
+			return kb_error(KB_ENOMEM, "out of memory");
+		/* its own stream: the bootstrap's draws stay those of its seed */
+		kb_rng_seed(&rng, ~seed);
+		subsample_sorted(sb->sorted, sb->n, bp.nb, kb_rng_uniform(&rng), sub);
+		subsample_sorted(sc->sorted, sc->n, bp.nc, kb_rng_uniform(&rng), sub + bp.nb);
+		xb = sub;
+		xc = sub + bp.nb;
+	}
+	rc = kb_stats_bootstrap_ratio_ci(xb, bp.nb, xc, bp.nc, bp.resamples, o->ci_level, seed, &ratio,
+					 &row->ci_low, &row->ci_high);
+	free(sub);
+	if (rc)
+		return rc;
+	row->resamples = bp.resamples;
+	if (row->subsampled)
+		return note_add(&row->note, "bootstrap from %zu of %zu baseline and %zu of %zu current samples "
+				"(evenly spaced in sorted order) with %zu resamples, to fit its work budget: "
+				"the interval is wider than all samples would give",
+				bp.nb, sb->n, bp.nc, sc->n, bp.resamples);
+	if (bp.resamples < o->resamples)
+		return note_add(&row->note, "bootstrap with %zu of the %zu resamples, to fit its work budget "
+				"(%zu samples)", bp.resamples, o->resamples, sb->n + sc->n);
+	return 0;
+}
+
 /* Estimates the ratio and its interval; sets method, p-values. */
 static int estimate(const struct side *sb, const struct side *sc, const struct kb_compare *c,
 		    struct kb_compare_row *row, struct pending *pd)
@@ -565,22 +716,17 @@ static int estimate(const struct side *sb, const struct side *sc, const struct k
 	row->current_n = sc->n;
 	pd->p_worse = pd->p_better = NAN;
 	if (sb->n >= o->min_samples && sc->n >= o->min_samples) {
-		double ratio;
-
-		rc = kb_stats_bootstrap_ratio_ci(sb->x, sb->n, sc->x, sc->n, o->resamples, o->ci_level,
-						 kb_hash_seed(o->seed, row->id), &ratio, &row->ci_low,
-						 &row->ci_high);
-		if (rc)
+		if ((rc = boot_interval(sb, sc, c, row)))
 			return rc;
 		row->method = KB_METHOD_SAMPLES;
 		row->ratio = sc->value / sb->value;
-		if (c->higher_is_better) {
-			pd->p_worse = kb_stats_mann_whitney_greater(sc->x, sc->n, sb->x, sb->n);
-			pd->p_better = kb_stats_mann_whitney_greater(sb->x, sb->n, sc->x, sc->n);
-		} else {
-			pd->p_worse = kb_stats_mann_whitney_greater(sb->x, sb->n, sc->x, sc->n);
-			pd->p_better = kb_stats_mann_whitney_greater(sc->x, sc->n, sb->x, sb->n);
-		}
+		/* worse: the current side larger (times), or smaller (rates) */
+		if (c->higher_is_better)
+			rc = kb_stats_mann_whitney(sc->x, sc->n, sb->x, sb->n, &pd->p_worse, &pd->p_better);
+		else
+			rc = kb_stats_mann_whitney(sb->x, sb->n, sc->x, sc->n, &pd->p_worse, &pd->p_better);
+		if (rc)
+			return rc;
 		if (sb->from_time || sc->from_time)
 			return note_add(&row->note, "interval from the time samples (a rate is work / time)");
 		return 0;
@@ -686,20 +832,26 @@ static int compare_one(const struct kb_result *b, const struct kb_result *r, str
 	rc = side_fill(b, c, &sb, &why);
 	if (rc == 0) {
 		rc = side_fill(r, c, &sc, &why);
+		if (rc) {
+			side_free(&sb);
+			side_free(&sc);
+		}
 		if (rc == 1) {
-			free(sb.owned);
 			row->verdict = KB_VERDICT_SKIPPED;
 			return note_add(&row->note, "current run: %s (%s)", why, c->metric);
 		}
-	} else if (rc == 1) {
-		row->verdict = KB_VERDICT_SKIPPED;
-		return note_add(&row->note, "baseline: %s (%s)", why, c->metric);
+	} else {
+		side_free(&sb);
+		if (rc == 1) {
+			row->verdict = KB_VERDICT_SKIPPED;
+			return note_add(&row->note, "baseline: %s (%s)", why, c->metric);
+		}
 	}
 	if (rc)
 		return rc;
 	rc = estimate(&sb, &sc, c, row, pd);
-	free(sb.owned);
-	free(sc.owned);
+	side_free(&sb);
+	side_free(&sc);
 	return rc;
 }
 
@@ -787,7 +939,7 @@ static int warn_global_shift(struct kb_compare *c)
 
 static int add_warnings(struct kb_compare *c, const struct kb_run *base)
 {
-	size_t i, fallback = 0, point = 0, noise = 0, compared = 0, raised = 0;
+	size_t i, fallback = 0, point = 0, noise = 0, compared = 0, raised = 0, cut = 0, sub = 0;
 	int rc = 0;
 
 	for (i = 0; i < c->nrows; i++) {
@@ -797,6 +949,9 @@ static int add_warnings(struct kb_compare *c, const struct kb_run *base)
 		if (row->method == KB_METHOD_NONE)
 			continue;
 		compared++;
+		cut += row->method == KB_METHOD_SAMPLES &&
+		       (row->resamples < c->opt.resamples || row->subsampled);
+		sub += row->subsampled;
 		fallback += row->method == KB_METHOD_SUMMARY;
 		point += row->method == KB_METHOD_POINT;
 		raised += row->threshold_source == KB_THRESHOLD_NOISE;
@@ -810,6 +965,12 @@ static int add_warnings(struct kb_compare *c, const struct kb_run *base)
 		rc = warn(c, "%zu of %zu benchmarks had no samples or interval (summarised input, e.g. one "
 			  "Google Benchmark repetition): verdicts from the point estimate and the threshold alone",
 			  point, compared);
+	if (!rc && cut)
+		rc = warn(c, "%zu of %zu benchmarks have too many samples for %zu bootstrap resamples within "
+			  "the work budget (%.0e samples drawn per benchmark): %s; see their notes",
+			  cut, compared, c->opt.resamples, c->opt.work_budget,
+			  sub ? "fewer resamples, and for some an interval from a subsample, wider than "
+				"all samples would give" : "fewer resamples");
 	if (!rc && raised)
 		rc = warn(c, "%zu benchmarks' thresholds were raised to their recorded between-run noise", raised);
 	if (!rc && compared && !noise && strcmp(c->metric, "instructions") != 0)
@@ -911,6 +1072,8 @@ int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
 	}
 	out->higher_is_better = opt->counter && (opt->counter_direction > 0 ||
 		(opt->counter_direction == 0 && kb_counter_higher_is_better(opt->counter)));
+	if (!(out->opt.work_budget > 0)) /* options not from kb_compare_options_init */
+		out->opt.work_budget = BOOT_BUDGET;
 	if (!(opt->threshold >= 0) || !(opt->alpha > 0 && opt->alpha < 1) ||
 	    !(opt->ci_level > 0 && opt->ci_level < 1) || opt->resamples == 0) {
 		rc = kb_error(KB_EINVAL, "bad comparison options (threshold %g, alpha %g, level %g)",

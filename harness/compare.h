@@ -34,6 +34,20 @@
  * Without recorded noise a within-run time interval says nothing about
  * offsets between runs, and the count decides alone.
  *
+ * The bootstrap has a work budget (work_budget) on (baseline + current
+ * samples) x resamples per benchmark.  Runs of ordinary size never reach
+ * it and get exactly the requested resamples; past it the resamples are
+ * reduced (to no fewer than 1000, or the requested number if smaller),
+ * then the bootstrap runs on an evenly spaced subsample of each side's
+ * sorted samples, which widens the interval (by about sqrt(all / kept))
+ * rather than narrowing it.  The row's note and a warning say so; the
+ * ratio and the test always use every sample.
+ *
+ * Each side's interval of the median (behind the "noisy side" notes, the
+ * rel_ci fields and the summary fallback) is the order-statistic interval
+ * from its samples at ci_level; a file's summary interval is used only
+ * when it has no samples (aggregates only), as it may disagree with them.
+ *
  * Inputs without enough raw samples (Google Benchmark JSON with one
  * repetition or aggregates only) fall back honestly: an interval from the
  * two medians' intervals (or the reported stddev) without a test, or the
@@ -103,6 +117,7 @@ struct kb_compare_options {
 	double alpha;           /* family-wise error rate for Holm, default 0.01 */
 	double ci_level;        /* two-sided interval level, default 0.95 */
 	size_t resamples;       /* bootstrap resamples, default 10000 */
+	double work_budget;     /* bootstrap samples drawn per benchmark, at most; default 2e8 */
 	uint64_t seed;          /* bootstrap seed, default 42 */
 	size_t min_samples;     /* fewer per side: no test (summary fallback); default 5 */
 	bool allow_mismatch;    /* compare across machine fingerprints (with a warning) */
@@ -137,6 +152,8 @@ struct kb_compare_row {
 	double current_rel_ci;
 	size_t baseline_n, current_n; /* samples used per side */
 	char *note;                /* why, in words; NULL when nothing to add */
+	size_t resamples;          /* bootstrap resamples drawn; 0 when no bootstrap */
+	bool subsampled;           /* the bootstrap ran on a subsample (see the note) */
 };
 
 struct kb_compare {

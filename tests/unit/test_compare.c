@@ -386,6 +386,182 @@ static void test_noisy_side_inconclusive(void **state)
 	kb_run_clear(&b);
 }
 
+/*
+ * Which side is noisy is read off the samples, not the file's summary: a
+ * summary can disagree with its samples (edited, merged, another tool).
+ * Here the baseline's summary claims a CI of -50 %/+100 % beside tight
+ * samples, and the current one a tight summary (around a median of 1 ns)
+ * beside samples with a 30 % spread.  From the summaries the baseline
+ * would be the noisy side; the samples say it is the current run.
+ */
+static void test_noisy_side_from_samples(void **state)
+{
+	struct kb_run a, b;
+	struct kb_compare c;
+	struct kb_summary honest;
+	const struct kb_compare_row *row;
+	struct kb_result *ra, *rb;
+
+	(void)state;
+	run_init(&a, "fp", 2);
+	run_init(&b, "fp", 2);
+	ra = add_bench(&a, "s/k", 1000, 0.01, 30, 1);
+	rb = add_bench(&b, "s/k", 1060, 0.30, 30, 2);
+	ra->summary.ci_low = 500;
+	ra->summary.ci_high = 2000;
+	rb->summary.median = 1.0;
+	rb->summary.ci_low = 0.999;
+	rb->summary.ci_high = 1.001;
+	assert_int_equal(compare(&a, &b, NULL, &c), 0);
+	row = row_of(&c, "s/k");
+	assert_int_equal(row->verdict, KB_VERDICT_INCONCLUSIVE);
+	assert_non_null(row->note);
+	assert_non_null(strstr(row->note, "the current run is noisy"));
+	assert_null(strstr(row->note, "baseline is noisy"));
+	assert_null(strstr(row->note, "both sides"));
+	/* the half-widths are those of the samples' own order-statistic CI */
+	assert_int_equal(kb_stats_summarize(rb->samples_ns, 30, 0.95, &honest), 0);
+	assert_true(row->current_rel_ci == (honest.ci_high - honest.ci_low) / 2 / honest.median);
+	assert_int_equal(kb_stats_summarize(ra->samples_ns, 30, 0.95, &honest), 0);
+	assert_true(row->baseline_rel_ci == (honest.ci_high - honest.ci_low) / 2 / honest.median);
+	assert_true(row->baseline_rel_ci < 0.01);
+	kb_compare_release(&c);
+
+	/* the other way round */
+	assert_int_equal(compare(&b, &a, NULL, &c), 0);
+	row = row_of(&c, "s/k");
+	assert_int_equal(row->verdict, KB_VERDICT_INCONCLUSIVE);
+	assert_non_null(strstr(row->note, "the baseline is noisy"));
+	assert_null(strstr(row->note, "current run is noisy"));
+	kb_compare_release(&c);
+
+	/* without samples (aggregates only) the summary is all there is */
+	free(ra->samples_ns);
+	ra->samples_ns = NULL;
+	ra->nsamples = 0;
+	ra->summary.median = 1000;
+	ra->summary.ci_level = 0.95;
+	ra->summary.n = 30;
+	assert_int_equal(compare(&a, &b, NULL, &c), 0);
+	row = row_of(&c, "s/k");
+	assert_int_equal(row->method, KB_METHOD_SUMMARY);
+	assert_near(row->baseline_rel_ci, 0.75, 1e-12); /* (2000 - 500) / 2 / 1000 */
+	kb_compare_release(&c);
+	kb_run_clear(&a);
+	kb_run_clear(&b);
+}
+
+/* At ordinary sizes the interval is exactly the seeded bootstrap of all
+ * samples with the requested resamples: the work budget changes nothing. */
+static void test_seeded_interval_unchanged(void **state)
+{
+	double f[NIDS] = { 1, 1.07, 1, 0.9, 1, 1 };
+	struct kb_run a, b;
+	struct kb_compare c;
+	size_t i;
+
+	(void)state;
+	make_suite(&a, "fp", NULL, 1);
+	make_suite(&b, "fp", f, 2);
+	assert_int_equal(compare(&a, &b, NULL, &c), 0);
+	for (i = 0; i < NIDS; i++) {
+		const struct kb_compare_row *row = row_of(&c, ids[i]);
+		double r, lo, hi;
+
+		assert_int_equal(kb_stats_bootstrap_ratio_ci(a.results[i].samples_ns, 30,
+							     b.results[i].samples_ns, 30, 2000, 0.95,
+							     kb_hash_seed(42, ids[i]), &r, &lo, &hi), 0);
+		assert_true(row->ci_low == lo && row->ci_high == hi);
+		assert_int_equal(row->resamples, 2000);
+		assert_false(row->subsampled);
+		assert_true(!row->note || !strstr(row->note, "budget"));
+	}
+	for (i = 0; i < c.nwarnings; i++)
+		assert_null(strstr(c.warnings[i], "budget"));
+	kb_compare_release(&c);
+	kb_run_clear(&a);
+	kb_run_clear(&b);
+}
+
+/*
+ * Past the work budget: first fewer resamples (never below 1000), then a
+ * subsample; said in the row and in a warning, deterministic, and the
+ * ratio and test still from every sample.  The budget is scaled down here
+ * so that 2 000 samples a side reach it (the default, 2e8, takes 10^5).
+ */
+static void test_work_budget(void **state)
+{
+	struct kb_run a, b;
+	struct kb_compare c, c2;
+	struct kb_compare_options o;
+	const struct kb_compare_row *row;
+	double p_worse, p_better;
+	size_t i;
+
+	(void)state;
+	run_init(&a, "fp", 2);
+	run_init(&b, "fp", 2);
+	add_bench(&a, "s/slow", 1000, 0.02, 2000, 1);
+	add_bench(&b, "s/slow", 1100, 0.02, 2000, 2);
+	add_bench(&a, "s/same", 1000, 0.02, 2000, 3);
+	add_bench(&b, "s/same", 1000, 0.02, 2000, 4);
+	kb_compare_options_init(&o);
+	assert_true(o.work_budget == 2e8);
+
+	/* 4000 x 10000 = 4e7 > 1e7: 2500 resamples, every sample */
+	o.work_budget = 1e7;
+	assert_int_equal(compare(&a, &b, &o, &c), 0);
+	row = row_of(&c, "s/slow");
+	assert_int_equal(row->resamples, 2500);
+	assert_false(row->subsampled);
+	assert_non_null(strstr(row->note, "2500 of the 10000 resamples"));
+	assert_int_equal(row->verdict, KB_VERDICT_REGRESSED);
+	assert_int_equal(row_of(&c, "s/same")->verdict, KB_VERDICT_UNCHANGED);
+	assert_true(c.nwarnings >= 1);
+	for (i = 0; i < c.nwarnings && !strstr(c.warnings[i], "work budget"); i++)
+		;
+	assert_true(i < c.nwarnings);
+	assert_non_null(strstr(c.warnings[i], "2 of 2 benchmarks"));
+	kb_compare_release(&c);
+
+	/* 1e6: 1000 resamples (the floor) and 500 of the 2000 samples a side */
+	o.work_budget = 1e6;
+	assert_int_equal(compare(&a, &b, &o, &c), 0);
+	assert_int_equal(compare(&a, &b, &o, &c2), 0);
+	row = row_of(&c, "s/slow");
+	assert_int_equal(row->resamples, 1000);
+	assert_true(row->subsampled);
+	assert_non_null(strstr(row->note, "500 of 2000 baseline and 500 of 2000 current samples"));
+	assert_int_equal(row->verdict, KB_VERDICT_REGRESSED);
+	assert_true(row->ci_low < 1.1 && row->ci_high > 1.1);
+	assert_true(row->ci_low == row_of(&c2, "s/slow")->ci_low);
+	assert_true(row->ci_high == row_of(&c2, "s/slow")->ci_high);
+	/* the ratio and the test use all samples */
+	assert_true(row->ratio == kb_stats_median(b.results[0].samples_ns, 2000) /
+				  kb_stats_median(a.results[0].samples_ns, 2000));
+	assert_int_equal(row->baseline_n, 2000);
+	assert_int_equal(kb_stats_mann_whitney(a.results[0].samples_ns, 2000, b.results[0].samples_ns,
+					       2000, &p_worse, &p_better), 0);
+	assert_true(row->p == p_worse);
+	assert_int_equal(row_of(&c, "s/same")->verdict, KB_VERDICT_UNCHANGED);
+	for (i = 0; i < c.nwarnings && !strstr(c.warnings[i], "subsample"); i++)
+		;
+	assert_true(i < c.nwarnings);
+	kb_compare_release(&c);
+	kb_compare_release(&c2);
+
+	/* fewer resamples asked for than the floor: kept, the samples cut */
+	o.resamples = 500;
+	assert_int_equal(compare(&a, &b, &o, &c), 0);
+	row = row_of(&c, "s/slow");
+	assert_int_equal(row->resamples, 500);
+	assert_true(row->subsampled);
+	assert_non_null(strstr(row->note, "1000 of 2000 baseline"));
+	kb_compare_release(&c);
+	kb_run_clear(&a);
+	kb_run_clear(&b);
+}
+
 static void test_new_missing_error_skipped(void **state)
 {
 	struct kb_run a, b;
@@ -761,6 +937,9 @@ int main(void)
 		cmocka_unit_test(test_noise_raises_threshold),
 		cmocka_unit_test(test_holm),
 		cmocka_unit_test(test_noisy_side_inconclusive),
+		cmocka_unit_test(test_noisy_side_from_samples),
+		cmocka_unit_test(test_seeded_interval_unchanged),
+		cmocka_unit_test(test_work_budget),
 		cmocka_unit_test(test_new_missing_error_skipped),
 		cmocka_unit_test(test_failed_validation_is_error),
 		cmocka_unit_test(test_fingerprint_mismatch),
