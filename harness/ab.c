@@ -628,9 +628,10 @@ static int check_lists(char **a, size_t na, char **b, size_t nb)
 	char msg[1024];
 	size_t used = 0, i = 0, j = 0, shown = 0;
 
-	/* a binary that lists nothing is not a kbench binary, or its filter
-	 * matches nothing: say that, not "80 differ" */
-	if (na == 0 || nb == 0)
+	/* one binary lists nothing: not a kbench binary, or its filter matches
+	 * nothing there; say that, not "80 differ" (both empty: nothing to
+	 * compare, reported by the caller) */
+	if ((na == 0) != (nb == 0))
 		return kb_error(KB_EMISMATCH, "%s lists no benchmarks (%s lists %zu): is it a kbench "
 				"binary, and does --filter match anything in it?", na == 0 ? "OLD" : "NEW",
 				na == 0 ? "NEW" : "OLD", na == 0 ? nb : na);
