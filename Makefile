@@ -173,8 +173,9 @@ $(B)/obj/harness/context.o: ALL_CFLAGS += -DKB_GIT_REV='"$(GIT_REV)"' \
 $(B)/obj/harness/context.o: $(B)/.git-rev
 # The compiler and flags of every C object: a change (make OPT=-O3,
 # CFLAGS=-march=native, CC=clang) rebuilds them, so a binary never mixes
-# objects built two ways and the recorded flags are the ones used.
-KB_CFLAGS_CONFIG = $(subst ',,$(CC) $(ALL_CFLAGS))
+# objects built two ways and the recorded flags are the ones used.  (:= so
+# that no target-specific addition, context.o's git revision, enters it.)
+KB_CFLAGS_CONFIG := $(subst ',,$(CC) $(ALL_CFLAGS))
 $(B)/.cflags: FORCE
 	@mkdir -p $(B)
 	@echo '$(KB_CFLAGS_CONFIG)' | cmp -s - $@ || echo '$(KB_CFLAGS_CONFIG)' > $@
