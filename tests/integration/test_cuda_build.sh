@@ -14,7 +14,8 @@
 #     an error and the exit 1.  With a GPU: every one runs and validates,
 #     and --require-gpu changes nothing.
 #
-# Skips (77) without nvcc and in the sanitizer build, where CUDA is off.
+# Skips (77) without nvcc, in the sanitizer build, and in a build made with
+# CUDA off.
 set -eu
 root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${KB_BUILD:-$root/build}
@@ -32,6 +33,12 @@ case "$build" in
 	exit 77
 	;;
 esac
+# the build's own record of its CUDA setting (make CUDA=0, or a toolkit
+# without libraries: the Makefile turned CUDA off and said why)
+if [ -f "$build/.cuda-config" ] && [ "$(cut -d' ' -f1 "$build/.cuda-config")" = 0 ]; then
+	echo "skip: $build was built with CUDA off (CUDA=0, or no usable toolkit)"
+	exit 77
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
