@@ -344,24 +344,6 @@ struct side {
 	bool from_time;    /* rate samples reconstructed from time samples */
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double *sorted_copy(const double *x, size_t n)
-{
-	double *s = malloc((n ? n : 1) * sizeof(*s));
-
-	if (!s)
-		return NULL;
-	memcpy(s, x, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return s;
-}
-
 /*
  * The interval of a result's median time.  From its samples whenever it
  * has two or more (`sorted`, their sorted copy): the distribution-free
@@ -424,7 +406,7 @@ static int side_fill(const struct kb_result *r, const struct kb_compare *c, stru
 		if (r->nsamples) {
 			s->x = r->samples_ns;
 			s->n = r->nsamples;
-			s->sorted = sorted_copy(r->samples_ns, r->nsamples);
+			s->sorted = kb_stats_sorted_copy(r->samples_ns, r->nsamples);
 			if (!s->sorted)
 				return kb_error(KB_ENOMEM, "out of memory");
 			/* as kb_stats_median, without a second sort */
@@ -467,7 +449,7 @@ static int side_fill(const struct kb_result *r, const struct kb_compare *c, stru
 		 * each sample's rate is value * median / sample. */
 		if (!c->higher_is_better || !r->nsamples)
 			return 0;
-		tsorted = sorted_copy(r->samples_ns, r->nsamples);
+		tsorted = kb_stats_sorted_copy(r->samples_ns, r->nsamples);
 		if (!tsorted)
 			return kb_error(KB_ENOMEM, "out of memory");
 		t = kb_stats_quantile_sorted(tsorted, r->nsamples, 0.5);

@@ -40,7 +40,7 @@ double kb_stats_quantile_sorted(const double *sorted, size_t n, double p)
 	return sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i]);
 }
 
-static double *sorted_copy(const double *x, size_t n)
+double *kb_stats_sorted_copy(const double *x, size_t n)
 {
 	double *s = malloc((n ? n : 1) * sizeof(*s));
 	if (!s)
@@ -56,7 +56,7 @@ double kb_stats_median(const double *x, size_t n)
 
 	if (n == 0)
 		return NAN;
-	s = sorted_copy(x, n);
+	s = kb_stats_sorted_copy(x, n);
 	if (!s)
 		return NAN;
 	m = kb_stats_quantile_sorted(s, n, 0.5);
@@ -208,7 +208,7 @@ int kb_stats_summarize(const double *x, size_t n, double level, struct kb_summar
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(x[i]))
 			return kb_error(KB_EINVAL, "sample %zu is not a finite number", i);
-	s = sorted_copy(x, n);
+	s = kb_stats_sorted_copy(x, n);
 	if (!s)
 		return kb_error(KB_ENOMEM, "out of memory summarising %zu samples", n);
 
@@ -823,7 +823,7 @@ int kb_stats_median_bounds(const double *x, size_t n, double alpha, double *medi
 
 	if ((rc = paired_check(x, n, alpha, "median bounds")))
 		return rc;
-	s = sorted_copy(x, n);
+	s = kb_stats_sorted_copy(x, n);
 	if (!s)
 		return kb_error(KB_ENOMEM, "out of memory in median bounds");
 	k = kb_stats_sign_bound_rank(n, alpha);

@@ -23,6 +23,8 @@ extern "C" {
 double kb_stats_quantile_sorted(const double *sorted, size_t n, double p);
 /* Median of unsorted data (copies and sorts). NAN for n == 0. */
 double kb_stats_median(const double *x, size_t n);
+/* A malloc'ed ascending copy of x[0..n), or NULL when out of memory. */
+double *kb_stats_sorted_copy(const double *x, size_t n);
 
 /*
  * Ranks for the distribution-free confidence interval of the median:

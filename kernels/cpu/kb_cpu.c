@@ -231,3 +231,13 @@ void kb_cpu_split(size_t n, int parts, int i, size_t align, size_t *lo, size_t *
 	*lo = b_lo * align < n ? b_lo * align : n;
 	*hi = b_hi * align < n ? b_hi * align : n;
 }
+
+int kb_cpu_threads_for(size_t bytes, int nthreads, size_t min_per_thread)
+{
+	if (nthreads > KB_CPU_MAX_THREADS)
+		nthreads = KB_CPU_MAX_THREADS;
+	/* bytes / nthreads, not nthreads * min_per_thread: no overflow to wrap */
+	if (nthreads > 1 && bytes / (size_t)nthreads < min_per_thread)
+		nthreads = (int)(bytes / min_per_thread);
+	return nthreads > 1 ? nthreads : 1;
+}

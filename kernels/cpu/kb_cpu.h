@@ -66,6 +66,11 @@ typedef void (*kb_cpu_task_fn)(void *arg, int tid, int nthreads);
  */
 int kb_cpu_parallel(int nthreads, kb_cpu_task_fn fn, void *arg);
 
+/* The threads worth using for `bytes` of work: at most nthreads (and
+ * KB_CPU_MAX_THREADS), and no more than leave each at least min_per_thread
+ * bytes (below that, waking a thread costs more than it saves); >= 1. */
+int kb_cpu_threads_for(size_t bytes, int nthreads, size_t min_per_thread);
+
 /*
  * Splits [0, n) into `parts` contiguous ranges whose boundaries are
  * multiples of `align` (except n itself); range `i` is [*lo, *hi).

@@ -363,12 +363,7 @@ static void ew_run(void *arg, int tid, int nthreads)
 
 int kb_elementwise_threads_used(size_t bytes, int nthreads)
 {
-	if (nthreads > KB_CPU_MAX_THREADS)
-		nthreads = KB_CPU_MAX_THREADS;
-	/* bytes / nthreads, not nthreads · 16 KiB: no overflow to wrap */
-	if (nthreads > 1 && bytes / (size_t)nthreads < EW_MIN_THREAD_BYTES)
-		nthreads = (int)(bytes / EW_MIN_THREAD_BYTES);
-	return nthreads > 1 ? nthreads : 1;
+	return kb_cpu_threads_for(bytes, nthreads, EW_MIN_THREAD_BYTES);
 }
 
 /* Per calling thread: a benchmark's kernels run on its own thread. */
