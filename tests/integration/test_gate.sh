@@ -42,14 +42,18 @@ fi
 : >"$tmp/step-summary.md"
 sh "$R/scripts/ci-gate.sh" "$tmp/b" >"$tmp/out" 2>&1
 rc=$?
-if [ "$rc" -eq 1 ]; then
-	# the same code flagged: a burst of load during one run can do that to a
-	# stored-run comparison (test_compare_aa.sh); it must not happen twice
-	echo "gate flagged the same code; measuring again:"; tail -n 3 "$tmp/out"
+# the same code flagged: a burst of load during one run can do that to a
+# stored-run comparison, and can last seconds (test_compare_aa.sh); measured
+# again up to 3 times, 5 s apart, it must not be flagged every time
+again=1
+while [ "$rc" -eq 1 ] && [ "$again" -le 3 ]; do
+	echo "gate flagged the same code; measuring again ($again of 3):"; tail -n 3 "$tmp/out"
+	sleep 5
 	: >"$tmp/step-summary.md"
 	sh "$R/scripts/ci-gate.sh" "$tmp/b" >"$tmp/out" 2>&1
 	rc=$?
-fi
+	again=$((again + 1))
+done
 if [ "$rc" -ne 0 ]; then
 	echo "FAIL: gate against a fresh baseline: exit $rc"; cat "$tmp/out"; fail=1
 fi
