@@ -304,23 +304,6 @@ static void gb_aggregate(struct kb_jsonw *w, const struct kb_result *r, size_t f
 	kb_jsonw_end_object(w);
 }
 
-static double mean_of(const double *x, size_t n)
-{
-	double s = 0;
-	for (size_t i = 0; i < n; i++)
-		s += x[i];
-	return n ? s / (double)n : NAN;
-}
-
-/* Sample standard deviation (n - 1), as Google Benchmark's stddev aggregate. */
-static double sd_of(const double *x, size_t n)
-{
-	double m = mean_of(x, n), ss = 0;
-	for (size_t i = 0; i < n; i++)
-		ss += (x[i] - m) * (x[i] - m);
-	return n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
-}
-
 /*
  * Google Benchmark's family: one per registered benchmark (suite/name), its
  * instances the argument sets (the parts of the id after suite/name).
@@ -347,16 +330,14 @@ static void gb_families(const struct kb_run *run, size_t *family, size_t *instan
 	size_t nfamilies = 0;
 
 	for (size_t i = 0; i < run->nresults; i++) {
-		size_t j;
+		size_t j = i;
 
-		for (j = 0; j < i; j++)
-			if (same_family(run->results[j].id, run->results[i].id))
-				break;
-		if (j < i) {
-			family[i] = family[j];
-			instance[i] = 0;
-			for (size_t k = 0; k < i; k++)
-				instance[i] += same_family(run->results[k].id, run->results[i].id);
+		/* the family's latest member before i, if any */
+		while (j > 0 && !same_family(run->results[j - 1].id, run->results[i].id))
+			j--;
+		if (j > 0) {
+			family[i] = family[j - 1];
+			instance[i] = instance[j - 1] + 1;
 		} else {
 			family[i] = nfamilies++;
 			instance[i] = 0;
@@ -383,7 +364,8 @@ int kb_report_gbench(FILE *f, const struct kb_run *run)
 		 * measures no CPU time, and then the real time stands in, as
 		 * Google Benchmark's manual time leaves cpu_time to the caller. */
 		const double *cpu = r->cpu_samples_ns ? r->cpu_samples_ns : r->samples_ns;
-		double cpu_mean = mean_of(cpu, r->nsamples), cpu_sd = sd_of(cpu, r->nsamples);
+		struct kb_summary cs;
+		int rc;
 
 		if (r->status != KB_STATUS_OK || r->nsamples == 0) {
 			gb_entry_head(&w, r, family[i], instance[i], r->id, "iteration");
@@ -402,6 +384,10 @@ int kb_report_gbench(FILE *f, const struct kb_run *run)
 			kb_jsonw_end_object(&w);
 			continue;
 		}
+		if ((rc = kb_stats_summarize(cpu, r->nsamples, 0.95, &cs))) {
+			free(family);
+			return rc;
+		}
 		for (size_t s = 0; s < r->nsamples; s++) {
 			gb_entry_head(&w, r, family[i], instance[i], r->id, "iteration");
 			kb_jsonw_uint(&w, "repetition_index", s);
@@ -414,12 +400,13 @@ int kb_report_gbench(FILE *f, const struct kb_run *run)
 			gb_counters(&w, r, r->samples_ns[s]);
 			kb_jsonw_end_object(&w);
 		}
-		gb_aggregate(&w, r, family[i], instance[i], "mean", r->summary.mean, cpu_mean, false);
-		gb_aggregate(&w, r, family[i], instance[i], "median", r->summary.median,
-			     kb_stats_median(cpu, r->nsamples), false);
-		gb_aggregate(&w, r, family[i], instance[i], "stddev", r->summary.sd, cpu_sd, false);
+		gb_aggregate(&w, r, family[i], instance[i], "mean", r->summary.mean, cs.mean, false);
+		gb_aggregate(&w, r, family[i], instance[i], "median", r->summary.median, cs.median,
+			     false);
+		gb_aggregate(&w, r, family[i], instance[i], "stddev", r->summary.sd, cs.sd, false);
+		/* all-zero CPU times: cv 0, not a null */
 		gb_aggregate(&w, r, family[i], instance[i], "cv", r->summary.cv,
-			     cpu_mean != 0 ? cpu_sd / cpu_mean : 0, true);
+			     cs.mean != 0 ? cs.cv : 0, true);
 	}
 	kb_jsonw_end_array(&w);
 	kb_jsonw_end_object(&w);
