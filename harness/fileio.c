@@ -38,29 +38,42 @@ static int fchmod_path_default(const char *path)
 	return chmod(path, 0666 & ~mask);
 }
 
+/* Creates path.tmp.XXXXXX (mode 0600) and returns its descriptor, its
+ * malloc'ed name in *tmp; or a negative KB_E* code, the failure told with
+ * fail_fmt (path, strerror). */
+static int temp_beside(const char *path, const char *fail_fmt, char **tmp)
+{
+	size_t len = strlen(path) + 16;
+	int fd, rc;
+
+	*tmp = malloc(len);
+	if (!*tmp)
+		return kb_error(KB_ENOMEM, "out of memory writing %s", path);
+	snprintf(*tmp, len, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(*tmp);
+	if (fd < 0) {
+		rc = kb_error(KB_EIO, fail_fmt, path, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return rc;
+	}
+	return fd;
+}
+
 int kb_file_check_writable(const char *path)
 {
 	struct stat st;
 	char *tmp;
-	size_t len = strlen(path);
 	int fd;
 
 	if (strcmp(path, "-") == 0)
 		return 0;
-	if (len == 0)
+	if (!*path)
 		return kb_error(KB_EIO, "cannot write to an empty file name");
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return kb_error(KB_EIO, "cannot write %s: it is a directory", path);
-	tmp = malloc(len + 16);
-	if (!tmp)
-		return kb_error(KB_ENOMEM, "out of memory checking %s", path);
-	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		int rc = kb_error(KB_EIO, "cannot write %s: %s", path, strerror(errno));
-		free(tmp);
-		return rc;
-	}
+	if ((fd = temp_beside(path, "cannot write %s: %s", &tmp)) < 0)
+		return fd;
 	close(fd);
 	unlink(tmp);
 	free(tmp);
@@ -94,21 +107,12 @@ int kb_file_stage(const char *path, int (*write)(FILE *f, const void *ctx), cons
 		  char **staged)
 {
 	char *tmp;
-	size_t len = strlen(path);
 	FILE *f;
 	int fd, rc;
 
 	*staged = NULL;
-	tmp = malloc(len + 16);
-	if (!tmp)
-		return kb_error(KB_ENOMEM, "out of memory writing %s", path);
-	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = kb_error(KB_EIO, "cannot create a temporary file beside %s: %s", path, strerror(errno));
-		free(tmp);
-		return rc;
-	}
+	if ((fd = temp_beside(path, "cannot create a temporary file beside %s: %s", &tmp)) < 0)
+		return fd;
 	f = fdopen(fd, "w");
 	if (!f) {
 		rc = kb_error(KB_EIO, "cannot open %s: %s", tmp, strerror(errno));
