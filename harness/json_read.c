@@ -358,6 +358,7 @@ static int read_times(struct where *w, const json_t *arr, const char *field, boo
 {
 	size_t i, len;
 	double *x;
+	const char *why;
 
 	*out = NULL;
 	*n = 0;
@@ -386,10 +387,9 @@ static int read_times(struct where *w, const json_t *arr, const char *field, boo
 			return schema_err(w, field, "element %zu: time %g ns is %s", i, v,
 					  v == 0 ? "zero" : "negative");
 		}
-		if (implausible(v, allow_zero)) {
+		if ((why = implausible(v, allow_zero))) {
 			free(x);
-			return schema_err(w, field, "element %zu: time %g ns is %s", i, v,
-					  implausible(v, allow_zero));
+			return schema_err(w, field, "element %zu: time %g ns is %s", i, v, why);
 		}
 		x[i] = v;
 	}
@@ -989,6 +989,7 @@ static int gb_time(struct where *w, const json_t *row, const char *key, double s
 		   bool allow_zero, double *out)
 {
 	json_t *v = json_object_get(row, key);
+	const char *why;
 	double t;
 
 	if (!v)
@@ -1000,9 +1001,8 @@ static int gb_time(struct where *w, const json_t *row, const char *key, double s
 	if (!isfinite(t) || t < 0 || (t == 0 && !allow_zero))
 		return schema_err(w, key, "%g is %s", json_number_value(v),
 				  !isfinite(t) ? "not finite in ns" : t == 0 ? "zero" : "negative");
-	if (implausible(t, allow_zero))
-		return schema_err(w, key, "%g (%g ns) is %s", json_number_value(v), t,
-				  implausible(t, allow_zero));
+	if ((why = implausible(t, allow_zero)))
+		return schema_err(w, key, "%g (%g ns) is %s", json_number_value(v), t, why);
 	*out = t;
 	return 0;
 }
