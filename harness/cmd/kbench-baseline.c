@@ -20,8 +20,9 @@
 #include "fileio.h"
 #include "json_read.h"
 #include "report.h"
+#include "tool.h"
 
-#define EXIT_BAD 2
+#define EXIT_BAD KB_TOOL_EXIT_BAD
 
 static const char usage[] =
 	"usage: kbench-baseline [--dir=DIR] [--threshold=PCT] [--dry-run] RUN.json RUN.json [...]\n"
@@ -58,12 +59,10 @@ static int print_fingerprint(const char *path)
 {
 	struct kb_run run;
 
-	if (kb_run_load(path, &run)) {
-		fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
-		return EXIT_BAD;
-	}
+	if (kb_run_load(path, &run))
+		return kb_tool_fail("%s", kb_last_error());
 	if (!run.fingerprint) {
-		fprintf(stderr, "kbench-baseline: %s has no machine fingerprint\n", path);
+		kb_tool_fail("%s has no machine fingerprint", path);
 		kb_run_clear(&run);
 		return EXIT_BAD;
 	}
@@ -147,12 +146,13 @@ int main(int argc, char **argv)
 	struct staged_file *files_out = NULL;
 	int status = EXIT_BAD, a;
 
+	kb_tool_init("kbench-baseline");
 	if (!dir || !*dir)
 		dir = "baselines";
 	files = calloc((size_t)argc, sizeof(*files));
 	runs = calloc((size_t)argc, sizeof(*runs));
 	if (!files || !runs) {
-		fprintf(stderr, "kbench-baseline: out of memory\n");
+		kb_tool_fail("out of memory");
 		free(files);
 		free(runs);
 		return EXIT_BAD;
@@ -171,13 +171,13 @@ int main(int argc, char **argv)
 			dir = s + 6;
 		} else if (strncmp(s, "--threshold=", 12) == 0) {
 			if (kb_compare_parse_percent(s + 12, &threshold)) {
-				fprintf(stderr, "kbench-baseline: --threshold=%s: not a percentage\n", s + 12);
+				kb_tool_fail("--threshold=%s: not a percentage", s + 12);
 				goto out;
 			}
 		} else if (strcmp(s, "--dry-run") == 0) {
 			dry_run = true;
 		} else if (s[0] == '-') {
-			fprintf(stderr, "kbench-baseline: unknown option %s (see --help)\n", s);
+			kb_tool_fail("unknown option %s (see --help)", s);
 			goto out;
 		} else {
 			files[nfiles++] = s;
@@ -189,17 +189,17 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < nfiles; i++)
 		if (kb_run_load(files[i], &runs[i])) {
-			fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+			kb_tool_fail("%s", kb_last_error());
 			goto out;
 		}
 	if (kb_baseline_merge(runs, nfiles, files, &merged)) {
-		fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+		kb_tool_fail("%s", kb_last_error());
 		goto out;
 	}
 	sanitize(merged.fingerprint, fp, sizeof(fp));
 	snprintf(fpdir, sizeof(fpdir), "%s/%s", dir, fp);
 	if (!dry_run && kb_mkdir_p(fpdir)) {
-		fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+		kb_tool_fail("%s", kb_last_error());
 		goto out;
 	}
 	print_noise(&merged, threshold);
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 	 * a failure or an interrupt before that leaves the old baseline whole. */
 	files_out = calloc(merged.nresults ? merged.nresults : 1, sizeof(*files_out));
 	if (!files_out) {
-		fprintf(stderr, "kbench-baseline: out of memory\n");
+		kb_tool_fail("out of memory");
 		goto out;
 	}
 	for (i = 0; i < merged.nresults; i++) {
@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 		if (j < i)
 			continue; /* suite already staged */
 		if (stage_suite(&merged, suite, fpdir, dry_run, &files_out[nout])) {
-			fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+			kb_tool_fail("%s", kb_last_error());
 			goto out;
 		}
 		nout++;
@@ -229,7 +229,7 @@ int main(int argc, char **argv)
 
 		files_out[i].staged = NULL;
 		if (!dry_run && kb_file_commit(staged, files_out[i].path)) {
-			fprintf(stderr, "kbench-baseline: %s\n", kb_last_error());
+			kb_tool_fail("%s", kb_last_error());
 			goto out;
 		}
 		printf("%s %s (%zu benchmarks)\n", dry_run ? "would write" : "wrote", files_out[i].path,
