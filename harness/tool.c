@@ -64,6 +64,15 @@ bool kb_tool_env_true(const char *v)
 	return v && *v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0 && strcmp(v, "no") != 0;
 }
 
+int kb_tool_report_format(const char *given, const char **format)
+{
+	*format = given && *given ? given : "console";
+	if (strcmp(*format, "console") && strcmp(*format, "markdown") && strcmp(*format, "md") &&
+	    strcmp(*format, "json"))
+		return kb_tool_fail("--format=%s: expected console, markdown or json", *format);
+	return 0;
+}
+
 bool kb_tool_want_color(FILE *f)
 {
 	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");

@@ -30,6 +30,11 @@ bool kb_tool_flag(const char *arg, const char *name, const char **val);
 /* An environment value meaning yes: set, not empty, not 0/false/no. */
 bool kb_tool_env_true(const char *v);
 
+/* The report format of kbench-compare and kbench-ab: given (empty or NULL
+ * means console) when it is console, markdown, md or json, in *format;
+ * otherwise kb_tool_fail's message and KB_TOOL_EXIT_BAD. */
+int kb_tool_report_format(const char *given, const char **format);
+
 /* Colour on f: a terminal, NO_COLOR unset or empty, TERM not "dumb". */
 bool kb_tool_want_color(FILE *f);
 

@@ -352,10 +352,8 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return EXIT_BAD;
 	}
-	format = a.format && *a.format ? a.format : "console";
-	if (strcmp(format, "console") && strcmp(format, "markdown") && strcmp(format, "md") &&
-	    strcmp(format, "json"))
-		return kb_tool_fail("--format=%s: expected console, markdown or json", format);
+	if (kb_tool_report_format(a.format, &format))
+		return EXIT_BAD;
 	kb_ab_options_init(&opt);
 	if (make_options(&a, &opt) || check_binary("OLD", a.bins[0]) || check_binary("NEW", a.bins[1]))
 		return EXIT_BAD;

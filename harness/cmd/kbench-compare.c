@@ -287,10 +287,8 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return EXIT_BAD;
 	}
-	format = a.format && *a.format ? a.format : "console";
-	if (strcmp(format, "console") && strcmp(format, "markdown") && strcmp(format, "md") &&
-	    strcmp(format, "json"))
-		return kb_tool_fail("--format=%s: expected console, markdown or json", format);
+	if (kb_tool_report_format(a.format, &format))
+		return EXIT_BAD;
 	kb_compare_options_init(&opt);
 	if (make_options(&a, &opt, counter, sizeof(counter)))
 		return EXIT_BAD;

@@ -88,6 +88,21 @@ static void fail_names_the_tool(void **st)
 	assert_int_equal(KB_TOOL_EXIT_BAD, 2);
 }
 
+static void report_formats(void **st)
+{
+	const char *f = NULL;
+
+	(void)st;
+	assert_int_equal(kb_tool_report_format(NULL, &f), 0);
+	assert_string_equal(f, "console");
+	assert_int_equal(kb_tool_report_format("", &f), 0);
+	assert_string_equal(f, "console");
+	assert_int_equal(kb_tool_report_format("md", &f), 0);
+	assert_string_equal(f, "md");
+	assert_int_equal(kb_tool_report_format("json", &f), 0);
+	assert_int_equal(kb_tool_report_format("xml", &f), KB_TOOL_EXIT_BAD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +110,7 @@ int main(void)
 		cmocka_unit_test(env_true_values),
 		cmocka_unit_test(no_color_off_a_terminal),
 		cmocka_unit_test(fail_names_the_tool),
+		cmocka_unit_test(report_formats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
