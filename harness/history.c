@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "stats.h"
+#include "json_num.h"
 
 void (*kb__history_add_hook)(size_t i);
 
@@ -1043,11 +1044,6 @@ int kb_history_series(struct kb_history *h, const char *glob, struct kb_history_
 
 /* ---- export --------------------------------------------------------------- */
 
-static json_t *jreal(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *jstr(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -1079,7 +1075,7 @@ static json_t *doubles_json(const double *x, size_t n)
 		return json_null();
 	a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, jreal(x[i]));
+		json_array_append_new(a, kb_json_num(x[i]));
 	return a;
 }
 
@@ -1094,25 +1090,25 @@ static json_t *result_to_json(const struct kb_result *r)
 				    r->params[i].is_str ? json_string(r->params[i].str)
 							: json_integer((json_int_t)r->params[i].value));
 	for (size_t i = 0; i < r->ncounters; i++)
-		json_object_set_new(c, r->counters[i].name, jreal(r->counters[i].value));
+		json_object_set_new(c, r->counters[i].name, kb_json_num(r->counters[i].value));
 	if (r->sample_round) {
 		rounds = json_array();
 		for (size_t i = 0; i < r->nsamples; i++)
 			json_array_append_new(rounds, json_integer(r->sample_round[i]));
 	}
-	json_object_set_new(sm, "median", jreal(s->median));
-	json_object_set_new(sm, "ci_low", jreal(s->ci_low));
-	json_object_set_new(sm, "ci_high", jreal(s->ci_high));
-	json_object_set_new(sm, "ci_level", jreal(s->ci_level));
-	json_object_set_new(sm, "mean", jreal(s->mean));
-	json_object_set_new(sm, "sd", jreal(s->sd));
-	json_object_set_new(sm, "cv", jreal(s->cv));
-	json_object_set_new(sm, "min", jreal(s->min));
-	json_object_set_new(sm, "max", jreal(s->max));
-	json_object_set_new(sm, "q1", jreal(s->q1));
-	json_object_set_new(sm, "q3", jreal(s->q3));
-	json_object_set_new(sm, "p90", jreal(s->p90));
-	json_object_set_new(sm, "p99", jreal(s->p99));
+	json_object_set_new(sm, "median", kb_json_num(s->median));
+	json_object_set_new(sm, "ci_low", kb_json_num(s->ci_low));
+	json_object_set_new(sm, "ci_high", kb_json_num(s->ci_high));
+	json_object_set_new(sm, "ci_level", kb_json_num(s->ci_level));
+	json_object_set_new(sm, "mean", kb_json_num(s->mean));
+	json_object_set_new(sm, "sd", kb_json_num(s->sd));
+	json_object_set_new(sm, "cv", kb_json_num(s->cv));
+	json_object_set_new(sm, "min", kb_json_num(s->min));
+	json_object_set_new(sm, "max", kb_json_num(s->max));
+	json_object_set_new(sm, "q1", kb_json_num(s->q1));
+	json_object_set_new(sm, "q3", kb_json_num(s->q3));
+	json_object_set_new(sm, "p90", kb_json_num(s->p90));
+	json_object_set_new(sm, "p99", kb_json_num(s->p99));
 	json_object_set_new(sm, "n", json_integer((json_int_t)s->n));
 	json_object_set_new(sm, "outliers",
 			    json_pack("{s:I, s:I}", "mild", (json_int_t)s->outliers_mild, "severe",
@@ -1137,11 +1133,11 @@ static json_t *result_to_json(const struct kb_result *r)
 	json_object_set_new(o, "counters", c);
 	json_object_set_new(o, "validated",
 			    r->validated < 0 ? json_null() : json_boolean(r->validated));
-	json_object_set_new(o, "instructions", jreal(r->instructions));
+	json_object_set_new(o, "instructions", kb_json_num(r->instructions));
 	json_object_set_new(o, "timer", jstr(r->timer));
-	json_object_set_new(o, "warmup_s", jreal(r->warmup_s));
-	json_object_set_new(o, "elapsed_s", jreal(r->elapsed_s));
-	json_object_set_new(o, "noise", jreal(r->noise));
+	json_object_set_new(o, "warmup_s", kb_json_num(r->warmup_s));
+	json_object_set_new(o, "elapsed_s", kb_json_num(r->elapsed_s));
+	json_object_set_new(o, "noise", kb_json_num(r->noise));
 	return o;
 }
 

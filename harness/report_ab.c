@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "report_compare.h"
+#include "json_num.h"
 
 
 static void fmt_ns(double v, char *buf, size_t len)
@@ -239,11 +240,6 @@ int kb_report_ab_markdown(FILE *f, const struct kb_ab *ab)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static json_t *num(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *interval_json(const struct kb_ab_interval *iv, enum kb_ab_flag flag,
 			     enum kb_ab_stop stop)
 {
@@ -252,13 +248,13 @@ static json_t *interval_json(const struct kb_ab_interval *iv, enum kb_ab_flag fl
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "rounds", json_integer((json_int_t)iv->n));
-	json_object_set_new(o, "alpha", num(iv->alpha));
-	json_object_set_new(o, "log_ratio", num(iv->estimate));
-	json_object_set_new(o, "log_low", num(iv->low));
-	json_object_set_new(o, "log_high", num(iv->high));
-	json_object_set_new(o, "change", num(expm1(iv->estimate)));
-	json_object_set_new(o, "change_low", num(expm1(iv->low)));
-	json_object_set_new(o, "change_high", num(expm1(iv->high)));
+	json_object_set_new(o, "alpha", kb_json_num(iv->alpha));
+	json_object_set_new(o, "log_ratio", kb_json_num(iv->estimate));
+	json_object_set_new(o, "log_low", kb_json_num(iv->low));
+	json_object_set_new(o, "log_high", kb_json_num(iv->high));
+	json_object_set_new(o, "change", kb_json_num(expm1(iv->estimate)));
+	json_object_set_new(o, "change_low", kb_json_num(expm1(iv->low)));
+	json_object_set_new(o, "change_high", kb_json_num(expm1(iv->high)));
 	json_object_set_new(o, "flag", json_string(kb_ab_flag_name(flag)));
 	json_object_set_new(o, "stop", json_string(kb_ab_stop_name(stop)));
 	return o;
@@ -277,12 +273,12 @@ static json_t *bench_json(const struct kb_ab_bench *b)
 	json_object_set_new(o, "id", json_string(b->id));
 	json_object_set_new(o, "verdict", json_string(kb_verdict_name(b->verdict)));
 	json_object_set_new(o, "failure", json_boolean(b->failure));
-	json_object_set_new(o, "old", num(b->old_ns));
-	json_object_set_new(o, "new", num(b->new_ns));
-	json_object_set_new(o, "ratio", num(b->ratio));
-	json_object_set_new(o, "change", num(b->ratio - 1));
-	json_object_set_new(o, "ci_low", num(b->ci_low));
-	json_object_set_new(o, "ci_high", num(b->ci_high));
+	json_object_set_new(o, "old", kb_json_num(b->old_ns));
+	json_object_set_new(o, "new", kb_json_num(b->new_ns));
+	json_object_set_new(o, "ratio", kb_json_num(b->ratio));
+	json_object_set_new(o, "change", kb_json_num(b->ratio - 1));
+	json_object_set_new(o, "ci_low", kb_json_num(b->ci_low));
+	json_object_set_new(o, "ci_high", kb_json_num(b->ci_high));
 	json_object_set_new(o, "note", b->note ? json_string(b->note) : json_null());
 	for (int s = 0; s < 2; s++)
 		if (b->stage[s].n || b->stop[s] != KB_AB_STOP_NONE)
@@ -300,9 +296,9 @@ static json_t *bench_json(const struct kb_ab_bench *b)
 		json_object_set_new(x, "round", json_integer(r->round));
 		json_object_set_new(x, "stage", json_integer(r->stage));
 		json_object_set_new(x, "old_first", json_boolean(r->old_first));
-		json_object_set_new(x, "old_ns", num(r->old_ns));
-		json_object_set_new(x, "new_ns", num(r->new_ns));
-		json_object_set_new(x, "log_ratio", num(r->log_ratio));
+		json_object_set_new(x, "old_ns", kb_json_num(r->old_ns));
+		json_object_set_new(x, "new_ns", kb_json_num(r->new_ns));
+		json_object_set_new(x, "log_ratio", kb_json_num(r->log_ratio));
 		json_array_append_new(rounds, x);
 	}
 	json_object_set_new(o, "rounds", rounds);
@@ -328,21 +324,21 @@ int kb_report_ab_json(FILE *f, const struct kb_ab *ab)
 	json_object_set_new(root, "old", json_string(ab->old_name));
 	json_object_set_new(root, "new", json_string(ab->new_name));
 	json_object_set_new(root, "metric", json_string("time"));
-	json_object_set_new(opts, "threshold", num(ab->opt.threshold));
-	json_object_set_new(opts, "floor", num(ab->opt.floor));
-	json_object_set_new(opts, "alpha", num(ab->opt.alpha));
-	json_object_set_new(opts, "stage_alpha", num(ab->stage_alpha));
+	json_object_set_new(opts, "threshold", kb_json_num(ab->opt.threshold));
+	json_object_set_new(opts, "floor", kb_json_num(ab->opt.floor));
+	json_object_set_new(opts, "alpha", kb_json_num(ab->opt.alpha));
+	json_object_set_new(opts, "stage_alpha", kb_json_num(ab->stage_alpha));
 	json_object_set_new(opts, "confirm", json_boolean(ab->opt.confirm));
 	json_object_set_new(opts, "estimator", json_string(kb_ab_estimator_name(ab->opt.estimator)));
-	json_object_set_new(opts, "target_ci", num(ab->opt.target_ci));
+	json_object_set_new(opts, "target_ci", kb_json_num(ab->opt.target_ci));
 	json_object_set_new(opts, "min_rounds", json_integer((json_int_t)ab->min_rounds));
 	json_object_set_new(opts, "max_rounds", json_integer((json_int_t)ab->opt.max_rounds));
-	json_object_set_new(opts, "max_time_s", num(ab->opt.max_time_s));
+	json_object_set_new(opts, "max_time_s", kb_json_num(ab->opt.max_time_s));
 	json_object_set_new(opts, "seed", json_integer((json_int_t)ab->opt.seed));
 	json_object_set_new(opts, "cpu", json_string(ab->cpu));
 	json_object_set_new(opts, "threads", json_integer(ab->threads));
-	json_object_set_new(opts, "warmup_s", num(ab->opt.warmup_s));
-	json_object_set_new(opts, "min_time_s", num(ab->opt.min_time_s));
+	json_object_set_new(opts, "warmup_s", kb_json_num(ab->opt.warmup_s));
+	json_object_set_new(opts, "min_time_s", kb_json_num(ab->opt.min_time_s));
 	json_object_set_new(opts, "filter", ab->opt.filter ? json_string(ab->opt.filter) : json_null());
 	{
 		json_t *env = json_array();
@@ -366,7 +362,7 @@ int kb_report_ab_json(FILE *f, const struct kb_ab *ab)
 	json_object_set_new(root, "counts", counts);
 	json_object_set_new(root, "exit_status", json_integer(kb_ab_exit_status(ab)));
 	json_object_set_new(root, "time_capped", json_boolean(ab->time_capped));
-	json_object_set_new(root, "wall_s", num(ab->wall_s));
+	json_object_set_new(root, "wall_s", kb_json_num(ab->wall_s));
 	for (size_t i = 0; i < ab->nbenches && !rc; i++) {
 		json_t *r = bench_json(&ab->benches[i]);
 
@@ -387,8 +383,8 @@ int kb_report_ab_json(FILE *f, const struct kb_ab *ab)
 		json_object_set_new(x, "env_pad", json_integer((json_int_t)p->env_pad));
 		json_object_set_new(x, "old_first", json_boolean(p->old_first));
 		json_object_set_new(x, "benchmarks", json_integer((json_int_t)p->nbench));
-		json_object_set_new(x, "old_wall_s", num(p->old_wall_s));
-		json_object_set_new(x, "new_wall_s", num(p->new_wall_s));
+		json_object_set_new(x, "old_wall_s", kb_json_num(p->old_wall_s));
+		json_object_set_new(x, "new_wall_s", kb_json_num(p->new_wall_s));
 		json_array_append_new(pairs, x);
 	}
 	json_object_set_new(root, "processes", pairs);

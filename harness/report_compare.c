@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "json_num.h"
 
 /* Display order: what needs attention first. */
 const enum kb_verdict kb_report_verdict_order[] = {
@@ -260,11 +261,6 @@ int kb_report_compare_markdown(FILE *f, const struct kb_compare *c)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static json_t *num(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *row_json(const struct kb_compare_row *row)
 {
 	json_t *o = json_object();
@@ -274,23 +270,23 @@ static json_t *row_json(const struct kb_compare_row *row)
 	json_object_set_new(o, "id", json_string(row->id));
 	json_object_set_new(o, "verdict", json_string(kb_verdict_name(row->verdict)));
 	json_object_set_new(o, "failure", json_boolean(row->failure));
-	json_object_set_new(o, "baseline", num(row->baseline));
-	json_object_set_new(o, "current", num(row->current));
-	json_object_set_new(o, "ratio", num(row->ratio));
-	json_object_set_new(o, "change", num(row->ratio - 1));
-	json_object_set_new(o, "ci_low", num(row->ci_low));
-	json_object_set_new(o, "ci_high", num(row->ci_high));
-	json_object_set_new(o, "p_value", num(row->p));
-	json_object_set_new(o, "p_adjusted", num(row->p_adjusted));
-	json_object_set_new(o, "threshold", num(row->threshold));
+	json_object_set_new(o, "baseline", kb_json_num(row->baseline));
+	json_object_set_new(o, "current", kb_json_num(row->current));
+	json_object_set_new(o, "ratio", kb_json_num(row->ratio));
+	json_object_set_new(o, "change", kb_json_num(row->ratio - 1));
+	json_object_set_new(o, "ci_low", kb_json_num(row->ci_low));
+	json_object_set_new(o, "ci_high", kb_json_num(row->ci_high));
+	json_object_set_new(o, "p_value", kb_json_num(row->p));
+	json_object_set_new(o, "p_adjusted", kb_json_num(row->p_adjusted));
+	json_object_set_new(o, "threshold", kb_json_num(row->threshold));
 	json_object_set_new(o, "threshold_source",
 			    json_string(kb_threshold_source_name(row->threshold_source)));
-	json_object_set_new(o, "floor", num(row->floor));
+	json_object_set_new(o, "floor", kb_json_num(row->floor));
 	json_object_set_new(o, "method", json_string(kb_compare_method_name(row->method)));
 	json_object_set_new(o, "baseline_n", json_integer((json_int_t)row->baseline_n));
 	json_object_set_new(o, "current_n", json_integer((json_int_t)row->current_n));
-	json_object_set_new(o, "baseline_rel_ci", num(row->baseline_rel_ci));
-	json_object_set_new(o, "current_rel_ci", num(row->current_rel_ci));
+	json_object_set_new(o, "baseline_rel_ci", kb_json_num(row->baseline_rel_ci));
+	json_object_set_new(o, "current_rel_ci", kb_json_num(row->current_rel_ci));
 	json_object_set_new(o, "note", row->note ? json_string(row->note) : json_null());
 	return o;
 }
@@ -315,10 +311,10 @@ int kb_report_compare_json(FILE *f, const struct kb_compare *c)
 	json_object_set_new(root, "current", json_string(c->current_name));
 	json_object_set_new(root, "metric", json_string(c->metric));
 	json_object_set_new(root, "higher_is_better", json_boolean(c->higher_is_better));
-	json_object_set_new(opts, "threshold", num(c->opt.threshold));
-	json_object_set_new(opts, "floor", num(c->opt.floor));
-	json_object_set_new(opts, "alpha", num(c->opt.alpha));
-	json_object_set_new(opts, "ci_level", num(c->opt.ci_level));
+	json_object_set_new(opts, "threshold", kb_json_num(c->opt.threshold));
+	json_object_set_new(opts, "floor", kb_json_num(c->opt.floor));
+	json_object_set_new(opts, "alpha", kb_json_num(c->opt.alpha));
+	json_object_set_new(opts, "ci_level", kb_json_num(c->opt.ci_level));
 	json_object_set_new(opts, "resamples", json_integer((json_int_t)c->opt.resamples));
 	json_object_set_new(opts, "seed", json_integer((json_int_t)c->opt.seed));
 	json_object_set_new(opts, "allow_mismatch", json_boolean(c->opt.allow_mismatch));
