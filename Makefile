@@ -30,7 +30,7 @@ endif
 # ---- flags, composed in one place -------------------------------------------
 OPT ?= -O2
 CFLAGS_BASE := -std=gnu11 $(OPT) -g -fPIC -Wall -Wextra -Wno-unused-parameter \
-	-pthread -MMD -MP -Iharness -Ikernels
+	-pthread -MMD -MP -Iharness -Iharness/core -Ikernels
 ifeq ($(DEVELOPER),1)
 CFLAGS_BASE += -Werror
 endif
@@ -39,6 +39,8 @@ CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 
+# libkbench (the runtime) needs hwloc only; jansson is the analysis
+# tools' JSON reader and never reaches a benchmark binary.
 PKGS := hwloc jansson
 HAVE_OPENBLAS := $(shell pkg-config --exists openblas && echo 1 || echo 0)
 ifeq ($(HAVE_OPENBLAS),1)
@@ -47,6 +49,8 @@ CFLAGS_BASE += -DKB_HAVE_OPENBLAS=1
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CORE_LIBS := $(shell pkg-config --libs hwloc 2>/dev/null) -lm -lpthread -ldl
+ANALYSIS_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo 1 || echo 0)
@@ -56,6 +60,7 @@ KB_CFLAGS_STR = $(subst ",,$(CFLAGS_BASE) $(CFLAGS))
 
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
 LIBS := $(PKG_LIBS) -lm -lpthread -ldl
+ANALYSIS_INC := -Iharness/analysis
 ALL_LDFLAGS = $(LDFLAGS_SAN) $(LDFLAGS)
 
 # ---- CUDA (auto-detected) ---------------------------------------------------
@@ -114,10 +119,14 @@ KB_CUDA_CONFIG := $(CUDA) $(CUDA_ARCH) $(NVCC)
 KB_CUDA_ARCH_CONFIG := $(CUDA_ARCH) $(NVCC)
 
 # ---- sources ----------------------------------------------------------------
-# history.c needs SQLite: it goes into kbench-history, not into every user's binary
-TOOL_ONLY_SRC := harness/history.c
-LIB_SRC := $(filter-out $(TOOL_ONLY_SRC),$(sort $(wildcard harness/*.c)))
+# harness/core is libkbench, what a benchmark binary runs (installed);
+# harness/analysis is the offline tools' library (libkbench-analysis.a, linked
+# into the tools and tests only, never installed).  A core file cannot include
+# an analysis header: only analysis, cmd and test objects see that folder.
+LIB_SRC := $(sort $(wildcard harness/core/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+ANALYSIS_SRC := $(sort $(wildcard harness/analysis/*.c))
+ANALYSIS_OBJ := $(ANALYSIS_SRC:%.c=$(B)/obj/%.o)
 MAIN_OBJ := $(B)/kbench_main.o
 TOOL_SRC := $(sort $(wildcard harness/cmd/kbench-*.c))
 TOOLS := $(TOOL_SRC:harness/cmd/%.c=$(B)/%)
@@ -138,7 +147,7 @@ CFLAGS_BASE += -DKB_HAVE_CUDA=1 -I$(CUDA_INCDIR)
 # -lineinfo: source lines for Nsight Compute/Systems, no effect on the code;
 # -MMD -MP: header dependencies, as for the C files.
 NVCCFLAGS ?= -O2 -std=c++17 $(CUDA_ARCH) -lineinfo -MMD -MP -Xcompiler -fPIC,-Wall \
-	-Iharness -Ikernels -DKB_HAVE_CUDA=1
+	-Iharness -Iharness/core -Ikernels -DKB_HAVE_CUDA=1
 endif
 
 $(B)/.cuda-config: FORCE
@@ -150,8 +159,12 @@ $(B)/.cuda-arch: FORCE
 
 KB_LIBA := $(B)/libkbench.a
 KB_LIBSO := $(B)/libkbench.so
+KB_ANALYSIS_LIBA := $(B)/libkbench-analysis.a
 KBENCH := $(B)/kbench
 $(KBENCH): $(B)/.cuda-config
+
+# the mains' objects are kept (not intermediates), so a relink rebuilds nothing
+.SECONDARY: $(TOOL_SRC:%.c=$(B)/obj/%.o)
 
 # ---- rules ------------------------------------------------------------------
 .PHONY: all
@@ -167,10 +180,12 @@ $(B)/obj/%.cu.o: %.cu $(B)/.cuda-arch
 	@$(if $(Q),echo "  NVCC    $<")
 	$(Q)$(NVCC) $(NVCCFLAGS) -c -o $@ $<
 
+$(B)/obj/harness/analysis/%.o $(B)/obj/harness/cmd/%.o $(B)/obj/tests/%.o: ALL_CFLAGS += $(ANALYSIS_INC)
+
 # The build facts the runner records in its context.
-$(B)/obj/harness/context.o: ALL_CFLAGS += -DKB_GIT_REV='"$(GIT_REV)"' \
+$(B)/obj/harness/core/context.o: ALL_CFLAGS += -DKB_GIT_REV='"$(GIT_REV)"' \
 	-DKB_GIT_DIRTY=$(GIT_DIRTY) -DKB_BUILD_CFLAGS='"$(strip $(KB_CFLAGS_STR))"'
-$(B)/obj/harness/context.o: $(B)/.git-rev
+$(B)/obj/harness/core/context.o: $(B)/.git-rev
 # The compiler and flags of every C object: a change (make OPT=-O3,
 # CFLAGS=-march=native, CC=clang) rebuilds them, so a binary never mixes
 # objects built two ways and the recorded flags are the ones used.  (:= so
@@ -194,9 +209,14 @@ $(KB_LIBA): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# -z defs: the runtime must not lean on a symbol of the analysis library.
 $(KB_LIBSO): $(LIB_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -Wl,-soname,libkbench.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) -shared -Wl,-soname,libkbench.so.0 -Wl,-z,defs $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
+$(KB_ANALYSIS_LIBA): $(ANALYSIS_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # Suites and kernels are linked as objects, never through an archive, so no
 # registration is dropped by the linker.
@@ -205,12 +225,11 @@ $(KBENCH): $(MAIN_OBJ) $(SUITE_OBJ) $(KERNEL_OBJ) $(CUDA_OBJ) $(KB_LIBA)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(SUITE_OBJ) $(KERNEL_OBJ) $(CUDA_OBJ) \
 		$(KB_LIBA) $(CUDA_LIBS) $(LIBS) $(if $(CUDA_OBJ),-lstdc++)
 
-$(B)/kbench-%: $(B)/obj/harness/cmd/kbench-%.o $(KB_LIBA)
+$(B)/kbench-%: $(B)/obj/harness/cmd/kbench-%.o $(KB_ANALYSIS_LIBA) $(KB_LIBA)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJS) $(KB_LIBA) $(LIBS) $(TOOL_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(KB_ANALYSIS_LIBA) $(KB_LIBA) $(LIBS) $(TOOL_LIBS)
 
-$(B)/kbench-history: $(B)/obj/harness/history.o
-$(B)/kbench-history: TOOL_OBJS = $(B)/obj/harness/history.o
+# the history store needs SQLite: only kbench-history and its tests link it
 $(B)/kbench-history: TOOL_LIBS += -lsqlite3
 
 # rewritten whenever PREFIX changes, so `make install PREFIX=...` installs the right paths
@@ -221,20 +240,17 @@ $(B)/kbench.pc: Makefile $(B)/.prefix
 	@mkdir -p $(B)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' \
 		'main_object=$${libdir}/kbench_main.o' \
-		'static_libs=$${libdir}/libkbench.a -lhwloc -ljansson -lm -lpthread -ldl' '' \
+		'static_libs=$${libdir}/libkbench.a -lhwloc -lm -lpthread -ldl' '' \
 		'Name: kbench' 'Description: microbenchmark harness for compute kernels' \
 		'Version: 0.1.0' 'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lkbench' 'Libs.private: -lhwloc -ljansson -lm -lpthread -ldl' > $@
+		'Libs: -L$${libdir} -lkbench' 'Libs.private: -lhwloc -lm -lpthread -ldl' > $@
 
 # ---- tests ------------------------------------------------------------------
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_LIBA)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_ANALYSIS_LIBA) $(KB_LIBA)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_OBJS) $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_ANALYSIS_LIBA) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
 
-# the history tests link the tool-only SQLite store
-$(B)/tests/test_history: $(B)/obj/harness/history.o
-$(B)/tests/test_history: TEST_OBJS = $(B)/obj/harness/history.o
 $(B)/tests/test_history: TEST_LIBS += -lsqlite3
 
 .PHONY: deps test-deps
@@ -277,8 +293,8 @@ GATE_FLAGS ?=
 COMPARE_FLAGS ?=
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
-FUZZ_SRC := tests/fuzz/fuzz_json_read.c harness/json_read.c harness/result.c \
-	harness/stats.c harness/error.c
+FUZZ_SRC := tests/fuzz/fuzz_json_read.c harness/analysis/json_read.c harness/core/result.c \
+	harness/core/stats.c harness/core/error.c
 
 .PHONY: baseline gate fuzz
 baseline: deps all
@@ -289,10 +305,10 @@ gate: deps all
 	@GATE_FLAGS='$(GATE_FLAGS)' COMPARE_FLAGS='$(COMPARE_FLAGS)' METRIC='$(METRIC)' \
 		sh ./scripts/ci-gate.sh $(B)
 
-$(B)/fuzz/fuzz_json_read: $(FUZZ_SRC) $(wildcard harness/*.h)
+$(B)/fuzz/fuzz_json_read: $(FUZZ_SRC) $(wildcard harness/*/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
-	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -Iharness \
+	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -Iharness/core -Iharness/analysis \
 		$(shell pkg-config --cflags jansson) -o $@ $(FUZZ_SRC) $(shell pkg-config --libs jansson) -lm
 
 fuzz: $(B)/fuzz/fuzz_json_read

@@ -3,7 +3,7 @@
 #
 # Builds <rev> in a temporary git worktree and the working tree, both with
 # the same compiler, flags and CUDA setting, then runs kbench-ab OLD NEW
-# (interleaved rounds, paired test; see harness/ab.h) over the benchmarks
+# (interleaved rounds, paired test; see harness/analysis/ab.h) over the benchmarks
 # FILTER selects.  Without FILTER, the suites the change touches: a suite or
 # kernel file names its suite, and a change to anything else that goes into
 # the binary (harness/, shared kernel code, the Makefile) selects them all;

@@ -19,7 +19,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "json_read.h"
-#include "report.h"
+#include "writer.h"
 #include "tool.h"
 
 #define EXIT_BAD KB_TOOL_EXIT_BAD

@@ -21,7 +21,7 @@
 #include "fileio.h"
 #include "history.h"
 #include "json_read.h"
-#include "report.h"
+#include "writer.h"
 #include "report_plot.h"
 #include "tool.h"
 
@@ -67,7 +67,7 @@ struct args {
 	struct kb_changepoint_opts cp;
 };
 
-static double parse_positive(const char *flag, const char *v)
+static int parse_positive(const char *flag, const char *v, double *out)
 {
 	char *end;
 	double d = strtod(v, &end);
@@ -75,11 +75,12 @@ static double parse_positive(const char *flag, const char *v)
 	if (end != v && *end == '%')
 		end++;
 	if (*v == '\0' || *end || !(d > 0) || !isfinite(d))
-		kb_tool_die("%s=%s: expected a positive number", flag, v);
-	return d;
+		return kb_tool_fail("%s=%s: expected a positive number", flag, v);
+	*out = d;
+	return 0;
 }
 
-static void parse_args(int argc, char **argv, struct args *a)
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct kb_changepoint_opts defaults = KB_CHANGEPOINT_OPTS_INIT;
 	const char *v, *env = getenv("KBENCH_HISTORY");
@@ -88,31 +89,34 @@ static void parse_args(int argc, char **argv, struct args *a)
 	a->cp = defaults;
 	a->rest = calloc((size_t)argc, sizeof(*a->rest));
 	if (!a->rest)
-		kb_tool_die("out of memory");
+		return kb_tool_fail("out of memory");
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			fputs(usage, stdout);
 			exit(0);
-		} else if ((v = kb_tool_opt(arg, "--db"))) {
+		} else if (kb_tool_flag(arg, "--db", &v)) {
 			if (!*v)
-				kb_tool_die("--db is empty");
+				return kb_tool_fail("--db is empty");
 			a->db = v;
-		} else if ((v = kb_tool_opt(arg, "--out"))) {
+		} else if (kb_tool_flag(arg, "--out", &v)) {
 			a->out = v;
-		} else if ((v = kb_tool_opt(arg, "--out-dir"))) {
+		} else if (kb_tool_flag(arg, "--out-dir", &v)) {
 			a->out_dir = v;
-		} else if ((v = kb_tool_opt(arg, "--scripts"))) {
+		} else if (kb_tool_flag(arg, "--scripts", &v)) {
 			a->scripts = v;
-		} else if ((v = kb_tool_opt(arg, "--min-step"))) {
-			a->cp.min_step = parse_positive("--min-step", v) / 100;
-		} else if ((v = kb_tool_opt(arg, "--z"))) {
-			a->cp.z = parse_positive("--z", v);
+		} else if (kb_tool_flag(arg, "--min-step", &v)) {
+			if (parse_positive("--min-step", v, &a->cp.min_step))
+				return KB_TOOL_EXIT_BAD;
+			a->cp.min_step /= 100;
+		} else if (kb_tool_flag(arg, "--z", &v)) {
+			if (parse_positive("--z", v, &a->cp.z))
+				return KB_TOOL_EXIT_BAD;
 		} else if (strcmp(arg, "--no-plot") == 0) {
 			a->no_plot = true;
 		} else if (arg[0] == '-' && arg[1]) {
-			kb_tool_die("unknown option %s", arg);
+			return kb_tool_fail("unknown option %s", arg);
 		} else if (!a->cmd) {
 			a->cmd = arg;
 		} else {
@@ -120,7 +124,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (!a->cmd)
-		kb_tool_die("no command (add, list, show, trend, export)");
+		return kb_tool_fail("no command (add, list, show, trend, export)");
+	return 0;
 }
 
 /* Opens the database; exits 2 when it is missing or not a history. */
@@ -135,14 +140,15 @@ static struct kb_history *open_db(const struct args *a, bool create)
 	exit(rc == -KB_EIO ? EXIT_FAIL : EXIT_BAD);
 }
 
-static int64_t parse_id(const char *s)
+static int parse_id(const char *s, int64_t *out)
 {
 	char *end;
 	long long id = strtoll(s, &end, 10);
 
 	if (*s == '\0' || *end || id <= 0)
-		kb_tool_die("%s: expected a run id (a positive number, see kbench-history list)", s);
-	return id;
+		return kb_tool_fail("%s: expected a run id (a positive number, see kbench-history list)", s);
+	*out = id;
+	return 0;
 }
 
 /* ---- add ------------------------------------------------------------------ */
@@ -153,7 +159,7 @@ static int cmd_add(const struct args *a)
 	int status = 0;
 
 	if (a->nrest == 0)
-		kb_tool_die("add: no results file given");
+		return kb_tool_fail("add: no results file given");
 	h = open_db(a, true);
 	for (size_t i = 0; i < a->nrest; i++) {
 		struct kb_run run;
@@ -224,12 +230,15 @@ static int cmd_show(const struct args *a)
 	struct kb_history *h;
 	struct kb_history_run meta;
 	struct kb_run run;
+	int64_t id;
 	int rc;
 
 	if (a->nrest != 1)
-		kb_tool_die("show: expected one run id");
+		return kb_tool_fail("show: expected one run id");
+	if (parse_id(a->rest[0], &id))
+		return KB_TOOL_EXIT_BAD;
 	h = open_db(a, false);
-	rc = kb_history_get(h, parse_id(a->rest[0]), &run, &meta);
+	rc = kb_history_get(h, id, &run, &meta);
 	if (rc) {
 		fprintf(stderr, "kbench-history: %s\n", kb_last_error());
 		kb_history_close(h);
@@ -406,7 +415,7 @@ static int cmd_trend(const struct args *a)
 	int status = 0;
 
 	if (a->nrest != 1)
-		kb_tool_die("trend: expected one benchmark glob, e.g. 'matmul/*/1024'");
+		return kb_tool_fail("trend: expected one benchmark glob, e.g. 'matmul/*/1024'");
 	h = open_db(a, false);
 	if (kb_history_series(h, a->rest[0], &pts, &n)) {
 		fprintf(stderr, "kbench-history: %s\n", kb_last_error());
@@ -446,7 +455,7 @@ static int cmd_trend(const struct args *a)
 	ok = malloc(n * sizeof(*ok));
 	if (!ok) {
 		kb_history_points_free(pts, n);
-		kb_tool_die("out of memory");
+		return kb_tool_fail("out of memory");
 	}
 	for (size_t start = 0, end; start < n; start = end) {
 		struct series s = {ok, 0, pts[start].bench, pts[start].fingerprint};
@@ -540,8 +549,9 @@ static int cmd_export(const struct args *a)
 	int rc;
 
 	if (a->nrest > 1)
-		kb_tool_die("export: expected at most one run id");
-	e.id = a->nrest ? parse_id(a->rest[0]) : 0;
+		return kb_tool_fail("export: expected at most one run id");
+	if (a->nrest && parse_id(a->rest[0], &e.id))
+		return KB_TOOL_EXIT_BAD;
 	e.h = open_db(a, false);
 	if (a->out)
 		rc = kb_file_write_atomic(a->out, write_export, &e);
@@ -558,11 +568,14 @@ static int cmd_export(const struct args *a)
 int main(int argc, char **argv)
 {
 	struct args a = {0};
-	int status;
+	int status, rc;
 
 	kb_tool_init("kbench-history");
 
-	parse_args(argc, argv, &a);
+	if ((rc = parse_args(argc, argv, &a))) {
+		free(a.rest);
+		return rc;
+	}
 	if (strcmp(a.cmd, "add") == 0)
 		status = cmd_add(&a);
 	else if (strcmp(a.cmd, "list") == 0)
@@ -574,7 +587,7 @@ int main(int argc, char **argv)
 	else if (strcmp(a.cmd, "export") == 0)
 		status = cmd_export(&a);
 	else
-		kb_tool_die("unknown command %s (add, list, show, trend, export)", a.cmd);
+		status = kb_tool_fail("unknown command %s (add, list, show, trend, export)", a.cmd);
 	free(a.rest);
 	return status;
 }

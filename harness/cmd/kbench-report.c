@@ -83,7 +83,7 @@ struct figures {
 	size_t n, nowned;
 };
 
-static void parse_args(int argc, char **argv, struct args *a)
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	const char *v;
 
@@ -91,52 +91,53 @@ static void parse_args(int argc, char **argv, struct args *a)
 	a->resamples = 10000;
 	a->inputs = calloc((size_t)argc, sizeof(*a->inputs));
 	if (!a->inputs)
-		kb_tool_die("out of memory");
+		return kb_tool_fail("out of memory");
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			fputs(usage, stdout);
 			exit(0);
-		} else if ((v = kb_tool_opt(arg, "--out-dir"))) {
+		} else if (kb_tool_flag(arg, "--out-dir", &v)) {
 			a->out_dir = v;
-		} else if ((v = kb_tool_opt(arg, "--compare"))) {
+		} else if (kb_tool_flag(arg, "--compare", &v)) {
 			a->compare = v;
-		} else if ((v = kb_tool_opt(arg, "--baseline"))) {
+		} else if (kb_tool_flag(arg, "--baseline", &v)) {
 			a->baseline = v;
-		} else if ((v = kb_tool_opt(arg, "--history"))) {
+		} else if (kb_tool_flag(arg, "--history", &v)) {
 			a->history = v;
-		} else if ((v = kb_tool_opt(arg, "--title"))) {
+		} else if (kb_tool_flag(arg, "--title", &v)) {
 			a->title = v;
-		} else if ((v = kb_tool_opt(arg, "--scripts"))) {
+		} else if (kb_tool_flag(arg, "--scripts", &v)) {
 			a->scripts = v;
-		} else if ((v = kb_tool_opt(arg, "--dist"))) {
+		} else if (kb_tool_flag(arg, "--dist", &v)) {
 			if (a->ndists == sizeof(a->dists) / sizeof(a->dists[0]))
-				kb_tool_die("too many --dist options (at most 32)");
+				return kb_tool_fail("too many --dist options (at most 32)");
 			a->dists[a->ndists++] = v;
-		} else if ((v = kb_tool_opt(arg, "--resamples"))) {
+		} else if (kb_tool_flag(arg, "--resamples", &v)) {
 			char *end;
 			unsigned long long n = strtoull(v, &end, 10);
 
 			if (*v == '\0' || *end || n > 10000000)
-				kb_tool_die("--resamples=%s: expected a count up to 10000000", v);
+				return kb_tool_fail("--resamples=%s: expected a count up to 10000000", v);
 			a->resamples = (size_t)n;
 		} else if (strcmp(arg, "--no-plots") == 0) {
 			a->no_plots = true;
 		} else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
 			a->quiet = true;
 		} else if (arg[0] == '-' && arg[1]) {
-			kb_tool_die("unknown option %s", arg);
+			return kb_tool_fail("unknown option %s", arg);
 		} else {
 			a->inputs[a->ninputs++] = arg;
 		}
 	}
 	if (a->ninputs == 0)
-		kb_tool_die("no results file given");
+		return kb_tool_fail("no results file given");
 	if (a->compare && a->baseline)
-		kb_tool_die("--compare and --baseline both give a comparison; pass one");
+		return kb_tool_fail("--compare and --baseline both give a comparison; pass one");
 	if (!*a->out_dir)
-		kb_tool_die("--out-dir is empty");
+		return kb_tool_fail("--out-dir is empty");
+	return 0;
 }
 
 /* "build/results/latest.json" -> "latest"; made unique with the index. */
@@ -484,34 +485,49 @@ int main(int argc, char **argv)
 
 	kb_tool_init("kbench-report");
 
-	parse_args(argc, argv, &a);
+	if ((rc = parse_args(argc, argv, &a))) {
+		free(a.inputs);
+		return rc;
+	}
 	p.a = &a;
 	runs = calloc(a.ninputs, sizeof(*runs));
 	labels = calloc(a.ninputs, sizeof(*labels));
-	if (!runs || !labels)
-		kb_tool_die("out of memory");
+	if (!runs || !labels) {
+		status = kb_tool_fail("out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < a.ninputs; i++) {
-		if (kb_run_load(a.inputs[i], &runs[i]))
-			kb_tool_die("%s", kb_last_error());
+		if (kb_run_load(a.inputs[i], &runs[i])) {
+			status = kb_tool_fail("%s", kb_last_error());
+			goto out;
+		}
 		total += runs[i].nresults;
 		labels[i] = run_label(a.inputs[i], i, a.inputs);
 	}
-	if (total == 0)
-		kb_tool_die("no benchmarks in %s%s: nothing to report", a.inputs[0],
-			a.ninputs > 1 ? " and the other inputs" : "");
+	if (total == 0) {
+		status = kb_tool_fail("no benchmarks in %s%s: nothing to report", a.inputs[0],
+				      a.ninputs > 1 ? " and the other inputs" : "");
+		goto out;
+	}
 	if (a.compare) {
-		if (kb_report_load_compare(a.compare, &cmp))
-			kb_tool_die("%s", kb_last_error());
+		if (kb_report_load_compare(a.compare, &cmp)) {
+			status = kb_tool_fail("%s", kb_last_error());
+			goto out;
+		}
 		have_cmp = true;
 	} else if (a.baseline) {
 		struct kb_compare_options opt;
 
-		if (kb_run_load(a.baseline, &base_run))
-			kb_tool_die("%s", kb_last_error());
+		if (kb_run_load(a.baseline, &base_run)) {
+			status = kb_tool_fail("%s", kb_last_error());
+			goto out;
+		}
 		kb_compare_options_init(&opt);
 		if (kb_compare_runs(&base_run, &runs[a.ninputs - 1], a.baseline,
-				    a.inputs[a.ninputs - 1], &opt, &cmp))
-			kb_tool_die("%s", kb_last_error());
+				    a.inputs[a.ninputs - 1], &opt, &cmp)) {
+			status = kb_tool_fail("%s", kb_last_error());
+			goto out;
+		}
 		have_cmp = true;
 	}
 
@@ -628,8 +644,10 @@ out:
 		kb_compare_release(&cmp);
 	kb_run_clear(&base_run);
 	for (size_t i = 0; i < a.ninputs; i++) {
-		kb_run_clear(&runs[i]);
-		free(labels[i]);
+		if (runs)
+			kb_run_clear(&runs[i]);
+		if (labels)
+			free(labels[i]);
 	}
 	free(runs);
 	free(labels);

@@ -13,7 +13,21 @@ for f in lib/libkbench.a lib/libkbench.so lib/kbench_main.o include/kbench.h lib
 	bin/kbench bin/kbench-compare bin/kbench-report share/kbench/scaling.gp; do
 	[ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
+# the runtime only: no JSON reader, no analysis entry points, no analysis header
+if readelf -d "$prefix/lib/libkbench.so" | grep NEEDED | grep -q jansson; then
+	echo "FAIL: the installed libkbench.so needs jansson:"; readelf -d "$prefix/lib/libkbench.so" | grep NEEDED
+	exit 1
+fi
+if nm -D --defined-only "$prefix/lib/libkbench.so" | grep -E ' kb_(compare|ab|plot|history|baseline|report_html|report_group)_'; then
+	echo "FAIL: the installed libkbench.so exports the analysis symbols above"; exit 1
+fi
+nm -D --defined-only "$prefix/lib/libkbench.so" | grep -q ' kb_register$' ||
+	{ echo "FAIL: nm -D shows no kb_register: the symbol check reads nothing"; exit 1; }
+if ls "$prefix/include" | grep -vx kbench.h; then echo "FAIL: headers other than kbench.h installed"; exit 1; fi
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+if pkg-config --libs --static kbench | grep -q jansson || pkg-config --variable=static_libs kbench | grep -q jansson; then
+	echo "FAIL: kbench.pc hands -ljansson to users"; exit 1
+fi
 libdir=$(pkg-config --variable=libdir kbench)
 [ "$libdir" = "$prefix/lib" ] || { echo "FAIL: pkg-config libdir is $libdir"; exit 1; }
 

@@ -34,10 +34,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # ---- a repository with the layout ab.sh maps, and a fake make ----------------------
 repo="$tmp/repo"
-mkdir -p "$repo/scripts" "$repo/suites" "$repo/kernels/cpu" "$repo/harness"
+mkdir -p "$repo/scripts" "$repo/suites" "$repo/kernels/cpu" "$repo/harness/core"
 cp "$root/scripts/ab.sh" "$repo/scripts/ab.sh"
 for f in suites/calibration.c suites/reduction.c suites/matmul.c kernels/cpu/kb_reduce_simd.c \
-	kernels/cpu/kb_gemm_blocked.c harness/runner.c README.md; do
+	kernels/cpu/kb_gemm_blocked.c harness/core/runner.c README.md; do
 	echo "/* $f */" > "$repo/$f"
 done
 echo "build/" > "$repo/.gitignore"
@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
 done
 echo "fake make in $dir:$targets"
 case "$FAKE_MODE:$dir" in
-fail-new:"$FAKE_ROOT") echo "harness/runner.c:1:1: error: expected ';' (fake)"; exit 2 ;;
+fail-new:"$FAKE_ROOT") echo "harness/core/runner.c:1:1: error: expected ';' (fake)"; exit 2 ;;
 sleep:"$FAKE_ROOT") ;;
 sleep:*) : > "$FAKE_FLAG"; sleep 60 ;;
 esac
@@ -112,7 +112,7 @@ echo "/* touched */" >> "$repo/kernels/cpu/kb_gemm_blocked.c"
 ab fail-new BASE=HEAD
 [ "$rc" -eq 2 ] || fail "failing build: exit $rc, expected 2"
 said "ab: the change touches only --filter=^(matmul|reduction)/" "kernel change"
-said "harness/runner.c:1:1: error: expected ';' (fake)" "failing build (log tail)"
+said "harness/core/runner.c:1:1: error: expected ';' (fake)" "failing build (log tail)"
 said "ab: building the working tree failed (log: $tmp/out/ab/build-new.log)" "failing build"
 no_worktree "failing build"
 ab fail-new BASE=HEAD FILTER='^memory/'
@@ -120,10 +120,10 @@ ab fail-new BASE=HEAD FILTER='^memory/'
 g checkout -q -- .
 
 # ---- 3. a harness change: every suite ----------------------------------------------------
-echo "/* touched */" >> "$repo/harness/runner.c"
+echo "/* touched */" >> "$repo/harness/core/runner.c"
 echo "/* touched */" >> "$repo/suites/matmul.c"
 ab fail-new BASE=HEAD
-said "ab: the change touches harness/runner.c, which every suite runs: measuring them all" "harness change"
+said "ab: the change touches harness/core/runner.c, which every suite runs: measuring them all" "harness change"
 g checkout -q -- .
 
 # ---- 4. nothing the binary runs ----------------------------------------------------------

@@ -102,7 +102,7 @@ static void refusals(void **st)
 		{ "--rounds=0", "positive integer" },
 		{ "--rounds=2.5", "positive integer" },
 		{ "--format=xml", "console, json, csv" },
-		{ "--out-format=console", "json, gbench or csv" },
+		{ "--out-format=console", "json, csv or gbench" },
 		{ "--min-time=0x", "Nx" },
 		{ "--metric=cycles", "--metric=cycles" },
 		{ "--threads=0", "thread count" },

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "jsonw.h"
-#include "report.h"
+#include "writer.h"
 #include "result.h"
 
 static char *capture(void (*fn)(FILE *f, void *ctx), void *ctx)

@@ -19,11 +19,15 @@ static void opt_matches_only_name_equals(void **st)
 	const char *v = "unset";
 
 	(void)st;
-	assert_string_equal(kb_tool_opt("--out=a.json", "--out"), "a.json");
-	assert_string_equal(kb_tool_opt("--out=", "--out"), "");
-	assert_null(kb_tool_opt("--out", "--out"));
-	assert_null(kb_tool_opt("--output=a", "--out"));
-	assert_null(kb_tool_opt("--ou=a", "--out"));
+	assert_true(kb_tool_flag("--out=a.json", "--out", &v));
+	assert_string_equal(v, "a.json");
+	assert_true(kb_tool_flag("--out=", "--out", &v));
+	assert_string_equal(v, "");
+	v = "unset";
+	assert_false(kb_tool_flag("--out", "--out", &v));
+	assert_false(kb_tool_flag("--output=a", "--out", &v));
+	assert_false(kb_tool_flag("--ou=a", "--out", &v));
+	assert_string_equal(v, "unset");
 	assert_false(kb_tool_flag("--outfile=x", "--out", &v));
 	assert_string_equal(v, "unset");
 	assert_true(kb_tool_flag("--out=x=y", "--out", &v));

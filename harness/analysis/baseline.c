@@ -1,0 +1,183 @@
+/*
+ * baseline.c - merging repeated runs into a baseline (see baseline.h).
+ */
+#include "baseline.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "stats.h"
+
+/* Expected range of n standard normal values (d2 of control-chart tables). */
+static const double d2[] = { 0, 0, 1.128, 1.693, 2.059, 2.326, 2.534, 2.704, 2.847, 2.970, 3.078 };
+
+double kb_baseline_noise(const double *medians, size_t n)
+{
+	double lo = INFINITY, hi = -INFINITY, sum = 0, sq = 0, sigma;
+	size_t i;
+
+	if (n < 2)
+		return NAN;
+	for (i = 0; i < n; i++) {
+		double l;
+
+		if (!(medians[i] > 0 && isfinite(medians[i])))
+			return NAN;
+		l = log(medians[i]);
+		lo = l < lo ? l : lo;
+		hi = l > hi ? l : hi;
+		sum += l;
+	}
+	if (n < sizeof(d2) / sizeof(d2[0])) {
+		sigma = (hi - lo) / d2[n];
+	} else {
+		double mean = sum / (double)n;
+
+		for (i = 0; i < n; i++)
+			sq += (log(medians[i]) - mean) * (log(medians[i]) - mean);
+		sigma = sqrt(sq / (double)(n - 1));
+	}
+	return expm1(2.326 * sqrt(2.0) * sigma);
+}
+
+static double result_median(const struct kb_result *r)
+{
+	return r->nsamples ? kb_stats_median(r->samples_ns, r->nsamples) : r->summary.median;
+}
+
+/* Checks that every run is usable and agrees with the first. */
+static int check_runs(const struct kb_run *runs, size_t n, const char *const *names)
+{
+	size_t k, i;
+
+	if (n < 2)
+		return kb_error(KB_EINVAL, "a baseline needs at least 2 runs to measure between-run noise (make baseline uses 3)");
+	for (k = 0; k < n; k++) {
+		const struct kb_run *run = &runs[k];
+
+		if (!run->format || strcmp(run->format, "kbench") != 0)
+			return kb_error(KB_ESCHEMA, "%s: not kbench JSON (baselines keep kbench's raw samples and context)",
+					names[k]);
+		if (!run->fingerprint || !*run->fingerprint)
+			return kb_error(KB_ESCHEMA, "%s: no machine fingerprint in the context", names[k]);
+		if (strcmp(run->fingerprint, runs[0].fingerprint) != 0)
+			return kb_error(KB_EMISMATCH, "%s was measured on \"%s\" but %s on \"%s\": one machine per baseline",
+					names[k], run->fingerprint, names[0], runs[0].fingerprint);
+		if (run->nresults != runs[0].nresults)
+			return kb_error(KB_EMISMATCH, "%s has %zu benchmarks but %s has %zu: run the same suites and filter each time",
+					names[k], run->nresults, names[0], runs[0].nresults);
+		for (i = 0; i < run->nresults; i++) {
+			const struct kb_result *r = &run->results[i];
+			const struct kb_result *r0 = kb_run_find(&runs[0], r->id);
+
+			if (!r0)
+				return kb_error(KB_EMISMATCH, "%s has \"%s\", which %s does not", names[k], r->id,
+						names[0]);
+			if (r->status == KB_STATUS_ERROR || (r->status == KB_STATUS_OK && r->validated == 0))
+				return kb_error(KB_EVALIDATE, "%s: \"%s\" failed (%s): a baseline must not contain errors",
+						names[k], r->id, r->message ? r->message : "validation failed");
+			if (r->status != r0->status)
+				return kb_error(KB_EMISMATCH, "\"%s\" is %s in %s but %s in %s", r->id,
+						kb_status_name(r->status), names[k], kb_status_name(r0->status),
+						names[0]);
+			if (r->status == KB_STATUS_OK && !(result_median(r) > 0))
+				return kb_error(KB_ESCHEMA, "%s: \"%s\" has no median", names[k], r->id);
+		}
+	}
+	return 0;
+}
+
+/* Index of the run whose median is the median (lower middle) of the runs'. */
+static size_t representative(const double *med, size_t n)
+{
+	size_t i, j, best = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t below = 0, equal_before = 0;
+
+		for (j = 0; j < n; j++) {
+			below += med[j] < med[i];
+			equal_before += med[j] == med[i] && j < i;
+		}
+		/* rank of i among the medians, ties broken by run order */
+		if (below + equal_before == (n - 1) / 2) {
+			best = i;
+			break;
+		}
+	}
+	return best;
+}
+
+int kb_baseline_merge(struct kb_run *runs, size_t n, const char *const *names, struct kb_run *out)
+{
+	double *med = NULL;
+	char buf[64];
+	size_t i, k;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = check_runs(runs, n, names)))
+		return rc;
+	med = malloc(n * sizeof(*med));
+	out->results = calloc(runs[0].nresults, sizeof(*out->results));
+	if (!med || !out->results) {
+		rc = kb_error(KB_ENOMEM, "out of memory");
+		goto out_fail;
+	}
+	/* The run-level facts come from the first run. */
+	out->schema_version = runs[0].schema_version;
+	out->format = runs[0].format, runs[0].format = NULL;
+	out->harness_version = runs[0].harness_version, runs[0].harness_version = NULL;
+	out->git = runs[0].git, runs[0].git = NULL;
+	out->fingerprint = runs[0].fingerprint, runs[0].fingerprint = NULL;
+	out->date = runs[0].date, runs[0].date = NULL;
+	out->context = runs[0].context, runs[0].context = NULL;
+	out->ncontext = runs[0].ncontext, runs[0].ncontext = 0;
+	out->config = runs[0].config, runs[0].config = NULL;
+	out->nconfig = runs[0].nconfig, runs[0].nconfig = 0;
+	out->seed = runs[0].seed;
+	snprintf(buf, sizeof(buf), "%zu", n);
+	if ((rc = kb_run_add_config(out, "baseline.runs", buf, true)) ||
+	    (rc = kb_run_add_config(out, "baseline.noise_method",
+			     "exp(2.326*sqrt(2)*sigma)-1, sigma = range(ln run medians)/d2(runs)", false)))
+		goto out_fail;
+
+	for (i = 0; i < runs[0].nresults; i++) {
+		const char *id = runs[0].results[i].id;
+		struct kb_result *pick[64], *chosen;
+		size_t best;
+
+		if (n > 64) {
+			rc = kb_error(KB_EINVAL, "at most 64 runs per baseline");
+			goto out_fail;
+		}
+		for (k = 0; k < n; k++) {
+			pick[k] = (struct kb_result *)kb_run_find(&runs[k], id);
+			med[k] = pick[k]->status == KB_STATUS_OK ? result_median(pick[k]) : NAN;
+		}
+		best = runs[0].results[i].status == KB_STATUS_OK ? representative(med, n) : 0;
+		chosen = pick[best];
+		out->results[out->nresults] = *chosen;
+		memset(chosen, 0, sizeof(*chosen));
+		/* the moved-from slot must still look like a result to kb_run_find */
+		chosen->id = strdup(id);
+		if (!chosen->id) {
+			out->nresults++;
+			rc = kb_error(KB_ENOMEM, "out of memory");
+			goto out_fail;
+		}
+		out->results[out->nresults].noise =
+			out->results[out->nresults].status == KB_STATUS_OK ? kb_baseline_noise(med, n) : NAN;
+		out->nresults++;
+	}
+	free(med);
+	return 0;
+
+out_fail:
+	free(med);
+	kb_run_clear(out);
+	return rc;
+}

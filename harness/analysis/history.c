@@ -1,0 +1,1355 @@
+/*
+ * history.c - the SQLite results history and change-point detection
+ * (method in history.h).
+ */
+#include "history.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "stats.h"
+#include "json_num.h"
+
+void (*kb__history_add_hook)(size_t i);
+
+struct kb_history {
+	sqlite3 *db;
+	char *path;
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE runs ("
+	" id INTEGER PRIMARY KEY,"
+	" git TEXT NOT NULL, git_dirty INTEGER NOT NULL, date TEXT NOT NULL,"
+	" host TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+	" format TEXT, schema_version INTEGER, harness_version TEXT, seed INTEGER,"
+	" source TEXT NOT NULL, added TEXT NOT NULL,"
+	" UNIQUE (git, date, host));"
+	"CREATE TABLE context ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" pos INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, is_num INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, pos));"
+	"CREATE TABLE config ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" pos INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, is_num INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, pos));"
+	"CREATE TABLE results ("
+	" id INTEGER PRIMARY KEY,"
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" pos INTEGER NOT NULL, bench TEXT NOT NULL, suite TEXT, kernel TEXT, params TEXT,"
+	" unit TEXT, status TEXT NOT NULL, message TEXT, label TEXT,"
+	" iterations_per_sample INTEGER, rounds INTEGER,"
+	" median REAL, ci_low REAL, ci_high REAL, ci_level REAL, mean REAL, sd REAL, cv REAL,"
+	" min REAL, max REAL, q1 REAL, q3 REAL, p90 REAL, p99 REAL,"
+	" n INTEGER, outliers_mild INTEGER, outliers_severe INTEGER, converged INTEGER,"
+	" validated INTEGER, instructions REAL, noise REAL, warmup_s REAL, elapsed_s REAL,"
+	" timer TEXT, gb_cpu_time_ns REAL,"
+	" samples_ns TEXT, cpu_samples_ns TEXT, sample_round TEXT,"
+	" UNIQUE (run_id, bench));"
+	"CREATE TABLE counters ("
+	" result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,"
+	" pos INTEGER NOT NULL, name TEXT NOT NULL, value REAL,"
+	" PRIMARY KEY (result_id, pos));"
+	"CREATE INDEX results_bench ON results (bench);"
+	"PRAGMA user_version = 1;";
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int db_error(struct kb_history *h, const char *what)
+{
+	return kb_error(KB_EIO, "%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));
+}
+
+static int exec(struct kb_history *h, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(h->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		rc = kb_error(KB_EIO, "%s: %s", h->path, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int prepare(struct kb_history *h, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(h->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_error(h, "cannot prepare a statement");
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isfinite(v))
+		sqlite3_bind_double(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static double col_real(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? strdup((const char *)s) : NULL;
+}
+
+/* "" instead of NULL, for the NOT NULL key columns. */
+static char *col_text_nn(sqlite3_stmt *st, int i)
+{
+	char *s = col_text(st, i);
+
+	return s ? s : strdup("");
+}
+
+static const char *first_context(const struct kb_run *run, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		const char *v = kb_run_context(run, *keys);
+
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+static const char *run_host(const struct kb_run *run)
+{
+	static const char *const keys[] = {"host", "host.name", "host.hostname", "hostname", NULL};
+	const char *v = first_context(run, keys);
+
+	return v ? v : "";
+}
+
+static bool run_dirty(const struct kb_run *run)
+{
+	static const char *const keys[] = {"build.git_dirty", "harness.git_dirty", "git_dirty",
+					   "git.dirty", NULL};
+	const char *v = first_context(run, keys);
+
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+static void utc_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A JSON array of doubles (%.17g: exact), non-finite as null. */
+static char *doubles_to_json(const double *x, size_t n)
+{
+	size_t cap = 2 + n * 26, len = 0, i;
+	char *s;
+
+	if (!x)
+		return NULL;
+	s = malloc(cap);
+	if (!s)
+		return NULL;
+	s[len++] = '[';
+	for (i = 0; i < n; i++) {
+		if (i)
+			s[len++] = ',';
+		if (isfinite(x[i]))
+			len += (size_t)snprintf(s + len, cap - len, "%.17g", x[i]);
+		else
+			len += (size_t)snprintf(s + len, cap - len, "null");
+	}
+	s[len++] = ']';
+	s[len] = '\0';
+	return s;
+}
+
+static char *u32_to_json(const uint32_t *x, size_t n)
+{
+	size_t cap = 2 + n * 12, len = 0, i;
+	char *s;
+
+	if (!x)
+		return NULL;
+	s = malloc(cap);
+	if (!s)
+		return NULL;
+	s[len++] = '[';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s%" PRIu32, i ? "," : "", x[i]);
+	s[len++] = ']';
+	s[len] = '\0';
+	return s;
+}
+
+/* Parses what doubles_to_json wrote; *out is NULL for SQL NULL. */
+static int json_to_doubles(const char *s, size_t expect, double **out)
+{
+	double *x;
+	size_t i = 0;
+	char *end;
+
+	*out = NULL;
+	if (!s)
+		return 0;
+	x = calloc(expect ? expect : 1, sizeof(*x));
+	if (!x)
+		return kb_error(KB_ENOMEM, "out of memory reading samples");
+	if (*s == '[')
+		s++;
+	while (*s && *s != ']' && i < expect) {
+		if (strncmp(s, "null", 4) == 0) {
+			x[i++] = NAN;
+			s += 4;
+		} else {
+			x[i++] = strtod(s, &end);
+			if (end == s)
+				break;
+			s = end;
+		}
+		if (*s == ',')
+			s++;
+	}
+	if (i != expect) {
+		free(x);
+		return kb_error(KB_ESCHEMA, "stored samples do not match their count");
+	}
+	*out = x;
+	return 0;
+}
+
+static char *params_to_json(const struct kb_result *r)
+{
+	json_t *o = json_object();
+	char *s;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < r->nparams; i++) {
+		const struct kb_param *p = &r->params[i];
+
+		json_object_set_new(o, p->name ? p->name : "",
+				    p->is_str ? json_string(p->str ? p->str : "")
+					      : json_integer((json_int_t)p->value));
+	}
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+static int params_from_json(const char *text, struct kb_result *r)
+{
+	json_t *o, *v;
+	const char *key;
+	size_t i = 0;
+
+	if (!text)
+		return 0;
+	o = json_loads(text, 0, NULL);
+	if (!o || !json_is_object(o)) {
+		json_decref(o);
+		return kb_error(KB_ESCHEMA, "stored params of %s are not a JSON object", r->id);
+	}
+	r->params = calloc(json_object_size(o) + 1, sizeof(*r->params));
+	if (!r->params) {
+		json_decref(o);
+		return kb_error(KB_ENOMEM, "out of memory reading params");
+	}
+	json_object_foreach(o, key, v) {
+		struct kb_param *p = &r->params[i++];
+
+		p->name = strdup(key);
+		if (json_is_string(v)) {
+			p->is_str = true;
+			p->str = strdup(json_string_value(v));
+		} else {
+			p->value = (int64_t)json_integer_value(v);
+		}
+	}
+	r->nparams = i;
+	json_decref(o);
+	return 0;
+}
+
+/* ---- open / close --------------------------------------------------------- */
+
+static int make_parent_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int rc = 0;
+
+	if (!dir)
+		return kb_error(KB_ENOMEM, "out of memory");
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		for (char *p = dir + 1; *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			mkdir(dir, 0777);
+			*p = '/';
+		}
+		if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+			rc = kb_error(KB_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+	}
+	free(dir);
+	return rc;
+}
+
+static int check_schema(struct kb_history *h, bool create)
+{
+	sqlite3_stmt *st = NULL;
+	int version = -1, ntables = 0, rc;
+
+	rc = sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	rc = sqlite3_errcode(h->db);
+	sqlite3_finalize(st);
+	if (version < 0) {
+		if (rc == SQLITE_NOTADB)
+			return kb_error(KB_EPARSE, "%s is not an SQLite database (expected a kbench history)",
+					h->path);
+		return db_error(h, "cannot read the database");
+	}
+	if (version == KB_HISTORY_SCHEMA)
+		return 0;
+	if (version != 0)
+		return kb_error(KB_ESCHEMA,
+				"%s: history schema version %d; this kbench reads version %d", h->path,
+				version, KB_HISTORY_SCHEMA);
+	if (prepare(h, "SELECT count(*) FROM sqlite_master", &st))
+		return -KB_EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ntables = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (ntables > 0)
+		return kb_error(KB_ESCHEMA, "%s is an SQLite database but not a kbench history",
+				h->path);
+	if (!create)
+		return kb_error(KB_ENOTFOUND, "%s: empty history (add runs with kbench-history add)",
+				h->path);
+	if ((rc = exec(h, "BEGIN IMMEDIATE")))
+		return rc;
+	if ((rc = exec(h, schema_sql))) {
+		exec(h, "ROLLBACK");
+		return rc;
+	}
+	return exec(h, "COMMIT");
+}
+
+int kb_history_open(const char *path, bool create, struct kb_history **out)
+{
+	struct kb_history *h;
+	int rc, flags = SQLITE_OPEN_READWRITE;
+
+	*out = NULL;
+	if (!path || !*path)
+		return kb_error(KB_EINVAL, "no history database path");
+	if (access(path, F_OK) != 0) {
+		if (!create)
+			return kb_error(KB_ENOTFOUND,
+					"no history at %s (add runs with: kbench-history add RESULT.json)",
+					path);
+		if ((rc = make_parent_dir(path)))
+			return rc;
+		flags |= SQLITE_OPEN_CREATE;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->path = strdup(path))) {
+		free(h);
+		return kb_error(KB_ENOMEM, "out of memory opening %s", path);
+	}
+	if (sqlite3_open_v2(path, &h->db, flags, NULL) != SQLITE_OK) {
+		rc = kb_error(KB_EIO, "cannot open %s: %s", path,
+			      h->db ? sqlite3_errmsg(h->db) : "out of memory");
+		goto out_close;
+	}
+	sqlite3_busy_timeout(h->db, 10000);
+	if ((rc = check_schema(h, create)))
+		goto out_close;
+	if ((rc = exec(h, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")))
+		goto out_close;
+	*out = h;
+	return 0;
+
+out_close:
+	kb_history_close(h);
+	return rc;
+}
+
+void kb_history_close(struct kb_history *h)
+{
+	if (!h)
+		return;
+	sqlite3_close(h->db);
+	free(h->path);
+	free(h);
+}
+
+/* ---- add ------------------------------------------------------------------ */
+
+static int find_run(struct kb_history *h, const char *git, const char *date, const char *host,
+		    int64_t *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(h, "SELECT id FROM runs WHERE git = ?1 AND date = ?2 AND host = ?3", &st)))
+		return rc;
+	bind_text(st, 1, git);
+	bind_text(st, 2, date);
+	bind_text(st, 3, host);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_error(h, "cannot look up the run");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int insert_kv(struct kb_history *h, const char *table, int64_t run_id,
+		     const struct kb_kv *kv, size_t n)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = 0;
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO %s (run_id, pos, key, value, is_num) VALUES (?1, ?2, ?3, ?4, ?5)",
+		 table);
+	if ((rc = prepare(h, sql, &st)))
+		return rc;
+	for (i = 0; i < n && !rc; i++) {
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		bind_text(st, 3, kv[i].key ? kv[i].key : "");
+		bind_text(st, 4, kv[i].value);
+		sqlite3_bind_int(st, 5, kv[i].is_num);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_error(h, "cannot store the context");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static const char insert_result_sql[] =
+	"INSERT INTO results (run_id, pos, bench, suite, kernel, params, unit, status, message,"
+	" label, iterations_per_sample, rounds, median, ci_low, ci_high, ci_level, mean, sd, cv,"
+	" min, max, q1, q3, p90, p99, n, outliers_mild, outliers_severe, converged, validated,"
+	" instructions, noise, warmup_s, elapsed_s, timer, gb_cpu_time_ns, samples_ns,"
+	" cpu_samples_ns, sample_round) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	" ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28,"
+	" ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)";
+
+static int bind_result(sqlite3_stmt *st, int64_t run_id, size_t pos, const struct kb_result *r)
+{
+	const struct kb_summary *s = &r->summary;
+	char *params = params_to_json(r);
+	char *wall = doubles_to_json(r->samples_ns, r->nsamples);
+	char *cpu = doubles_to_json(r->cpu_samples_ns, r->nsamples);
+	char *round = u32_to_json(r->sample_round, r->nsamples);
+
+	if (!params || (r->samples_ns && !wall) || (r->cpu_samples_ns && !cpu) ||
+	    (r->sample_round && !round)) {
+		free(params);
+		free(wall);
+		free(cpu);
+		free(round);
+		return kb_error(KB_ENOMEM, "out of memory storing %s", r->id);
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, (int64_t)pos);
+	bind_text(st, 3, r->id);
+	bind_text(st, 4, r->suite);
+	bind_text(st, 5, r->kernel);
+	sqlite3_bind_text(st, 6, params, -1, free);
+	bind_text(st, 7, r->unit);
+	bind_text(st, 8, kb_status_name(r->status));
+	bind_text(st, 9, r->message);
+	bind_text(st, 10, r->label);
+	sqlite3_bind_int64(st, 11, (int64_t)r->iterations_per_sample);
+	sqlite3_bind_int64(st, 12, (int64_t)r->rounds);
+	bind_real(st, 13, s->median);
+	bind_real(st, 14, s->ci_low);
+	bind_real(st, 15, s->ci_high);
+	bind_real(st, 16, s->ci_level);
+	bind_real(st, 17, s->mean);
+	bind_real(st, 18, s->sd);
+	bind_real(st, 19, s->cv);
+	bind_real(st, 20, s->min);
+	bind_real(st, 21, s->max);
+	bind_real(st, 22, s->q1);
+	bind_real(st, 23, s->q3);
+	bind_real(st, 24, s->p90);
+	bind_real(st, 25, s->p99);
+	sqlite3_bind_int64(st, 26, (int64_t)s->n);
+	sqlite3_bind_int64(st, 27, (int64_t)s->outliers_mild);
+	sqlite3_bind_int64(st, 28, (int64_t)s->outliers_severe);
+	sqlite3_bind_int(st, 29, s->converged);
+	sqlite3_bind_int(st, 30, r->validated);
+	bind_real(st, 31, r->instructions);
+	bind_real(st, 32, r->noise);
+	bind_real(st, 33, r->warmup_s);
+	bind_real(st, 34, r->elapsed_s);
+	bind_text(st, 35, r->timer);
+	bind_real(st, 36, r->gb_cpu_time_ns);
+	if (wall)
+		sqlite3_bind_text(st, 37, wall, -1, free);
+	else
+		sqlite3_bind_null(st, 37);
+	if (cpu)
+		sqlite3_bind_text(st, 38, cpu, -1, free);
+	else
+		sqlite3_bind_null(st, 38);
+	if (round)
+		sqlite3_bind_text(st, 39, round, -1, free);
+	else
+		sqlite3_bind_null(st, 39);
+	return 0;
+}
+
+static int insert_results(struct kb_history *h, int64_t run_id, const struct kb_run *run)
+{
+	sqlite3_stmt *st = NULL, *ct = NULL;
+	size_t i, j;
+	int rc;
+
+	if ((rc = prepare(h, insert_result_sql, &st)))
+		return rc;
+	if ((rc = prepare(h, "INSERT INTO counters (result_id, pos, name, value)"
+			     " VALUES (?1, ?2, ?3, ?4)", &ct)))
+		goto out;
+	for (i = 0; i < run->nresults; i++) {
+		const struct kb_result *r = &run->results[i];
+		int64_t rid;
+
+		if (!r->id) {
+			rc = kb_error(KB_ESCHEMA, "benchmark %zu of the run has no id", i);
+			goto out;
+		}
+		if ((rc = bind_result(st, run_id, i, r)))
+			goto out;
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			if (sqlite3_extended_errcode(h->db) == SQLITE_CONSTRAINT_UNIQUE)
+				rc = kb_error(KB_ESCHEMA, "benchmark %s appears twice in the run", r->id);
+			else
+				rc = db_error(h, "cannot store a benchmark");
+			goto out;
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		rid = sqlite3_last_insert_rowid(h->db);
+		for (j = 0; j < r->ncounters; j++) {
+			sqlite3_bind_int64(ct, 1, rid);
+			sqlite3_bind_int64(ct, 2, (int64_t)j);
+			bind_text(ct, 3, r->counters[j].name ? r->counters[j].name : "");
+			bind_real(ct, 4, r->counters[j].value);
+			if (sqlite3_step(ct) != SQLITE_DONE) {
+				rc = db_error(h, "cannot store a counter");
+				goto out;
+			}
+			sqlite3_reset(ct);
+		}
+		if (kb__history_add_hook)
+			kb__history_add_hook(i);
+	}
+out:
+	sqlite3_finalize(ct);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int kb_history_add(struct kb_history *h, const struct kb_run *run, const char *source,
+		   int64_t *run_id)
+{
+	const char *git = run->git ? run->git : "";
+	const char *host = run_host(run);
+	sqlite3_stmt *st = NULL;
+	char added[32];
+	int64_t id = 0;
+	int rc;
+
+	*run_id = 0;
+	if (!run->date || !*run->date)
+		return kb_error(KB_ESCHEMA, "%s: the run has no date; cannot key it in the history",
+				source ? source : "run");
+	if ((rc = exec(h, "BEGIN IMMEDIATE")))
+		return rc;
+	rc = find_run(h, git, run->date, host, &id);
+	if (rc == 1) {
+		*run_id = id;
+		rc = kb_error(KB_EINVAL,
+			      "%s is already in the history as run %" PRId64
+			      " (git %s, date %s%s%s); not added again",
+			      source ? source : "this run", id, *git ? git : "unknown", run->date,
+			      *host ? ", host " : "", host);
+		goto out_rollback;
+	}
+	if (rc)
+		goto out_rollback;
+	if ((rc = prepare(h, "INSERT INTO runs (git, git_dirty, date, host, fingerprint, format,"
+			     " schema_version, harness_version, seed, source, added)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &st)))
+		goto out_rollback;
+	utc_now(added, sizeof(added));
+	bind_text(st, 1, git);
+	sqlite3_bind_int(st, 2, run_dirty(run));
+	bind_text(st, 3, run->date);
+	bind_text(st, 4, host);
+	bind_text(st, 5, run->fingerprint ? run->fingerprint : "");
+	bind_text(st, 6, run->format);
+	sqlite3_bind_int(st, 7, run->schema_version);
+	bind_text(st, 8, run->harness_version);
+	sqlite3_bind_int64(st, 9, (int64_t)run->seed);
+	bind_text(st, 10, source ? source : "");
+	bind_text(st, 11, added);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_error(h, "cannot store the run");
+		goto out_rollback;
+	}
+	id = sqlite3_last_insert_rowid(h->db);
+	if ((rc = insert_kv(h, "context", id, run->context, run->ncontext)) ||
+	    (rc = insert_kv(h, "config", id, run->config, run->nconfig)) ||
+	    (rc = insert_results(h, id, run)))
+		goto out_rollback;
+	if ((rc = exec(h, "COMMIT")))
+		goto out_rollback;
+	sqlite3_finalize(st);
+	*run_id = id;
+	return 0;
+
+out_rollback:
+	sqlite3_finalize(st);
+	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* ---- reading back ------------------------------------------------------- */
+
+void kb_history_run_clear(struct kb_history_run *r)
+{
+	if (!r)
+		return;
+	free(r->git);
+	free(r->date);
+	free(r->host);
+	free(r->fingerprint);
+	free(r->source);
+	free(r->added);
+	memset(r, 0, sizeof(*r));
+}
+
+void kb_history_runs_free(struct kb_history_run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kb_history_run_clear(&runs[i]);
+	free(runs);
+}
+
+static const char run_cols[] =
+	"SELECT r.id, r.git, r.git_dirty, r.date, r.host, r.fingerprint, r.source, r.added,"
+	" (SELECT count(*) FROM results WHERE run_id = r.id) FROM runs r";
+
+static int read_run_row(sqlite3_stmt *st, struct kb_history_run *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->git = col_text_nn(st, 1);
+	r->git_dirty = sqlite3_column_int(st, 2) != 0;
+	r->date = col_text_nn(st, 3);
+	r->host = col_text_nn(st, 4);
+	r->fingerprint = col_text_nn(st, 5);
+	r->source = col_text_nn(st, 6);
+	r->added = col_text_nn(st, 7);
+	r->nbench = (size_t)sqlite3_column_int64(st, 8);
+	if (!r->git || !r->date || !r->host || !r->fingerprint || !r->source || !r->added) {
+		kb_history_run_clear(r);
+		return kb_error(KB_ENOMEM, "out of memory listing runs");
+	}
+	return 0;
+}
+
+int kb_history_list(struct kb_history *h, struct kb_history_run **runs, size_t *n)
+{
+	sqlite3_stmt *st;
+	struct kb_history_run *v = NULL, *nv;
+	size_t len = 0, cap = 0;
+	char sql[256];
+	int rc, step;
+
+	*runs = NULL;
+	*n = 0;
+	snprintf(sql, sizeof(sql), "%s ORDER BY r.date, r.id", run_cols);
+	if ((rc = prepare(h, sql, &st)))
+		return rc;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = kb_error(KB_ENOMEM, "out of memory listing runs");
+				goto out;
+			}
+			v = nv;
+		}
+		memset(&v[len], 0, sizeof(v[len]));
+		if ((rc = read_run_row(st, &v[len])))
+			goto out;
+		len++;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_error(h, "cannot list runs");
+out:
+	sqlite3_finalize(st);
+	if (rc) {
+		kb_history_runs_free(v, len);
+		return rc;
+	}
+	*runs = v;
+	*n = len;
+	return 0;
+}
+
+static int read_kv(struct kb_history *h, const char *table, int64_t id, struct kb_kv **out,
+		   size_t *n)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	struct kb_kv *v = NULL, *nv;
+	size_t len = 0;
+	int rc = 0, step;
+
+	snprintf(sql, sizeof(sql), "SELECT key, value, is_num FROM %s WHERE run_id = ?1 ORDER BY pos",
+		 table);
+	if ((rc = prepare(h, sql, &st)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		nv = realloc(v, (len + 1) * sizeof(*v));
+		if (!nv) {
+			rc = kb_error(KB_ENOMEM, "out of memory reading %s", table);
+			break;
+		}
+		v = nv;
+		v[len].key = col_text_nn(st, 0);
+		v[len].value = col_text(st, 1);
+		v[len].is_num = sqlite3_column_int(st, 2) != 0;
+		len++;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(h, "cannot read the context");
+	sqlite3_finalize(st);
+	*out = v;
+	*n = len;
+	return rc;
+}
+
+static const char select_result_sql[] =
+	"SELECT id, bench, suite, kernel, params, unit, status, message, label,"
+	" iterations_per_sample, rounds, median, ci_low, ci_high, ci_level, mean, sd, cv,"
+	" min, max, q1, q3, p90, p99, n, outliers_mild, outliers_severe, converged, validated,"
+	" instructions, noise, warmup_s, elapsed_s, timer, gb_cpu_time_ns, samples_ns,"
+	" cpu_samples_ns, sample_round, (SELECT count(*) FROM counters WHERE result_id = results.id)"
+	" FROM results WHERE run_id = ?1 ORDER BY pos";
+
+static int read_counters(struct kb_history *h, int64_t rid, size_t count, struct kb_result *r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (count == 0)
+		return 0;
+	r->counters = calloc(count, sizeof(*r->counters));
+	if (!r->counters)
+		return kb_error(KB_ENOMEM, "out of memory reading counters");
+	if ((rc = prepare(h, "SELECT name, value FROM counters WHERE result_id = ?1 ORDER BY pos",
+			  &st)))
+		return rc;
+	sqlite3_bind_int64(st, 1, rid);
+	while (r->ncounters < count && sqlite3_step(st) == SQLITE_ROW) {
+		r->counters[r->ncounters].name = col_text_nn(st, 0);
+		r->counters[r->ncounters].value = col_real(st, 1);
+		r->ncounters++;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int read_rounds(const char *s, size_t n, uint32_t **out)
+{
+	double *d;
+	int rc;
+
+	*out = NULL;
+	if ((rc = json_to_doubles(s, n, &d)) || !d)
+		return rc;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	if (!*out) {
+		free(d);
+		return kb_error(KB_ENOMEM, "out of memory reading rounds");
+	}
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] = isfinite(d[i]) ? (uint32_t)d[i] : 0;
+	free(d);
+	return 0;
+}
+
+static int read_result(struct kb_history *h, sqlite3_stmt *st, struct kb_result *r)
+{
+	struct kb_summary *s = &r->summary;
+	const char *samples;
+	int status, rc;
+
+	r->id = col_text_nn(st, 1);
+	r->suite = col_text(st, 2);
+	r->kernel = col_text(st, 3);
+	if ((rc = params_from_json((const char *)sqlite3_column_text(st, 4), r)))
+		return rc;
+	r->unit = col_text(st, 5);
+	status = kb_status_parse((const char *)sqlite3_column_text(st, 6));
+	r->status = status < 0 ? KB_STATUS_ERROR : (enum kb_status)status;
+	r->message = col_text(st, 7);
+	r->label = col_text(st, 8);
+	r->iterations_per_sample = (uint64_t)sqlite3_column_int64(st, 9);
+	r->rounds = (size_t)sqlite3_column_int64(st, 10);
+	s->median = col_real(st, 11);
+	s->ci_low = col_real(st, 12);
+	s->ci_high = col_real(st, 13);
+	s->ci_level = col_real(st, 14);
+	s->mean = col_real(st, 15);
+	s->sd = col_real(st, 16);
+	s->cv = col_real(st, 17);
+	s->min = col_real(st, 18);
+	s->max = col_real(st, 19);
+	s->q1 = col_real(st, 20);
+	s->q3 = col_real(st, 21);
+	s->p90 = col_real(st, 22);
+	s->p99 = col_real(st, 23);
+	s->n = (size_t)sqlite3_column_int64(st, 24);
+	s->outliers_mild = (size_t)sqlite3_column_int64(st, 25);
+	s->outliers_severe = (size_t)sqlite3_column_int64(st, 26);
+	s->converged = sqlite3_column_int(st, 27) != 0;
+	r->validated = sqlite3_column_int(st, 28);
+	r->instructions = col_real(st, 29);
+	r->noise = col_real(st, 30);
+	r->warmup_s = col_real(st, 31);
+	r->elapsed_s = col_real(st, 32);
+	r->timer = col_text(st, 33);
+	r->gb_cpu_time_ns = col_real(st, 34);
+	samples = (const char *)sqlite3_column_text(st, 35);
+	if (samples) {
+		/* The sample count is the number of commas plus one. */
+		size_t n = strcmp(samples, "[]") == 0 ? 0 : 1;
+
+		for (const char *p = samples; *p; p++)
+			n += *p == ',';
+		r->nsamples = n;
+	}
+	if ((rc = json_to_doubles(samples, r->nsamples, &r->samples_ns)) ||
+	    (rc = json_to_doubles((const char *)sqlite3_column_text(st, 36), r->nsamples,
+				  &r->cpu_samples_ns)) ||
+	    (rc = read_rounds((const char *)sqlite3_column_text(st, 37), r->nsamples,
+			      &r->sample_round)))
+		return rc;
+	return read_counters(h, sqlite3_column_int64(st, 0), (size_t)sqlite3_column_int64(st, 38),
+			     r);
+}
+
+static int read_results(struct kb_history *h, int64_t id, struct kb_run *out)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc = 0, step;
+
+	if ((rc = prepare(h, select_result_sql, &st)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->nresults == cap) {
+			struct kb_result *nv;
+
+			cap = cap ? 2 * cap : 16;
+			nv = realloc(out->results, cap * sizeof(*nv));
+			if (!nv) {
+				rc = kb_error(KB_ENOMEM, "out of memory reading results");
+				break;
+			}
+			out->results = nv;
+		}
+		memset(&out->results[out->nresults], 0, sizeof(out->results[0]));
+		out->nresults++;
+		if ((rc = read_result(h, st, &out->results[out->nresults - 1])))
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(h, "cannot read results");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int kb_history_get(struct kb_history *h, int64_t id, struct kb_run *out,
+		   struct kb_history_run *meta)
+{
+	sqlite3_stmt *st;
+	char sql[320];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
+	snprintf(sql, sizeof(sql),
+		 "%s WHERE r.id = ?1", run_cols);
+	if ((rc = prepare(h, sql, &st)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return kb_error(KB_ENOTFOUND, "%s: no run %" PRId64 " in the history", h->path, id);
+	}
+	if (meta && (rc = read_run_row(st, meta))) {
+		sqlite3_finalize(st);
+		return rc;
+	}
+	out->git = sqlite3_column_bytes(st, 1) ? col_text(st, 1) : NULL;
+	out->date = col_text(st, 3);
+	out->fingerprint = sqlite3_column_bytes(st, 5) ? col_text(st, 5) : NULL;
+	sqlite3_finalize(st);
+
+	if ((rc = prepare(h, "SELECT format, schema_version, harness_version, seed FROM runs"
+			     " WHERE id = ?1", &st)))
+		goto out_clear;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->format = col_text(st, 0);
+		out->schema_version = sqlite3_column_int(st, 1);
+		out->harness_version = col_text(st, 2);
+		out->seed = (uint64_t)sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if ((rc = read_kv(h, "context", id, &out->context, &out->ncontext)) ||
+	    (rc = read_kv(h, "config", id, &out->config, &out->nconfig)) ||
+	    (rc = read_results(h, id, out)))
+		goto out_clear;
+	return 0;
+
+out_clear:
+	kb_run_clear(out);
+	if (meta)
+		kb_history_run_clear(meta);
+	return rc;
+}
+
+void kb_history_points_free(struct kb_history_point *pts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(pts[i].bench);
+		free(pts[i].fingerprint);
+		free(pts[i].git);
+		free(pts[i].date);
+	}
+	free(pts);
+}
+
+int kb_history_series(struct kb_history *h, const char *glob, struct kb_history_point **pts,
+		      size_t *n)
+{
+	sqlite3_stmt *st;
+	struct kb_history_point *v = NULL, *nv;
+	size_t len = 0, cap = 0;
+	int rc = 0, step;
+
+	*pts = NULL;
+	*n = 0;
+	if ((rc = prepare(h, "SELECT ru.id, re.bench, ru.fingerprint, ru.git, ru.date, re.status,"
+			     " re.median, re.ci_low, re.ci_high FROM results re"
+			     " JOIN runs ru ON ru.id = re.run_id"
+			     " ORDER BY re.bench, ru.fingerprint, ru.date, ru.id", &st)))
+		return rc;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *bench = (const char *)sqlite3_column_text(st, 1);
+		struct kb_history_point *p;
+		int status;
+
+		if (!bench || (glob && fnmatch(glob, bench, 0) != 0))
+			continue;
+		if (len == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = kb_error(KB_ENOMEM, "out of memory reading history");
+				break;
+			}
+			v = nv;
+		}
+		p = &v[len++];
+		memset(p, 0, sizeof(*p));
+		p->run_id = sqlite3_column_int64(st, 0);
+		p->bench = strdup(bench);
+		p->fingerprint = col_text_nn(st, 2);
+		p->git = col_text_nn(st, 3);
+		p->date = col_text_nn(st, 4);
+		status = kb_status_parse((const char *)sqlite3_column_text(st, 5));
+		p->status = status < 0 ? KB_STATUS_ERROR : (enum kb_status)status;
+		p->median = col_real(st, 6);
+		p->ci_low = col_real(st, 7);
+		p->ci_high = col_real(st, 8);
+		if (!p->bench || !p->fingerprint || !p->git || !p->date) {
+			rc = kb_error(KB_ENOMEM, "out of memory reading history");
+			break;
+		}
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(h, "cannot read the history");
+	sqlite3_finalize(st);
+	if (rc) {
+		kb_history_points_free(v, len);
+		return rc;
+	}
+	*pts = v;
+	*n = len;
+	return 0;
+}
+
+/* ---- export --------------------------------------------------------------- */
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *kv_to_json(const struct kb_kv *kv, size_t n)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = NULL;
+
+		if (!kv[i].value)
+			v = json_null();
+		else if (kv[i].is_num)
+			v = json_loads(kv[i].value, JSON_DECODE_ANY, NULL);
+		if (!v)
+			v = json_string(kv[i].value);
+		json_object_set_new(o, kv[i].key, v);
+	}
+	return o;
+}
+
+static json_t *doubles_json(const double *x, size_t n)
+{
+	json_t *a;
+
+	if (!x)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, kb_json_num(x[i]));
+	return a;
+}
+
+static json_t *result_to_json(const struct kb_result *r)
+{
+	const struct kb_summary *s = &r->summary;
+	json_t *o = json_object(), *p = json_object(), *c = json_object(), *sm = json_object();
+	json_t *rounds = json_null();
+
+	for (size_t i = 0; i < r->nparams; i++)
+		json_object_set_new(p, r->params[i].name,
+				    r->params[i].is_str ? json_string(r->params[i].str)
+							: json_integer((json_int_t)r->params[i].value));
+	for (size_t i = 0; i < r->ncounters; i++)
+		json_object_set_new(c, r->counters[i].name, kb_json_num(r->counters[i].value));
+	if (r->sample_round) {
+		rounds = json_array();
+		for (size_t i = 0; i < r->nsamples; i++)
+			json_array_append_new(rounds, json_integer(r->sample_round[i]));
+	}
+	json_object_set_new(sm, "median", kb_json_num(s->median));
+	json_object_set_new(sm, "ci_low", kb_json_num(s->ci_low));
+	json_object_set_new(sm, "ci_high", kb_json_num(s->ci_high));
+	json_object_set_new(sm, "ci_level", kb_json_num(s->ci_level));
+	json_object_set_new(sm, "mean", kb_json_num(s->mean));
+	json_object_set_new(sm, "sd", kb_json_num(s->sd));
+	json_object_set_new(sm, "cv", kb_json_num(s->cv));
+	json_object_set_new(sm, "min", kb_json_num(s->min));
+	json_object_set_new(sm, "max", kb_json_num(s->max));
+	json_object_set_new(sm, "q1", kb_json_num(s->q1));
+	json_object_set_new(sm, "q3", kb_json_num(s->q3));
+	json_object_set_new(sm, "p90", kb_json_num(s->p90));
+	json_object_set_new(sm, "p99", kb_json_num(s->p99));
+	json_object_set_new(sm, "n", json_integer((json_int_t)s->n));
+	json_object_set_new(sm, "outliers",
+			    json_pack("{s:I, s:I}", "mild", (json_int_t)s->outliers_mild, "severe",
+				      (json_int_t)s->outliers_severe));
+	json_object_set_new(sm, "converged", json_boolean(s->converged));
+
+	json_object_set_new(o, "id", jstr(r->id));
+	json_object_set_new(o, "suite", jstr(r->suite));
+	json_object_set_new(o, "kernel", jstr(r->kernel));
+	json_object_set_new(o, "params", p);
+	json_object_set_new(o, "unit", jstr(r->unit));
+	json_object_set_new(o, "status", json_string(kb_status_name(r->status)));
+	json_object_set_new(o, "message", jstr(r->message));
+	json_object_set_new(o, "label", jstr(r->label));
+	json_object_set_new(o, "iterations_per_sample",
+			    json_integer((json_int_t)r->iterations_per_sample));
+	json_object_set_new(o, "rounds", json_integer((json_int_t)r->rounds));
+	json_object_set_new(o, "samples_ns", doubles_json(r->samples_ns, r->nsamples));
+	json_object_set_new(o, "cpu_samples_ns", doubles_json(r->cpu_samples_ns, r->nsamples));
+	json_object_set_new(o, "sample_round", rounds);
+	json_object_set_new(o, "summary", sm);
+	json_object_set_new(o, "counters", c);
+	json_object_set_new(o, "validated",
+			    r->validated < 0 ? json_null() : json_boolean(r->validated));
+	json_object_set_new(o, "instructions", kb_json_num(r->instructions));
+	json_object_set_new(o, "timer", jstr(r->timer));
+	json_object_set_new(o, "warmup_s", kb_json_num(r->warmup_s));
+	json_object_set_new(o, "elapsed_s", kb_json_num(r->elapsed_s));
+	json_object_set_new(o, "noise", kb_json_num(r->noise));
+	return o;
+}
+
+static json_t *run_to_json(const struct kb_history_run *m, const struct kb_run *run)
+{
+	json_t *o = json_object(), *b = json_array();
+
+	json_object_set_new(o, "id", json_integer(m->id));
+	json_object_set_new(o, "git", json_string(m->git));
+	json_object_set_new(o, "git_dirty", json_boolean(m->git_dirty));
+	json_object_set_new(o, "date", json_string(m->date));
+	json_object_set_new(o, "host", json_string(m->host));
+	json_object_set_new(o, "fingerprint", json_string(m->fingerprint));
+	json_object_set_new(o, "source", json_string(m->source));
+	json_object_set_new(o, "added", json_string(m->added));
+	json_object_set_new(o, "format", jstr(run->format));
+	json_object_set_new(o, "schema_version", json_integer(run->schema_version));
+	json_object_set_new(o, "harness_version", jstr(run->harness_version));
+	json_object_set_new(o, "context", kv_to_json(run->context, run->ncontext));
+	json_object_set_new(o, "config", kv_to_json(run->config, run->nconfig));
+	for (size_t i = 0; i < run->nresults; i++)
+		json_array_append_new(b, result_to_json(&run->results[i]));
+	json_object_set_new(o, "benchmarks", b);
+	return o;
+}
+
+int kb_history_export(struct kb_history *h, int64_t id, FILE *out)
+{
+	struct kb_history_run *runs = NULL;
+	size_t nruns = 0, i;
+	json_t *root, *arr;
+	int rc;
+
+	if ((rc = kb_history_list(h, &runs, &nruns)))
+		return rc;
+	root = json_object();
+	arr = json_array();
+	json_object_set_new(root, "format", json_string("kbench-history"));
+	json_object_set_new(root, "version", json_integer(KB_HISTORY_SCHEMA));
+	json_object_set_new(root, "runs", arr);
+	for (i = 0; i < nruns; i++) {
+		struct kb_run run;
+
+		if (id > 0 && runs[i].id != id)
+			continue;
+		if ((rc = kb_history_get(h, runs[i].id, &run, NULL)))
+			goto out;
+		json_array_append_new(arr, run_to_json(&runs[i], &run));
+		kb_run_clear(&run);
+	}
+	if (id > 0 && json_array_size(arr) == 0) {
+		rc = kb_error(KB_ENOTFOUND, "%s: no run %" PRId64 " in the history", h->path, id);
+		goto out;
+	}
+	if (json_dumpf(root, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) ||
+	    fputc('\n', out) == EOF)
+		rc = kb_error(KB_EIO, "cannot write the export: %s", strerror(errno));
+out:
+	json_decref(root);
+	kb_history_runs_free(runs, nruns);
+	return rc;
+}
+
+/* ---- change points ------------------------------------------------------ */
+
+/* Median of x[0..n) using `scratch` (n doubles). */
+static double median_scratch(const double *x, size_t n, double *scratch)
+{
+	memcpy(scratch, x, n * sizeof(*x));
+	qsort(scratch, n, sizeof(*scratch), kb_stats_cmp_double);
+	return n % 2 ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
+}
+
+struct cp_search {
+	const double *y;      /* log medians */
+	double *scratch;
+	double sigma;
+	const struct kb_changepoint_opts *opts;
+	struct kb_changepoint *found;
+	size_t nfound, cap;
+};
+
+/* Sum of |y - median| over y[a..b): the L1 misfit of one level. */
+static double l1_cost(const double *y, size_t a, size_t b, double *scratch, double *median)
+{
+	double m = median_scratch(y + a, b - a, scratch), c = 0;
+
+	for (size_t i = a; i < b; i++)
+		c += fabs(y[i] - m);
+	*median = m;
+	return c;
+}
+
+static void cp_split(struct cp_search *s, size_t a, size_t b)
+{
+	size_t m = s->opts->min_size, k, best_k = 0;
+	double best_cost = INFINITY, best_d = 0, z;
+
+	if (b - a < 2 * m)
+		return;
+	/* Where to split: the best two-level L1 fit (a median statistic alone
+	 * would not mind a split one run early). */
+	for (k = a + m; k + m <= b; k++) {
+		double m1, m2;
+		double cost = l1_cost(s->y, a, k, s->scratch, &m1) + l1_cost(s->y, k, b, s->scratch, &m2);
+
+		if (cost < best_cost) {
+			best_cost = cost;
+			best_k = k;
+			best_d = m2 - m1;
+		}
+	}
+	/* Whether the step is real: its size in noise units, and in percent. */
+	z = fabs(best_d) /
+	    (1.2533 * s->sigma * sqrt(1.0 / (double)(best_k - a) + 1.0 / (double)(b - best_k)));
+	if (z < s->opts->z || fabs(expm1(best_d)) < s->opts->min_step || s->nfound == s->cap)
+		return;
+	s->found[s->nfound].index = best_k;
+	s->found[s->nfound].z = z;
+	s->nfound++;
+	cp_split(s, a, best_k);
+	cp_split(s, best_k, b);
+}
+
+static int cmp_cp(const void *a, const void *b)
+{
+	size_t x = ((const struct kb_changepoint *)a)->index;
+	size_t y = ((const struct kb_changepoint *)b)->index;
+
+	return (x > y) - (x < y);
+}
+
+static double noise_sigma(const double *y, const double *lo, const double *hi, size_t n,
+			  double *scratch)
+{
+	double sigma_b = 0, sigma_w = 0, med;
+	size_t i, nw = 0;
+
+	if (n >= 3) {
+		for (i = 0; i + 1 < n; i++)
+			scratch[i] = y[i + 1] - y[i];
+		med = median_scratch(scratch, n - 1, scratch + n);
+		for (i = 0; i + 1 < n; i++)
+			scratch[i] = fabs(y[i + 1] - y[i] - med);
+		sigma_b = 1.4826 * median_scratch(scratch, n - 1, scratch + n) / sqrt(2.0);
+	}
+	for (i = 0; lo && hi && i < n; i++)
+		if (isfinite(lo[i]) && isfinite(hi[i]) && lo[i] > 0 && hi[i] >= lo[i])
+			scratch[nw++] = (log(hi[i]) - log(lo[i])) / 2 / 1.96;
+	if (nw)
+		sigma_w = median_scratch(scratch, nw, scratch + n);
+	return fmax(fmax(sigma_b, sigma_w), 1e-4);
+}
+
+int kb_history_changepoints(const double *median, const double *ci_low, const double *ci_high,
+			    size_t n, const struct kb_changepoint_opts *opts,
+			    struct kb_changepoint *cps, size_t max, size_t *ncps, double *level)
+{
+	static const struct kb_changepoint_opts defaults = KB_CHANGEPOINT_OPTS_INIT;
+	struct cp_search s = {0};
+	double *y, *scratch;
+	size_t i, j, start;
+
+	*ncps = 0;
+	if (!opts)
+		opts = &defaults;
+	for (i = 0; i < n; i++)
+		if (!(median[i] > 0) || !isfinite(median[i]))
+			return kb_error(KB_EINVAL, "change points: median %zu is not a positive number",
+					i);
+	if (n == 0)
+		return 0;
+	y = malloc(n * sizeof(*y));
+	scratch = malloc(3 * n * sizeof(*scratch));
+	s.found = malloc((n + 1) * sizeof(*s.found));
+	if (!y || !scratch || !s.found) {
+		free(y);
+		free(scratch);
+		free(s.found);
+		return kb_error(KB_ENOMEM, "out of memory in change-point detection");
+	}
+	for (i = 0; i < n; i++)
+		y[i] = log(median[i]);
+	s.y = y;
+	s.scratch = scratch;
+	s.opts = opts;
+	s.cap = n;
+	s.sigma = noise_sigma(y, ci_low, ci_high, n, scratch);
+	if (opts->min_size > 0)
+		cp_split(&s, 0, n);
+	qsort(s.found, s.nfound, sizeof(*s.found), cmp_cp);
+
+	/* Levels from the final segmentation, not from the split that found them. */
+	for (i = 0, start = 0; i <= s.nfound; i++) {
+		size_t end = i < s.nfound ? s.found[i].index : n;
+		double lv = exp(median_scratch(y + start, end - start, scratch));
+
+		if (i > 0)
+			s.found[i - 1].after = lv;
+		if (i < s.nfound)
+			s.found[i].before = lv;
+		for (j = start; level && j < end; j++)
+			level[j] = lv;
+		start = end;
+	}
+	for (i = 0; i < s.nfound && i < max; i++) {
+		s.found[i].step = s.found[i].after / s.found[i].before - 1;
+		cps[i] = s.found[i];
+	}
+	*ncps = i;
+	free(y);
+	free(scratch);
+	free(s.found);
+	return 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * config.h - every setting of a run (struct kb_config), filled by cli.c
+ * from flags and KBENCH_* variables and read by the runner, the context
+ * and the writers.  A small header of its own so that those modules need
+ * not include each other for it.
+ */
+#ifndef KB_CONFIG_H
+#define KB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct kb_clock;
+
+/* The output formats; their names and writers are one table (writer.h). */
+enum kb_format { KB_FORMAT_CONSOLE, KB_FORMAT_JSON, KB_FORMAT_CSV, KB_FORMAT_GBENCH };
+enum kb_metric { KB_METRIC_TIME, KB_METRIC_INSTRUCTIONS };
+
+/* Every run setting; all recorded in the JSON "config". */
+struct kb_config {
+	const char *filter;        /* --filter (NULL: all) */
+	bool list;                 /* --list */
+	enum kb_format format;     /* --format: what goes to stdout */
+	const char *out;           /* --out=FILE or NULL */
+	enum kb_format out_format; /* --out-format */
+	double min_time_s;         /* minimum time of one sample (batch) */
+	uint64_t fixed_iters;      /* iterations per sample if fixed ("100x"), else 0 */
+	double warmup_s;           /* warmup per instance */
+	double target_ci;          /* relative half-width of the CI to stop at (0.01) */
+	double max_time_s;         /* time cap per instance */
+	size_t rounds;             /* fixed number of rounds, 0 = adaptive */
+	size_t min_rounds;         /* adaptive: at least this many rounds */
+	size_t samples_per_round;  /* samples kept per round (one more is run and dropped) */
+	double ci_level;           /* 0.95 */
+	uint64_t seed;             /* master seed */
+	int threads;               /* for multi-threaded kernels */
+	const char *pin;           /* "auto", "none" or a CPU list "0" / "0,1" */
+	bool quick;                /* tiny sizes */
+	bool large;                /* add the KB_LARGE sizes */
+	bool no_peaks;             /* peaks only from kbench.conf, never measured */
+	enum kb_metric metric;
+	bool require_gpu;
+	const char *conf_path;     /* kbench.conf used, or NULL */
+	bool progress;             /* progress on stderr (a terminal) */
+	bool color;                /* colour in the console table */
+	const struct kb_clock *clock; /* NULL: the real clocks */
+};
+
+/* The defaults (docs/flags.md lists them beside each flag). */
+void kb_config_defaults(struct kb_config *cfg);
+
+#endif /* KB_CONFIG_H */

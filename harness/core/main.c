@@ -1,0 +1,183 @@
+/*
+ * main.c - kb_main(): the runner's command line, shared by build/kbench and
+ * by every user binary linked with kbench_main.o.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "conf.h"
+#include "context.h"
+#include "error.h"
+#include "fileio.h"
+#include "kbench.h"
+#include "metric.h"
+#include "registry.h"
+#include "writer.h"
+#include "runner.h"
+#include "timer.h"
+#include "tool.h"
+
+/* --quick shortens whatever the user left at its default. */
+static void apply_quick(struct kb_config *cfg)
+{
+	struct kb_config def;
+
+	kb_config_defaults(&def);
+	if (cfg->warmup_s == def.warmup_s)
+		cfg->warmup_s = 0.005;
+	if (cfg->max_time_s == def.max_time_s)
+		cfg->max_time_s = 0.05;
+	if (cfg->min_time_s == def.min_time_s)
+		cfg->min_time_s = 0.0002;
+	if (cfg->min_rounds == def.min_rounds)
+		cfg->min_rounds = 2;
+	if (cfg->samples_per_round == def.samples_per_round)
+		cfg->samples_per_round = 3;
+}
+
+struct out_ctx {
+	enum kb_format fmt;
+	const struct kb_run *run;
+};
+
+static int write_out_cb(FILE *f, const void *ctx)
+{
+	const struct out_ctx *o = ctx;
+
+	return kb_write_run(f, o->fmt, o->run, false);
+}
+
+static int list_ids(const struct kb_instance *const *sel, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%s\n", sel[i]->id);
+	return 0;
+}
+
+int kb_main(int argc, char **argv)
+{
+	struct kb_config cfg;
+	struct kb_instance_list all = { 0 };
+	const struct kb_instance **sel = NULL;
+	struct kb_filter *filter = NULL;
+	struct kb_timer_info timer;
+	struct kb_metric_setup metric;
+	struct kb_run run;
+	const char *conf_used = NULL;
+	char pinned[256];
+	bool help, version;
+	size_t nsel = 0;
+	int status = 2, rc;
+	uint64_t t0;
+
+	memset(&run, 0, sizeof(run));
+	kb_config_defaults(&cfg);
+	if ((rc = kb_cli_parse(argc, argv, &cfg, &help, &version))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		return 2;
+	}
+	if (help) {
+		kb_cli_usage(stdout);
+		return 0;
+	}
+	if (version) {
+		printf("kbench %s\n", KB_VERSION);
+		return 0;
+	}
+	if (cfg.quick)
+		apply_quick(&cfg);
+	if (cfg.format == KB_FORMAT_CONSOLE) {
+		cfg.color = kb_tool_want_color(stdout);
+		cfg.progress = isatty(STDERR_FILENO);
+	}
+	if ((rc = kb_conf_load(cfg.conf_path, &conf_used))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		return 2;
+	}
+	cfg.conf_path = conf_used;
+	kb_context_measure_peaks(!cfg.no_peaks);
+	if ((rc = kb_filter_new(cfg.filter, &filter)) || (rc = kb_registry_expand(cfg.quick, cfg.large, &all))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		goto out;
+	}
+	sel = calloc(all.n ? all.n : 1, sizeof(*sel));
+	if (!sel) {
+		fprintf(stderr, "kbench: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < all.n; i++)
+		if (kb_filter_match(filter, all.v[i].id))
+			sel[nsel++] = &all.v[i];
+	if (nsel == 0) {
+		fprintf(stderr, "kbench: no benchmark matches --filter=%s (%zu registered; --list shows them)\n",
+			cfg.filter ? cfg.filter : "", all.n);
+		goto out;
+	}
+	if (cfg.list) {
+		status = list_ids(sel, nsel);
+		goto out;
+	}
+	if (kb_metric_is_child()) { /* kbench under callgrind, counting for its parent */
+		status = kb_metric_child_run(&cfg, sel, nsel);
+		goto out;
+	}
+	if (cfg.metric == KB_METRIC_INSTRUCTIONS && (rc = kb_metric_prepare(&metric))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		goto out;
+	}
+	/* a run that cannot be saved is refused before it is measured */
+	if (cfg.out && (rc = kb_file_check_writable(cfg.out))) {
+		fprintf(stderr, "kbench: --out: %s\n", kb_last_error());
+		goto out;
+	}
+	if (cfg.threads == 0)
+		cfg.threads = kb_cores();
+	if ((rc = kb_pin_apply(cfg.pin, cfg.threads, pinned, sizeof(pinned)))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		goto out;
+	}
+	kb_timer_measure(&timer);
+	if ((rc = kb_context_build(&run, &timer))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		goto out;
+	}
+	kb_cli_record(&cfg, pinned, &run);
+	t0 = kb_clock_real.wall_ns(NULL);
+	if ((rc = kb_runner_run(&cfg, sel, nsel, &timer, &run)) ||
+	    (cfg.metric == KB_METRIC_INSTRUCTIONS &&
+	     (rc = kb_metric_count(&metric, &cfg, argc, argv, sel, nsel, &run)))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		status = 1;
+		goto out;
+	}
+	kb_context_finish(&run, (double)(kb_clock_real.wall_ns(NULL) - t0) / 1e9);
+	status = 0;
+	for (size_t i = 0; i < run.nresults; i++)
+		if (run.results[i].status == KB_STATUS_ERROR)
+			status = 1;
+	if (kb_write_run(stdout, cfg.format, &run, cfg.color)) {
+		fprintf(stderr, "kbench: cannot write to standard output\n");
+		status = 2;
+	}
+	if (cfg.out && (rc = kb_file_write_atomic(cfg.out, write_out_cb,
+						     &(struct out_ctx){ cfg.out_format, &run }))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		status = 2;
+	}
+	if (status == 1)
+		for (size_t i = 0; i < run.nresults; i++)
+			if (run.results[i].status == KB_STATUS_ERROR)
+				fprintf(stderr, "kbench: %s: %s\n", run.results[i].id,
+					run.results[i].message ? run.results[i].message : "error");
+out:
+	free(sel);
+	kb_filter_free(filter);
+	kb_instance_list_clear(&all);
+	kb_run_clear(&run);
+	kb_conf_clear();
+	return status;
+}

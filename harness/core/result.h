@@ -1,0 +1,129 @@
+/*
+ * result.h - the in-memory form of a run: what the runner produces, what the
+ * reporters format and what the JSON reader loads back (kbench schema 1 or
+ * Google Benchmark JSON).  One model for all, so a file read back compares
+ * exactly like a run just made.
+ */
+#ifndef KB_RESULT_H
+#define KB_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KB_SCHEMA_VERSION 1
+
+enum kb_status {
+	KB_STATUS_OK = 0,
+	KB_STATUS_SKIPPED,
+	KB_STATUS_ERROR,
+};
+
+/* "ok", "skipped", "error"; kb_status_parse returns -1 for anything else. */
+const char *kb_status_name(enum kb_status status);
+int kb_status_parse(const char *name);
+
+/* One parameter of a benchmark instance: a number or a string. */
+struct kb_param {
+	char *name;
+	bool is_str;
+	int64_t value; /* when !is_str */
+	char *str;     /* when is_str */
+};
+
+/* A named value: counters ("gflops", "gbps", "pct_peak", user counters). */
+struct kb_counter {
+	char *name;
+	double value; /* NAN when unknown; written as null */
+};
+
+/* Summary of the per-iteration samples; every time in ns per iteration. */
+struct kb_summary {
+	double median;
+	double ci_low, ci_high; /* order-statistic CI of the median */
+	double ci_level;        /* achieved coverage, e.g. 0.95 (lower when n is tiny) */
+	double mean, sd, cv;    /* cv = sd / mean */
+	double min, max, q1, q3, p90, p99;
+	size_t n;               /* number of samples */
+	size_t outliers_mild;   /* beyond 1.5 IQR (not beyond 3) */
+	size_t outliers_severe; /* beyond 3 IQR */
+	bool converged;         /* CI reached --target-ci before --max-time */
+};
+
+struct kb_result {
+	char *id;     /* "suite/kernel/param..." */
+	char *suite;
+	char *kernel;
+	struct kb_param *params;
+	size_t nparams;
+	char *unit;   /* time unit of samples: always "ns" in memory */
+	enum kb_status status;
+	char *message; /* reason for skipped/error, else NULL */
+	char *label;   /* free-form, may be NULL */
+	uint64_t iterations_per_sample;
+	double *samples_ns;     /* per-iteration wall time of each sample */
+	double *cpu_samples_ns; /* per-iteration CPU time of each sample, or NULL */
+	uint32_t *sample_round; /* round index of each sample, or NULL */
+	size_t nsamples;
+	size_t rounds;          /* rounds measured */
+	struct kb_summary summary;
+	struct kb_counter *counters;
+	size_t ncounters;
+	int validated;          /* 1 validated, 0 not validated, -1 nothing to validate */
+	double instructions;    /* per iteration (metric=instructions), NAN if absent */
+	double noise;           /* baselines: between-run relative dispersion, NAN if absent */
+	double warmup_s;        /* warmup time spent */
+	double elapsed_s;       /* total time spent on this benchmark */
+	char *timer;            /* "wall" or a custom timer's name */
+	/* Google Benchmark aggregates kept when read from such a file. */
+	double gb_cpu_time_ns;  /* NAN if absent */
+};
+
+/* A flattened context entry: "cpu.model" = "AMD EPYC ...". */
+struct kb_kv {
+	char *key;
+	char *value;   /* textual value; NULL for JSON null */
+	bool is_num;   /* value is a JSON number */
+};
+
+struct kb_run {
+	int schema_version;      /* 1; 0 when read from Google Benchmark JSON */
+	char *format;            /* "kbench" or "gbench" (source format) */
+	char *harness_version;
+	char *git;               /* git revision of the harness build, or NULL */
+	char *fingerprint;       /* machine fingerprint, or NULL if unknown */
+	char *date;              /* ISO 8601 */
+	struct kb_kv *context;   /* flattened context, in file order */
+	size_t ncontext;
+	struct kb_kv *config;    /* flattened config */
+	size_t nconfig;
+	uint64_t seed;           /* master seed */
+	struct kb_result *results;
+	size_t nresults;
+};
+
+/* Frees what the struct owns (not the struct itself) and zeroes it. */
+void kb_result_clear(struct kb_result *r);
+void kb_run_clear(struct kb_run *run);
+
+/* Looks up a counter by name; NULL if absent. */
+const struct kb_counter *kb_result_counter(const struct kb_result *r, const char *name);
+/* Sets (adds or replaces) a counter. Returns 0 or -KB_ENOMEM. */
+int kb_result_set_counter(struct kb_result *r, const char *name, double value);
+/* Looks up a context or config value by flattened key; NULL if absent. */
+const char *kb_run_context(const struct kb_run *run, const char *key);
+/* Appends a context entry (copies both strings). Returns 0 or -KB_ENOMEM. */
+int kb_run_add_context(struct kb_run *run, const char *key, const char *value, bool is_num);
+/* Appends a config entry (copies both; a NULL value is JSON null). Returns 0 or -KB_ENOMEM. */
+int kb_run_add_config(struct kb_run *run, const char *key, const char *value, bool is_num);
+/* Finds a result by id; NULL if absent. */
+const struct kb_result *kb_run_find(const struct kb_run *run, const char *id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KB_RESULT_H */

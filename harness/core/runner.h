@@ -1,0 +1,43 @@
+/*
+ * runner.h - runs the selected benchmark instances and produces a kb_run.
+ *
+ * Method (docs/method.md, "Measurement"): per instance a time-based
+ * warmup that also calibrates the iterations per sample; then rounds of
+ * samples, the instances interleaved in a seeded random order each round;
+ * an instance stops when the 95 % CI of its median is within target_ci
+ * after min_rounds, or at max_time; then one untimed validation pass.
+ */
+#ifndef KB_RUNNER_H
+#define KB_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "registry.h"
+#include "result.h"
+#include "timer.h"
+
+
+/*
+ * Runs `instances` (already filtered) into `run->results`, in the order
+ * given; the rounds are interleaved in a seeded random order.  The context
+ * is the caller's.  Returns 0, or a negative code on a harness failure
+ * (a benchmark's own failure is a result with status error, not a code).
+ */
+int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *instances,
+		  size_t n, const struct kb_timer_info *timer, struct kb_run *run);
+
+/*
+ * For the instruction counter (metric.c): one call of `inst`'s body in
+ * `batches` batches of `iters` iterations, with `probe` around each batch.
+ * Returns the status of the call; *message gets a malloc'd reason (or NULL).
+ */
+struct kb_probe;
+enum kb_status kb__runner_probe(const struct kb_config *cfg, const struct kb_instance *inst,
+				struct kb_probe *probe, uint64_t iters, size_t batches,
+				char **message);
+
+#endif /* KB_RUNNER_H */
