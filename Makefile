@@ -341,14 +341,15 @@ report: $(B)/kbench-report $(B)/kbench-history
 # ---- end of report and history -------------------------------------------------
 
 # ---- A/B against another revision (kbench-ab; scripts/ab.sh) -----------------
-# make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="--threshold=3 ..."] [AB_CUDA=1]
+# make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="--threshold=3 ..."] [AB_RUNNER_FLAGS="--quick"] [AB_CUDA=1]
 # builds <rev> in a temporary git worktree and the working tree (same compiler,
 # flags and CUDA setting; AB_CUDA=0 by default), runs kbench-ab OLD NEW and
 # leaves $(B)/ab-report.md and $(B)/ab-report.json.  Exit 1 on a regression.
 AB_CUDA ?= 0
 .PHONY: ab
 ab:
-	@BASE="$(BASE)" FILTER="$(FILTER)" AB_FLAGS="$(AB_FLAGS)" AB_CUDA="$(AB_CUDA)" B="$(B)" \
+	@BASE="$(BASE)" FILTER="$(FILTER)" AB_FLAGS="$(AB_FLAGS)" AB_RUNNER_FLAGS="$(AB_RUNNER_FLAGS)" \
+		AB_CUDA="$(AB_CUDA)" B="$(B)" \
 		CC="$(CC)" OPT="$(OPT)" CFLAGS="$(CFLAGS)" LDFLAGS="$(LDFLAGS)" ./scripts/ab.sh
 
 # ---- install ----------------------------------------------------------------

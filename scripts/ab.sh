@@ -1,5 +1,5 @@
 #!/bin/sh
-# make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="..."] [AB_CUDA=0|1]
+# make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="..."] [AB_RUNNER_FLAGS="--quick ..."] [AB_CUDA=0|1]
 #
 # Builds <rev> in a temporary git worktree and the working tree, both with
 # the same compiler, flags and CUDA setting, then runs kbench-ab OLD NEW
@@ -10,10 +10,13 @@
 # FILTER=. selects everything.  Leaves $B/ab-report.md and $B/ab-report.json, and the two
 # binaries in $B/ab/.  The worktree is removed on exit, error or interrupt.
 #
-# Environment (set by the Makefile): BASE, FILTER, AB_FLAGS, AB_CUDA (default
+# AB_RUNNER_FLAGS go to both binaries (kbench-ab OLD NEW -- FLAGS).  Ctrl-C
+# ends kbench-ab after its running round; the report of the rounds run is
+# still written, and the exit status is 130 (143 for SIGTERM).
+# Environment (set by the Makefile): BASE, FILTER, AB_FLAGS, AB_RUNNER_FLAGS, AB_CUDA (default
 # 0: CPU benchmarks only, faster to build), B (build dir, default build),
 # CC, OPT, CFLAGS, LDFLAGS (MAKE, default make).  Exit status: kbench-ab's (0 no regression,
-# 1 regression, 2 bad input), or 2 when a build fails.
+# 1 regression, 2 bad input, 130/143 interrupted), or 2 when a build fails.
 set -eu
 
 die() {
@@ -119,8 +122,10 @@ status=0
 # shellcheck disable=SC2086 # AB_FLAGS is a list of flags
 "$out/ab/new/kbench-ab" ${FILTER:+"--filter=$FILTER"} ${AB_FLAGS:-} \
 	--markdown-out="$out/ab-report.md" --json-out="$out/ab-report.json" \
-	"$out/ab/kbench-old" "$out/ab/kbench-new" || status=$?
+	"$out/ab/kbench-old" "$out/ab/kbench-new" ${AB_RUNNER_FLAGS:+-- $AB_RUNNER_FLAGS} || status=$?
 if [ "$status" -le 1 ]; then
 	echo "ab: report in $B/ab-report.md and $B/ab-report.json"
+elif [ "$status" -eq 130 ] || [ "$status" -eq 143 ]; then
+	echo "ab: interrupted; the report of the rounds run is in $B/ab-report.md and $B/ab-report.json"
 fi
 exit "$status"

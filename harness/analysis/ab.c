@@ -61,9 +61,18 @@ const char *kb_ab_stop_name(enum kb_ab_stop s)
 	case KB_AB_STOP_NARROW: return "narrow";
 	case KB_AB_STOP_ROUNDS: return "max-rounds";
 	case KB_AB_STOP_TIME: return "time-cap";
+	case KB_AB_STOP_INTERRUPTED: return "interrupted";
 	case KB_AB_STOP_ERROR: return "error";
 	default: return "none";
 	}
+}
+
+/* Why a stage ended early, for notes. */
+static const char *early_stop_text(enum kb_ab_stop stop)
+{
+	return stop == KB_AB_STOP_INTERRUPTED ? "interrupted"
+	       : stop == KB_AB_STOP_TIME      ? "--max-time reached"
+					      : "--max-rounds reached";
 }
 
 /* ---- the statistics of one stage ----------------------------------------- */
@@ -233,6 +242,54 @@ static void child_env_free(char **env)
 	free(env);
 }
 
+static volatile sig_atomic_t ab_interrupted;
+
+void kb_ab_interrupt(int sig)
+{
+	ab_interrupted = sig ? sig : SIGINT;
+}
+
+bool kb_ab_runner_arg_ok(const char *arg, const char **own)
+{
+	static const struct {
+		const char *flag, *own;
+	} taken[] = {
+		{ "--format", "--format" }, { "--out", "--out" }, { "--out-format", "" },
+		{ "--list", "" }, { "--rounds", "--rounds" }, { "--seed", "--seed" },
+		{ "--pin", "--cpu" }, { "--threads", "--cpu" }, { "--filter", "--filter" },
+		{ "--warmup", "--warmup" }, { "--min-time", "--min-time" },
+		{ "--samples", "--samples" }, { "--metric", "--metric" },
+		{ "--benchmark_format", "--format" }, { "--benchmark_out", "--out" },
+		{ "--benchmark_out_format", "" }, { "--benchmark_list_tests", "" },
+		{ "--benchmark_filter", "--filter" }, { "--benchmark_min_time", "--min-time" },
+		{ "--benchmark_min_warmup_time", "--warmup" }, { "--benchmark_repetitions", "--rounds" },
+	};
+
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		size_t n = strlen(taken[i].flag);
+
+		if (strncmp(arg, taken[i].flag, n) == 0 && (arg[n] == '\0' || arg[n] == '=')) {
+			*own = taken[i].own;
+			return false;
+		}
+	}
+	*own = NULL;
+	return true;
+}
+
+/* argv[0..n) then the runner flags given to both arms, then NULL: malloc'ed. */
+static char **with_runner_args(char *const *argv, size_t n, const struct kb_ab_options *opt)
+{
+	char **v = calloc(n + opt->nrunner_args + 1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	memcpy(v, argv, n * sizeof(*v));
+	for (size_t i = 0; i < opt->nrunner_args; i++)
+		v[n + i] = opt->runner_args[i];
+	return v;
+}
+
 /* Runs argv with envp, capturing stdout and stderr; killed after timeout_s. */
 static int run_child(char *const argv[], char *const envp[], double timeout_s, struct kb_proc *p)
 {
@@ -273,7 +330,7 @@ static int exec_list(void *ctx, const struct kb_ab_options *opt, int arm, const 
 {
 	struct kb_proc p = KB_PROC_INIT;
 	char *argv[4], *filter = NULL, why[128], tail[512];
-	char **env = child_env(opt, arm, 0), **v = NULL;
+	char **env = child_env(opt, arm, 0), **v = NULL, **full;
 	int rc, argc = 0;
 	size_t count = 0, cap = 0;
 
@@ -292,7 +349,9 @@ static int exec_list(void *ctx, const struct kb_ab_options *opt, int arm, const 
 	if (filter)
 		argv[argc++] = filter;
 	argv[argc] = NULL;
-	rc = run_child(argv, env, 60, &p);
+	full = with_runner_args(argv, (size_t)argc, opt);
+	rc = full ? run_child(full, env, 60, &p) : kb_error(KB_ENOMEM, "out of memory");
+	free(full);
 	child_env_free(env);
 	free(filter);
 	if (rc)
@@ -342,7 +401,7 @@ static int exec_run(void *ctx, const struct kb_ab_options *opt, const struct kb_
 {
 	struct kb_proc p = KB_PROC_INIT;
 	char a_warm[64], a_pin[256], a_threads[64], a_seed[64], a_min[64], a_samples[64];
-	char *a_filter, *argv[16], why[128], tail[512], name[64];
+	char *a_filter, *argv[16], why[128], tail[512], name[64], **full;
 	char **env = child_env(opt, c->arm, c->env_pad);
 	int rc, argc = 0;
 
@@ -377,7 +436,10 @@ static int exec_run(void *ctx, const struct kb_ab_options *opt, const struct kb_
 	if (c->instructions)
 		argv[argc++] = "--metric=instructions";
 	argv[argc] = NULL;
-	rc = run_child(argv, env, c->timeout_s > 0 ? c->timeout_s : 3600, &p);
+	full = with_runner_args(argv, (size_t)argc, opt);
+	rc = full ? run_child(full, env, c->timeout_s > 0 ? c->timeout_s : 3600, &p)
+		  : kb_error(KB_ENOMEM, "out of memory");
+	free(full);
 	child_env_free(env);
 	free(a_filter);
 	if (rc)
@@ -642,7 +704,7 @@ static int end_stage(struct kb_ab *ab, struct kb_ab_bench *b, enum kb_ab_stop st
 	f = b->flag[s] = kb_ab_classify(iv, ab->opt.threshold, ab->opt.floor);
 	b->stop[s] = stop;
 	if (s == 0 && (f == KB_AB_SLOWER || f == KB_AB_FASTER) && ab->opt.confirm &&
-	    stop != KB_AB_STOP_TIME) {
+	    stop != KB_AB_STOP_TIME && stop != KB_AB_STOP_INTERRUPTED) {
 		b->cur_stage = 1;
 		b->stage_start = b->nrounds;
 		return 0;
@@ -650,8 +712,9 @@ static int end_stage(struct kb_ab *ab, struct kb_ab_bench *b, enum kb_ab_stop st
 	b->active = false;
 	if (s == 0 && (f == KB_AB_SLOWER || f == KB_AB_FASTER) && ab->opt.confirm) {
 		b->verdict = KB_VERDICT_INCONCLUSIVE;
-		return set_note(b, "%s in the screen (%zu rounds), no time left to confirm (--max-time)",
-				kb_ab_flag_name(f), iv->n);
+		return set_note(b, "%s in the screen (%zu rounds), no time left to confirm (%s)",
+				kb_ab_flag_name(f), iv->n,
+				stop == KB_AB_STOP_INTERRUPTED ? "interrupted" : "--max-time");
 	}
 	if (s == 0) {
 		if (f == KB_AB_SLOWER || f == KB_AB_FASTER) {
@@ -664,7 +727,7 @@ static int end_stage(struct kb_ab *ab, struct kb_ab_bench *b, enum kb_ab_stop st
 		}
 		b->verdict = KB_VERDICT_INCONCLUSIVE;
 		return set_note(b, "%s after %zu rounds (%s)", undecided_reason(ab, iv), iv->n,
-				stop == KB_AB_STOP_TIME ? "--max-time reached" : "--max-rounds reached");
+				early_stop_text(stop));
 	}
 	/* confirmation */
 	if (f == b->flag[0]) {
@@ -683,7 +746,8 @@ static int end_stage(struct kb_ab *ab, struct kb_ab_bench *b, enum kb_ab_stop st
 				kb_ab_flag_name(b->flag[0]), kb_ab_flag_name(f), iv->n);
 	return set_note(b, "%s in the screen, not confirmed on %zu fresh rounds (%+.1f %%, %s%s)",
 			kb_ab_flag_name(b->flag[0]), iv->n, pct(iv->estimate), undecided_reason(ab, iv),
-			stop == KB_AB_STOP_TIME ? "; --max-time reached" : "");
+			stop == KB_AB_STOP_TIME ? "; --max-time reached"
+			: stop == KB_AB_STOP_INTERRUPTED ? "; interrupted" : "");
 }
 
 /* The round's time of one benchmark: the median of its samples. */
@@ -1128,24 +1192,32 @@ int kb_ab_run(const char *old_bin, const char *new_bin, const struct kb_ab_optio
 	nactive = ab->nbenches;
 	for (uint32_t round = 0; nactive > 0; round++) {
 		double start = be->now_s(be->ctx);
+		bool capped = start - t0 + last_round_s > opt->max_time_s;
 
-		if (start - t0 + last_round_s > opt->max_time_s) {
-			ab->time_capped = true;
+		if (!ab_interrupted && !capped)
+			rc = run_round(ab, be, &rng, bins, round, &nactive);
+		if (rc && !ab_interrupted)
+			goto out;
+		if (ab_interrupted || capped) {
+			/* a round cut short by the interruption was never recorded */
+			rc = 0;
+			ab->interrupted = ab_interrupted;
+			ab->time_capped = !ab_interrupted;
 			for (size_t i = 0; i < ab->nbenches; i++)
 				if (ab->benches[i].active &&
-				    (rc = end_stage(ab, &ab->benches[i], KB_AB_STOP_TIME)))
+				    (rc = end_stage(ab, &ab->benches[i],
+						    ab_interrupted ? KB_AB_STOP_INTERRUPTED : KB_AB_STOP_TIME)))
 					goto out;
 			break;
 		}
-		if ((rc = run_round(ab, be, &rng, bins, round, &nactive)))
-			goto out;
 		last_round_s = be->now_s(be->ctx) - start;
 		if (opt->progress)
 			opt->progress(opt->progress_ctx, ab, round, nactive);
 	}
 	for (size_t i = 0; i < ab->nbenches; i++)
 		ab->benches[i].old_instructions = ab->benches[i].new_instructions = NAN;
-	if (opt->metric && !strcmp(opt->metric, "instructions") && (rc = count_arms(ab, be, bins)))
+	if (opt->metric && !strcmp(opt->metric, "instructions") && !ab->interrupted &&
+	    (rc = count_arms(ab, be, bins)))
 		goto out;
 	ab->wall_s = be->now_s(be->ctx) - t0;
 	rc = finish(ab);
@@ -1157,6 +1229,8 @@ out:
 
 int kb_ab_exit_status(const struct kb_ab *ab)
 {
+	if (ab->interrupted)
+		return 128 + ab->interrupted;
 	return ab->failures ? 1 : 0;
 }
 

@@ -192,6 +192,10 @@ struct kb_ab_options {
 	size_t samples;     /* child --samples, 0 = the child's default */
 	const struct kb_ab_env *env; /* extra environment for one or both arms */
 	size_t nenv;
+	/* runner flags given to both arms, after kbench-ab's own ("--quick");
+	 * never one kbench-ab sets itself (kb_ab_runner_arg_ok) */
+	char *const *runner_args;
+	size_t nrunner_args;
 	const char *metric;     /* "time" (default, NULL) or "instructions" (see above) */
 	double instructions_threshold; /* relative, default 0.005 */
 	const struct kb_ab_backend *backend; /* NULL = fork/exec */
@@ -218,6 +222,7 @@ enum kb_ab_stop {
 	KB_AB_STOP_NARROW,   /* interval within --target-ci */
 	KB_AB_STOP_ROUNDS,   /* --max-rounds */
 	KB_AB_STOP_TIME,     /* --max-time */
+	KB_AB_STOP_INTERRUPTED, /* SIGINT/SIGTERM (kb_ab_interrupt) */
 	KB_AB_STOP_ERROR,    /* a benchmark error or skip */
 };
 const char *kb_ab_stop_name(enum kb_ab_stop s);
@@ -268,6 +273,7 @@ struct kb_ab {
 	size_t counts[KB_VERDICT_COUNT];
 	size_t failures;
 	bool time_capped;           /* --max-time cut the run short */
+	int interrupted;            /* the signal that cut it short, else 0 */
 	double wall_s;              /* total wall time */
 	char **warnings;
 	size_t nwarnings;
@@ -285,7 +291,7 @@ int kb_ab_run(const char *old_bin, const char *new_bin, const struct kb_ab_optio
 	      struct kb_ab *out);
 
 /* 1 when any benchmark is a failure (regressed, or an error in NEW), else 0. */
-int kb_ab_exit_status(const struct kb_ab *ab);
+int kb_ab_exit_status(const struct kb_ab *ab); /* 0, 1, or 128 + signal when interrupted */
 
 /* Frees what the struct owns and zeroes it. */
 void kb_ab_release(struct kb_ab *ab);
@@ -299,4 +305,21 @@ char *kb_ab_filter_regex(const char *const *ids, size_t n);
 #ifdef __cplusplus
 }
 #endif
+/*
+ * Whether a runner flag may be passed to both arms: not one that kbench-ab
+ * sets per child (--format, --rounds, --seed, --pin, --threads, --filter,
+ * --warmup, --min-time, --samples, --metric, --out, --list and their
+ * Google Benchmark aliases).  When it may not, *own gets the kbench-ab flag
+ * to use instead (or "" when there is none).
+ */
+bool kb_ab_runner_arg_ok(const char *arg, const char **own);
+
+/*
+ * Interruption, async-signal-safe (for a SIGINT/SIGTERM handler): kb_ab_run
+ * starts no new round; a round cut short (its children were stopped too) is
+ * dropped; what is undecided becomes inconclusive ("interrupted") and the
+ * run ends normally with ab->interrupted set to `sig`.
+ */
+void kb_ab_interrupt(int sig);
+
 #endif /* KB_AB_H */

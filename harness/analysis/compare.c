@@ -566,6 +566,11 @@ static int status_verdict(const struct kb_result *b, const struct kb_result *r,
 		return note_add(&row->note, "error in the baseline (%s): nothing to compare against",
 				b->message ? b->message : "failed validation");
 	}
+	if (r->status == KB_STATUS_INTERRUPTED || b->status == KB_STATUS_INTERRUPTED) {
+		row->verdict = KB_VERDICT_SKIPPED;
+		return note_add(&row->note, "the %s run was interrupted before this benchmark finished",
+				r->status == KB_STATUS_INTERRUPTED ? "current" : "baseline");
+	}
 	if (r->status == KB_STATUS_SKIPPED || b->status == KB_STATUS_SKIPPED) {
 		const struct kb_result *s = r->status == KB_STATUS_SKIPPED ? r : b;
 

@@ -323,7 +323,7 @@ static int make_parent_dir(const char *path)
 	return rc;
 }
 
-static int check_schema(struct kb_history *h, bool create)
+static int check_schema_locked(struct kb_history *h, bool create)
 {
 	sqlite3_stmt *st = NULL;
 	int version = -1, ntables = 0, rc;
@@ -356,9 +356,27 @@ static int check_schema(struct kb_history *h, bool create)
 	if (!create)
 		return kb_error(KB_ENOTFOUND, "%s: empty history (add runs with kbench-history add)",
 				h->path);
-	if ((rc = exec(h, "BEGIN IMMEDIATE")))
-		return rc;
-	if ((rc = exec(h, schema_sql))) {
+	return exec(h, schema_sql);
+}
+
+/*
+ * A writer checks (and makes) the schema holding the write lock, so two
+ * processes adding to a new history at once cannot both create it: the
+ * second waits (busy timeout), then finds it made.
+ */
+static int check_schema(struct kb_history *h, bool create)
+{
+	int rc;
+
+	if (!create)
+		return check_schema_locked(h, false);
+	if ((rc = exec(h, "BEGIN IMMEDIATE"))) {
+		/* not a database at all, or not ours: say that, not "cannot begin" */
+		int why = check_schema_locked(h, false);
+
+		return why && why != -KB_ENOTFOUND ? why : rc;
+	}
+	if ((rc = check_schema_locked(h, true))) {
 		exec(h, "ROLLBACK");
 		return rc;
 	}

@@ -611,7 +611,7 @@ static int read_kb_benchmark(struct where *w, const json_t *b, struct kb_result 
 		return rc;
 	st = kb_status_parse(status);
 	if (st < 0) {
-		rc = schema_err(w, "status", "\"%.100s\" is not one of ok, skipped, error", status);
+		rc = schema_err(w, "status", "\"%.100s\" is not one of ok, skipped, error, interrupted", status);
 		free(status);
 		return rc;
 	}
@@ -720,6 +720,7 @@ static int check_unique(struct where *w, const struct kb_run *run)
 static int read_kbench(struct where *w, const json_t *root, struct kb_run *run)
 {
 	json_t *sv, *harness, *context, *config, *benchmarks, *seed;
+	bool interrupted;
 	struct kv_list ctx = { 0 }, cfg = { 0 };
 	size_t i, n;
 	int rc;
@@ -739,6 +740,9 @@ static int read_kbench(struct where *w, const json_t *root, struct kb_run *run)
 	if ((rc = dup_str("kbench", &run->format)))
 		return rc;
 
+	if ((rc = get_bool(w, root, "interrupted", false, &interrupted)))
+		return rc;
+	run->interrupted = interrupted ? 2 /* SIGINT or SIGTERM; the file does not say which */ : 0;
 	if ((rc = get_required(w, root, "harness", &harness)))
 		return rc;
 	if (!json_is_object(harness))

@@ -37,6 +37,9 @@ static const char *status_line(const struct kb_ab *ab)
 {
 	if (ab->counts[KB_VERDICT_REGRESSED] && ab->failures > ab->counts[KB_VERDICT_REGRESSED])
 		return "FAIL: regressions and errors";
+	if (ab->interrupted)
+		return ab->counts[KB_VERDICT_REGRESSED] ? "INTERRUPTED: regression in the rounds run"
+							 : "INTERRUPTED: incomplete";
 	if (ab->counts[KB_VERDICT_REGRESSED])
 		return "FAIL: regression";
 	if (ab->failures)
@@ -48,7 +51,7 @@ static void run_text(const struct kb_ab *ab, char *buf, size_t len)
 {
 	snprintf(buf, len, "%zu benchmark%s, %zu rounds (%zu processes) in %.1f s, pinned to CPU %s%s",
 		 ab->nbenches, ab->nbenches == 1 ? "" : "s", ab->npairs, 2 * ab->npairs, ab->wall_s, ab->cpu,
-		 ab->time_capped ? "; stopped at --max-time" : "");
+		 ab->interrupted ? "; interrupted before the end" : ab->time_capped ? "; stopped at --max-time" : "");
 }
 
 static void method_text(const struct kb_ab *ab, char *buf, size_t len)
@@ -349,6 +352,8 @@ int kb_report_ab_json(FILE *f, const struct kb_ab *ab)
 	json_object_set_new(root, "counts", counts);
 	json_object_set_new(root, "exit_status", json_integer(kb_ab_exit_status(ab)));
 	json_object_set_new(root, "time_capped", json_boolean(ab->time_capped));
+	if (ab->interrupted)
+		json_object_set_new(root, "interrupted", json_true());
 	json_object_set_new(root, "wall_s", kb_json_num(ab->wall_s));
 	for (size_t i = 0; i < ab->nbenches && !rc; i++) {
 		json_t *r = bench_json(&ab->benches[i]);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,15 @@
 #include "compare.h"
 #include "error.h"
 #include "report_ab.h"
+#include "fileio.h"
+#include "proc.h"
 #include "tool.h"
 
 #define EXIT_BAD KB_TOOL_EXIT_BAD
 #define MAX_ENV 64
 
 static const char usage[] =
-	"usage: kbench-ab [options] OLD_BINARY NEW_BINARY\n"
+	"usage: kbench-ab [options] OLD_BINARY NEW_BINARY [-- RUNNER_FLAGS...]\n"
 	"\n"
 	"Runs the two benchmark binaries alternately, one fresh process per arm and\n"
 	"round, in a seeded random order, pinned to the same CPU, and compares the\n"
@@ -59,6 +62,9 @@ static const char usage[] =
 	"  --out=FILE          write the report to FILE (the console table still goes to stdout)\n"
 	"  --markdown-out=FILE, --json-out=FILE   also write those formats\n"
 	"  --quiet             no progress line\n"
+	"  -- RUNNER_FLAGS     after the two binaries: kbench flags given to both arms, for\n"
+	"                      --list and every round (e.g. -- --quick --no-peaks); not the ones\n"
+	"                      kbench-ab sets itself (--filter, --seed, --min-time, ...)\n"
 	"  --help              this text\n"
 	"\n"
 	"Environment mirrors: KBENCH_FILTER, KBENCH_THRESHOLD, KBENCH_FLOOR, KBENCH_ALPHA,\n"
@@ -73,6 +79,8 @@ struct args {
 	const char *filter, *threshold, *floor, *alpha, *rounds, *max_rounds, *target_ci;
 	const char *max_time, *seed, *cpu, *warmup, *min_time, *samples, *estimator;
 	const char *format, *out, *md_out, *json_out, *metric, *ithreshold;
+	char **runner_args; /* after OLD NEW -- : given to both arms */
+	size_t nrunner_args;
 	bool no_confirm, quiet, help;
 	struct kb_ab_env env[MAX_ENV];
 	size_t nenv;
@@ -111,10 +119,22 @@ static int parse_args(int argc, char **argv, struct args *a)
 	bool dashdash = false;
 	const char *v;
 
+	a->runner_args = calloc((size_t)argc + 1, sizeof(*a->runner_args));
+	if (!a->runner_args)
+		return kb_tool_fail("out of memory");
+
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 
-		if (dashdash || s[0] != '-') {
+		if (dashdash && a->nbins == 2) {
+			const char *own;
+
+			if (!kb_ab_runner_arg_ok(s, &own))
+				return kb_tool_fail("%s after --: kbench-ab sets this for each child%s%s%s", s,
+						    own && *own ? "; use kbench-ab's " : "", own ? own : "",
+						    own && *own ? " before --" : "");
+			a->runner_args[a->nrunner_args++] = (char *)s;
+		} else if (dashdash || s[0] != '-') {
 			if (a->nbins == 2)
 				return kb_tool_fail("too many arguments: %s (expected OLD_BINARY NEW_BINARY)", s);
 			a->bins[a->nbins++] = s;
@@ -250,6 +270,8 @@ static int make_options(const struct args *a, struct kb_ab_options *opt)
 		opt->cpu = a->cpu;
 	if (a->filter && *a->filter)
 		opt->filter = a->filter;
+	opt->runner_args = a->runner_args;
+	opt->nrunner_args = a->nrunner_args;
 	opt->confirm = !a->no_confirm;
 	opt->env = a->env;
 	opt->nenv = a->nenv;
@@ -289,16 +311,23 @@ static int report(FILE *f, const char *format, const struct kb_ab *ab, bool colo
 	return kb_report_ab_console(f, ab, color);
 }
 
+struct report_ctx {
+	const char *format;
+	const struct kb_ab *ab;
+};
+
+static int report_cb(FILE *f, const void *ctx)
+{
+	const struct report_ctx *r = ctx;
+
+	return report(f, r->format, r->ab, false);
+}
+
+/* Atomically, as every file kbench writes (a device or FIFO directly). */
 static int write_file(const char *path, const char *format, const struct kb_ab *ab)
 {
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (!f)
-		return kb_tool_fail("cannot write %s: %s", path, strerror(errno));
-	rc = report(f, format, ab, false);
-	if (fclose(f) != 0 || rc)
-		return kb_tool_fail("write error on %s", path);
+	if (kb_file_write_atomic(path, report_cb, &(struct report_ctx){ format, ab }))
+		return kb_tool_fail("%s", kb_last_error());
 	return 0;
 }
 
@@ -328,6 +357,36 @@ static int write_reports(const struct args *a, const char *format, const struct 
 	return 0;
 }
 
+/* SIGINT/SIGTERM: the first ends the comparison after stopping the running
+ * children (that round is dropped) and writes the reports of what was
+ * measured; a second ends kbench-ab at once. */
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	if (got_signal) {
+		kb_proc_kill_all(SIGKILL);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	got_signal = sig;
+	kb_ab_interrupt(sig);
+	kb_proc_kill_all(SIGTERM);
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -343,23 +402,25 @@ int main(int argc, char **argv)
 	memset(&ab, 0, sizeof(ab));
 	args_from_env(&a);
 	if (parse_args(argc, argv, &a))
-		return EXIT_BAD;
+		goto out;
 	if (a.help) {
 		fputs(usage, stdout);
-		return 0;
+		status = 0;
+		goto out;
 	}
 	if (a.nbins != 2) {
 		fputs(usage, stderr);
-		return EXIT_BAD;
+		goto out;
 	}
 	if (kb_tool_report_format(a.format, &format))
-		return EXIT_BAD;
+		goto out;
 	kb_ab_options_init(&opt);
 	if (make_options(&a, &opt) || check_binary("OLD", a.bins[0]) || check_binary("NEW", a.bins[1]))
-		return EXIT_BAD;
+		goto out;
 	show_progress = !a.quiet && isatty(STDERR_FILENO);
 	if (show_progress)
 		opt.progress = progress;
+	catch_signals();
 	rc = kb_ab_run(a.bins[0], a.bins[1], &opt, &ab);
 	if (show_progress)
 		fputs("\r\033[K", stderr);
@@ -370,7 +431,12 @@ int main(int argc, char **argv)
 	if (write_reports(&a, format, &ab))
 		goto out;
 	status = kb_ab_exit_status(&ab);
+	if (ab.interrupted)
+		fprintf(stderr, "kbench-ab: interrupted by %s after %zu rounds: the report shows what was "
+			"measured (undecided benchmarks are inconclusive)\n",
+			ab.interrupted == SIGTERM ? "SIGTERM" : "SIGINT", ab.npairs);
 out:
 	kb_ab_release(&ab);
+	free(a.runner_args);
 	return status;
 }

@@ -15,6 +15,7 @@
 
 #include "compare.h"
 #include "error.h"
+#include "fileio.h"
 #include "json_read.h"
 #include "report_compare.h"
 #include "tool.h"
@@ -233,19 +234,26 @@ static int report(FILE *f, const char *format, const struct kb_compare *c, bool 
 	return kb_report_compare_console(f, c, color);
 }
 
+struct report_ctx {
+	const char *format;
+	const struct kb_compare *c;
+};
+
+static int report_cb(FILE *f, const void *ctx)
+{
+	const struct report_ctx *r = ctx;
+
+	return report(f, r->format, r->c, false);
+}
+
 static int write_reports(const struct args *a, const char *format, const struct kb_compare *c)
 {
 	const char *summary = getenv("GITHUB_STEP_SUMMARY");
 	int rc = 0;
 
 	if (a->out && *a->out) {
-		FILE *f = fopen(a->out, "w");
-
-		if (!f)
-			return kb_tool_fail("cannot write --out file: %s", a->out);
-		rc = report(f, format, c, false);
-		if (fclose(f) != 0 || rc)
-			return kb_tool_fail("write error on %s", a->out);
+		if (kb_file_write_atomic(a->out, report_cb, &(struct report_ctx){ format, c }))
+			return kb_tool_fail("--out: %s", kb_last_error());
 		rc = kb_report_compare_console(stdout, c, kb_tool_want_color(stdout));
 	} else {
 		rc = report(stdout, format, c, kb_tool_want_color(stdout));

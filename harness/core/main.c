@@ -3,6 +3,7 @@
  * by every user binary linked with kbench_main.o.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "fileio.h"
 #include "kbench.h"
 #include "metric.h"
+#include "proc.h"
 #include "registry.h"
 #include "writer.h"
 #include "runner.h"
@@ -37,6 +39,47 @@ static void apply_quick(struct kb_config *cfg)
 		cfg->min_rounds = 2;
 	if (cfg->samples_per_round == def.samples_per_round)
 		cfg->samples_per_round = 3;
+}
+
+/*
+ * SIGINT/SIGTERM: the first stops the run after the current batch (the
+ * results so far are written, exit 128 + signal); children are told to
+ * stop too.  A second one ends the process at once.
+ */
+static void on_signal(int sig)
+{
+	if (kb_runner_interrupted()) {
+		kb_proc_kill_all(SIGKILL);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	kb_runner_interrupt(sig);
+	kb_proc_kill_all(SIGTERM);
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void say_interrupted(const struct kb_run *run, const char *out)
+{
+	size_t done = 0;
+
+	for (size_t i = 0; i < run->nresults; i++)
+		done += run->results[i].status != KB_STATUS_INTERRUPTED;
+	fprintf(stderr, "kbench: interrupted by %s: %zu of %zu benchmarks finished, the others are "
+		"marked \"interrupted\" with what they measured%s%s\n",
+		run->interrupted == SIGTERM ? "SIGTERM" : "SIGINT", done, run->nresults,
+		out ? "; results written to " : "", out ? out : "");
 }
 
 struct out_ctx {
@@ -99,6 +142,8 @@ int kb_main(int argc, char **argv)
 		return 2;
 	}
 	cfg.conf_path = conf_used;
+	/* from here an interruption ends the run with what it has measured */
+	catch_signals();
 	kb_context_measure_peaks(!cfg.no_peaks);
 	if ((rc = kb_filter_new(cfg.filter, &filter)) || (rc = kb_registry_expand(cfg.quick, cfg.large, &all))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());
@@ -148,7 +193,7 @@ int kb_main(int argc, char **argv)
 	kb_cli_record(&cfg, pinned, &run);
 	t0 = kb_clock_real.wall_ns(NULL);
 	if ((rc = kb_runner_run(&cfg, sel, nsel, &timer, &run)) ||
-	    (cfg.metric == KB_METRIC_INSTRUCTIONS &&
+	    (cfg.metric == KB_METRIC_INSTRUCTIONS && !run.interrupted &&
 	     (rc = kb_metric_count(&metric, &cfg, argc, argv, sel, nsel, &run)))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());
 		status = 1;
@@ -167,6 +212,13 @@ int kb_main(int argc, char **argv)
 						     &(struct out_ctx){ cfg.out_format, &run }))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());
 		status = 2;
+	}
+	if (run.interrupted || kb_runner_interrupted()) {
+		if (!run.interrupted) /* while counting instructions: not all counted */
+			run.interrupted = kb_runner_interrupted();
+		say_interrupted(&run, status == 2 ? NULL : cfg.out);
+		if (status != 2)
+			status = 128 + run.interrupted;
 	}
 	if (status == 1)
 		for (size_t i = 0; i < run.nresults; i++)

@@ -12,6 +12,7 @@ static const char *const status_names[] = {
 	[KB_STATUS_OK] = "ok",
 	[KB_STATUS_SKIPPED] = "skipped",
 	[KB_STATUS_ERROR] = "error",
+	[KB_STATUS_INTERRUPTED] = "interrupted",
 };
 
 const char *kb_status_name(enum kb_status status)

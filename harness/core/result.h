@@ -21,9 +21,11 @@ enum kb_status {
 	KB_STATUS_OK = 0,
 	KB_STATUS_SKIPPED,
 	KB_STATUS_ERROR,
+	KB_STATUS_INTERRUPTED, /* the run was stopped (SIGINT/SIGTERM) before it finished */
 };
 
-/* "ok", "skipped", "error"; kb_status_parse returns -1 for anything else. */
+/* "ok", "skipped", "error", "interrupted"; kb_status_parse returns -1 for
+ * anything else. */
 const char *kb_status_name(enum kb_status status);
 int kb_status_parse(const char *name);
 
@@ -102,6 +104,7 @@ struct kb_run {
 	struct kb_kv *config;    /* flattened config */
 	size_t nconfig;
 	uint64_t seed;           /* master seed */
+	int interrupted;         /* the signal that stopped the run early, else 0 */
 	struct kb_result *results;
 	size_t nresults;
 };

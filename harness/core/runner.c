@@ -5,6 +5,7 @@
 #include "runner.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,30 @@
 #include "context.h"
 #include "error.h"
 #include "probe.h"
+#include "strbuf.h"
 #include "state.h"
 #include "stats.h"
 
 #define KB_MAX_ITERS 1000000000000ULL
+
+/* ---- interruption ------------------------------------------------------------ */
+
+static volatile sig_atomic_t interrupted;
+
+void kb_runner_interrupt(int sig)
+{
+	interrupted = sig ? sig : SIGINT;
+}
+
+int kb_runner_interrupted(void)
+{
+	return interrupted;
+}
+
+void kb__runner_interrupt_reset(void)
+{
+	interrupted = 0;
+}
 
 /* ---- the loop ------------------------------------------------------------- */
 
@@ -147,7 +168,7 @@ bool kb__loop_next(struct kb_state *s)
 		return false;
 	s->batches_done++;
 	if (s->mode == KB_MODE_WARMUP) {
-		if (warmup_wants_more(s, wall)) {
+		if (!interrupted && warmup_wants_more(s, wall)) {
 			begin_batch(s);
 			return true;
 		}
@@ -157,7 +178,7 @@ bool kb__loop_next(struct kb_state *s)
 		if (s->batches_done > 1)
 			push_sample(br, wall / (double)br->iters, cpu / (double)br->iters,
 				    (uint32_t)br->rounds);
-		if (s->batches_done < s->batches_wanted && br->status == KB_STATUS_OK) {
+		if (s->batches_done < s->batches_wanted && br->status == KB_STATUS_OK && !interrupted) {
 			begin_batch(s);
 			return true;
 		}
@@ -484,13 +505,13 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 		progress(cfg, finished, n, ((double)clock->wall_ns(clock->ctx) - t_start) / 1e9, \
 			 (br)->inst->id);                                                  \
 	} while (0)
-	while (finished < n) {
+	while (finished < n && !interrupted) {
 		size_t m = 0;
 		for (size_t i = 0; i < n; i++)
 			if (!brs[i].done)
 				order[m++] = i;
 		kb_rng_shuffle(&rng, order, m);
-		for (size_t j = 0; j < m; j++) {
+		for (size_t j = 0; j < m && !interrupted; j++) {
 			struct kb_bench_run *br = &brs[order[j]];
 			if (!br->warmed) {
 				call_body(br, cfg, clock, KB_MODE_WARMUP, 0, min_sample_ns);
@@ -499,14 +520,37 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 					continue;
 				}
 			}
+			if (interrupted)
+				break;
 			call_body(br, cfg, clock, KB_MODE_ROUND, round_batches(br, cfg), min_sample_ns);
 			br->rounds++;
+			if (interrupted)
+				break; /* a round cut short is not judged, nor validated */
 			check_stop(br, cfg);
 			if (br->done)
 				FINISH(br);
 		}
 	}
 #undef FINISH
+	if (interrupted) {
+		run->interrupted = interrupted;
+		for (size_t i = 0; i < n; i++) {
+			struct kb_bench_run *br = &brs[i];
+
+			if (br->done || br->status != KB_STATUS_OK)
+				continue;
+			kb__bench_run_status(br, KB_STATUS_INTERRUPTED, NULL);
+			free(br->message);
+			br->message = kb_strdup_printf(
+				"interrupted (%s) after %zu round%s, before it finished: not converged, "
+				"not validated", interrupted == SIGTERM ? "SIGTERM" : "SIGINT", br->rounds,
+				br->rounds == 1 ? "" : "s");
+			br->converged = false;
+			kb__bench_run_drop_kept(br);
+		}
+		if (cfg->progress)
+			fprintf(stderr, "\r\033[K");
+	}
 
 	run->results = calloc(n ? n : 1, sizeof(*run->results));
 	if (!run->results) {

@@ -31,6 +31,18 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 		  size_t n, const struct kb_timer_info *timer, struct kb_run *run);
 
 /*
+ * Interruption (SIGINT/SIGTERM): kb_runner_interrupt is async-signal-safe,
+ * for a signal handler.  The running batch ends, no new one starts, and
+ * kb_runner_run returns the results so far: finished benchmarks as usual,
+ * the others with status interrupted (their samples kept), and
+ * run->interrupted set to `sig`.  kb_runner_interrupted returns that signal
+ * (0 when none); kb__runner_interrupt_reset clears it (tests).
+ */
+void kb_runner_interrupt(int sig);
+int kb_runner_interrupted(void);
+void kb__runner_interrupt_reset(void);
+
+/*
  * For the instruction counter (metric.c): one call of `inst`'s body in
  * `batches` batches of `iters` iterations, with `probe` around each batch.
  * Returns the status of the call; *message gets a malloc'd reason (or NULL).

@@ -1,5 +1,5 @@
 /*
- * report_console.c - the table a developer reads after `make bench`.
+ * writer_console.c - the table a developer reads after `make bench`.
  */
 #include "writer.h"
 
@@ -86,6 +86,11 @@ static void note_of(const struct kb_result *r, const struct kb_run *run, char *b
 		ADD("ERROR: %s", r->message ? r->message : "");
 		return;
 	}
+	if (r->status == KB_STATUS_INTERRUPTED) {
+		ADD("interrupted after %zu round%s (not converged, not validated)", r->rounds,
+		    r->rounds == 1 ? "" : "s");
+		return;
+	}
 	if (!s->converged)
 		ADD("%snot converged", used ? "; " : "");
 	if (s->cv > 0.05)
@@ -141,7 +146,7 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 	const char *red = color ? "\033[31m" : "", *yellow = color ? "\033[33m" : "",
 		   *dim = color ? "\033[2m" : "", *bold = color ? "\033[1m" : "",
 		   *reset = color ? "\033[0m" : "";
-	size_t width = 9, ok = 0, skipped = 0, errors = 0;
+	size_t width = 9, ok = 0, skipped = 0, errors = 0, interrupted = 0;
 	double total_s = 0;
 	bool instr = false;
 
@@ -183,6 +188,13 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 			ok++;
 			if (!r->summary.converged)
 				col = yellow;
+		} else if (r->status == KB_STATUS_INTERRUPTED) {
+			interrupted++;
+			col = yellow;
+			if (r->nsamples) { /* what was measured, marked as such */
+				kb_format_time(r->summary.median, t, sizeof(t));
+				snprintf(ci, sizeof(ci), "±%.1f%%", rel_ci(r) * 100);
+			}
 		} else if (r->status == KB_STATUS_SKIPPED) {
 			skipped++;
 			col = dim;
@@ -207,7 +219,13 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 			iters, rate, pct, ins, col, note, reset);
 	}
 	print_folded_skips(f, run, dim, reset);
-	fprintf(f, "%s%zu benchmarks: %zu ok, %zu skipped, %zu errors; %.1f s measuring%s\n", dim,
-		run->nresults, ok, skipped, errors, total_s, reset);
+	fprintf(f, "%s%zu benchmarks: %zu ok, %zu skipped, %zu errors", dim, run->nresults, ok, skipped,
+		errors);
+	if (run->interrupted)
+		fprintf(f, ", %zu interrupted", interrupted);
+	fprintf(f, "; %.1f s measuring%s\n", total_s, reset);
+	if (run->interrupted)
+		fprintf(f, "%sthe run was interrupted (%s): the benchmarks marked interrupted did not "
+			"finish%s\n", yellow, run->interrupted == 15 ? "SIGTERM" : "SIGINT", reset);
 	return ferror(f) ? kb_error(KB_EIO, "write error") : 0;
 }

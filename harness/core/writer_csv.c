@@ -1,5 +1,5 @@
 /*
- * report_csv.c - one row per benchmark, for spreadsheets.
+ * writer_csv.c - one row per benchmark, for spreadsheets.
  */
 #include "writer.h"
 

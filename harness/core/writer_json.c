@@ -1,5 +1,5 @@
 /*
- * report_json.c - kbench JSON (schema 1) and Google Benchmark JSON.
+ * writer_json.c - kbench JSON (schema 1) and Google Benchmark JSON.
  */
 #include "writer.h"
 
@@ -172,6 +172,8 @@ int kb_report_json(FILE *f, const struct kb_run *run)
 	kb_jsonw_init(&w, f, true);
 	kb_jsonw_object(&w, NULL);
 	kb_jsonw_int(&w, "schema_version", KB_SCHEMA_VERSION);
+	if (run->interrupted) /* absent in a complete run */
+		kb_jsonw_raw(&w, "interrupted", "true");
 	kb_jsonw_object(&w, "harness");
 	kb_jsonw_str(&w, "name", "kbench");
 	kb_jsonw_str(&w, "version", run->harness_version);
@@ -374,7 +376,7 @@ int kb_report_gbench(FILE *f, const struct kb_run *run)
 			kb_jsonw_num(&w, "real_time", 0);
 			kb_jsonw_num(&w, "cpu_time", 0);
 			kb_jsonw_str(&w, "time_unit", "ns");
-			if (r->status == KB_STATUS_SKIPPED) {
+			if (r->status == KB_STATUS_SKIPPED || r->status == KB_STATUS_INTERRUPTED) {
 				kb_jsonw_bool(&w, "skipped", true);
 				kb_jsonw_str(&w, "skip_message", r->message);
 			} else {
