@@ -27,8 +27,10 @@
 #include "cuda/timer.h"
 #include "error.h"
 
-#define KB__STR2(x) #x
-#define KB__STR(x) KB__STR2(x)
+/* In a multi-architecture build __CUDA_ARCH_LIST__ is a list ("800,900"):
+ * the macros are variadic, so the commas are part of the string. */
+#define KB__STR2(...) #__VA_ARGS__
+#define KB__STR(...) KB__STR2(__VA_ARGS__)
 #ifdef __CUDA_ARCH_LIST__
 #define KB_CUDA_BUILT_FOR KB__STR(__CUDA_ARCH_LIST__)
 #else
