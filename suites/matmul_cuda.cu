@@ -4,6 +4,7 @@
  *   sgemm_cuda_tiled     32x32 shared-memory tiles        FP32
  *   sgemm_cuda_regblock  128x128 tiles, 8x8 per thread    FP32
  *   sgemm_cublas         cublasSgemm, pedantic math       FP32
+ *   sgemm_cublas_default cublasSgemm, default math        FP32 (cuBLAS may pick faster kernels)
  *   sgemm_cublas_tf32    cublasGemmEx, TF32 tensor cores  FP32 data, TF32 products
  *   gemm_bf16_cublas     cublasGemmEx, BF16 tensor cores  BF16 data, FP32 accumulate
  * Ids: matmul/<kernel>/<n>.  GFLOP/s from 2·n³ flops; % of the peak of the
@@ -48,7 +49,7 @@ extern "C" {
 #include "ref/kb_gemm_verify.h"
 }
 
-enum gemm_kind { NAIVE, TILED, REGBLOCK, CUBLAS_F32, CUBLAS_TF32, CUBLAS_BF16 };
+enum gemm_kind { NAIVE, TILED, REGBLOCK, CUBLAS_F32, CUBLAS_F32_DEFAULT, CUBLAS_TF32, CUBLAS_BF16 };
 
 struct gemm_info {
 	const char *dtype;
@@ -63,6 +64,7 @@ static const struct gemm_info gemm_infos[] = {
 	[TILED] = { "f32", "fp32 cuda cores", "gpu_flops_f32", 0, 0x1p-24 },
 	[REGBLOCK] = { "f32", "fp32 cuda cores", "gpu_flops_f32", 0, 0x1p-24 },
 	[CUBLAS_F32] = { "f32", "CUBLAS_PEDANTIC_MATH", "gpu_flops_f32", 0, 0x1p-24 },
+	[CUBLAS_F32_DEFAULT] = { "f32", "CUBLAS_DEFAULT_MATH", "gpu_flops_f32", 0, 0x1p-24 },
 	[CUBLAS_TF32] = { "f32", "CUBLAS_COMPUTE_32F_FAST_TF32", "gpu_flops_tf32", 0x1p-10,
 			  0x1p-22 },
 	[CUBLAS_BF16] = { "bf16", "CUBLAS_COMPUTE_32F (bf16 in, fp32 accumulate and out)",
@@ -94,6 +96,8 @@ static int launch(enum gemm_kind kind, cublasHandle_t h, cudaStream_t s, int n, 
 		return kb_gemm_f32_cuda_regblock(n, n, n, a, b, c, s);
 	case CUBLAS_F32:
 		return kb_gemm_f32_cublas(h, n, n, n, a, b, c);
+	case CUBLAS_F32_DEFAULT:
+		return kb_gemm_f32_cublas_default(h, n, n, n, a, b, c);
 	case CUBLAS_TF32:
 		return kb_gemm_tf32_cublas(h, n, n, n, a, b, c);
 	case CUBLAS_BF16:
@@ -184,7 +188,8 @@ static void run_gemm(struct kb_state *state, enum gemm_kind kind)
 	}
 	if (rc)
 		goto fail;
-	if (kind == CUBLAS_F32 || kind == CUBLAS_TF32 || kind == CUBLAS_BF16) {
+	if (kind == CUBLAS_F32 || kind == CUBLAS_F32_DEFAULT || kind == CUBLAS_TF32 ||
+	    kind == CUBLAS_BF16) {
 		h = kb_cuda_blas(state);
 		if (!h)
 			goto out;
@@ -242,6 +247,10 @@ KB_QUICK(matmul, sgemm_cuda_regblock, "n=64,77,130");
 KB_BENCH(matmul, sgemm_cublas) { run_gemm(state, CUBLAS_F32); }
 KB_SPACE(matmul, sgemm_cublas, "n=256,1000,1024,2048,4096");
 KB_QUICK(matmul, sgemm_cublas, "n=64,77");
+
+KB_BENCH(matmul, sgemm_cublas_default) { run_gemm(state, CUBLAS_F32_DEFAULT); }
+KB_SPACE(matmul, sgemm_cublas_default, "n=256,1000,1024,2048,4096");
+KB_QUICK(matmul, sgemm_cublas_default, "n=64,77");
 
 KB_BENCH(matmul, sgemm_cublas_tf32) { run_gemm(state, CUBLAS_TF32); }
 KB_SPACE(matmul, sgemm_cublas_tf32, "n=256,1000,1024,2048,4096");

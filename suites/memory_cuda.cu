@@ -150,11 +150,11 @@ static void run_copy(struct kb_state *state, enum copy_kind kind, bool pinned)
 	}
 	bytes = (size_t)bytes_arg;
 	kb_set_bytes(state, (kind == D2D ? 2u : 1u) * (uint64_t)bytes);
-	/* D2D: the DRAM peak only when source and destination exceed the L2
-	 * (hot batches of smaller copies run out of it) */
+	/* D2D: the DRAM peak only when source and destination are 3x the L2
+	 * or more (hot batches of smaller copies partly run out of it) */
 	if (kind != D2D)
 		kb_set_peak(state, "pcie_bandwidth");
-	else if (2 * (uint64_t)bytes > (uint64_t)dev->l2_bytes)
+	else if (2 * (uint64_t)bytes >= 3 * (uint64_t)dev->l2_bytes)
 		kb_set_peak(state, "gpu_bandwidth");
 
 	need = (kind == D2D ? 2 : 1) * bytes;
