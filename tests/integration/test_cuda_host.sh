@@ -47,7 +47,7 @@ for f in device check timer launch_bound; do
 	objs="$objs $o"
 done
 [ -f "$build/libkbench.a" ] || fail "$build/libkbench.a not built"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2046
 "$nvcc" -std=c++17 -I"$root/harness" -I"$root/kernels" -Xcompiler -Wall,-Wextra,-Werror \
 	-o "$tmp/cuda_host" "$root/tests/cuda/cuda_host.cu" $objs "$build/libkbench.a" -lcublas \
 	$(pkg-config --libs hwloc jansson) -lm -lpthread -ldl > "$tmp/nvcc.txt" 2>&1 ||

@@ -28,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 arch='-gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90'
-files=$(cd "$root" && grep -l '__CUDA_ARCH_LIST__' kernels/cuda/*.cu suites/*_cuda.cu || true)
+files=$(cd "$root" && { grep -l '__CUDA_ARCH_LIST__' kernels/cuda/*.cu suites/*_cuda.cu || true; })
 [ -n "$files" ] || fail "no CUDA file reads __CUDA_ARCH_LIST__ (kernels/cuda/device.cu should)"
 for f in $files; do
 	obj="$tmp/b/obj/${f%.cu}.cu.o"
