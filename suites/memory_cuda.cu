@@ -21,7 +21,10 @@
  * whose host buffer exceeds half of MemAvailable, is skipped with the
  * numbers.  Host buffers are process-wide and only grow: pinning 1 GiB
  * costs far more than the copy, and a fresh pageable buffer would put page
- * faults into the copies.  Not done: binding to the GPU's NUMA node.
+ * faults into the copies.  kbench does not bind itself to the GPU's NUMA
+ * node; scripts/gpu-check.sh runs it under numactl (or taskset) for the
+ * node of the GPU's PCI address, so these buffers and the copying thread
+ * sit next to the GPU there.
  *
  * Validation: the source holds a seeded pattern; after the validation
  * pass the destination is compared with it word by word (for H2D and D2D
