@@ -4,6 +4,7 @@
  *   sgemm_cuda_tiled     32x32 shared-memory tiles        FP32
  *   sgemm_cuda_regblock  128x128 tiles, 8x8 per thread    FP32
  *   sgemm_cublas         cublasSgemm, pedantic math       FP32
+ *   sgemm_cublas_default cublasSgemm, default math        FP32 (cuBLAS may pick faster kernels)
  *   sgemm_cublas_tf32    cublasGemmEx, TF32 tensor cores  FP32 data, TF32 products
  *   gemm_bf16_cublas     cublasGemmEx, BF16 tensor cores  BF16 data, FP32 accumulate
  * Ids: matmul/<kernel>/<n>.  GFLOP/s from 2·n³ flops; % of the peak of the
@@ -14,22 +15,26 @@
  * kernels/cuda/timer.h); one untimed launch of every kernel and shape
  * before the first sample (lazy module loading, cuBLAS heuristics).
  *
- * Validation (after timing, on outputs poisoned with NaN): sampled rows of
- * C against kb_gemm_f32_ref (FP64 accumulation), then every row through a
- * Freivalds check C·x = A·(B·x) in FP64 with a ±1 vector x, so an unwritten
- * or wrong element anywhere is seen.  Tolerances per precision, for an
- * element that sums k products of values in [-1, 1):
- *   FP32: 8·u·k with u = 2^-24, as the CPU suite (rounding of the sums);
- *   TF32: + 8·2^-10·√k: the tensor cores round each input to a 10-bit
- *         mantissa (relative error up to 2^-10 if truncated), a random
- *         error of about 2^-10·√k/3 per element: far looser, on purpose;
+ * Validation (after timing, on outputs poisoned with NaN), by
+ * kb_gemm_f32_verify (kernels/ref/kb_gemm_verify.h): 64 sampled rows of C
+ * element by element against kb_gemm_f32_ref (FP64 accumulation), then
+ * every row by Freivalds' check with four random ±1 probes and a per-row
+ * bound from the rounding model and the sampled rows' measured error, so
+ * an unwritten or wrong element anywhere is seen.  How each kernel rounds,
+ * for an element that sums k products of values in [-1, 1):
+ *   FP32: accumulation u = 2^-24 (element tolerance 8·u·k, as the CPU suite);
+ *   TF32: inputs rounded to a 10-bit mantissa inside the tensor cores
+ *         (relative error up to 2^-10 if truncated), accumulation taken as
+ *         2^-22: far looser, on purpose;
  *   BF16: compared with the reference fed the same BF16-rounded inputs (so
  *         input rounding, 2^-8, is not the kernel's error), leaving FP32
  *         accumulation on the tensor cores, whose adds NVIDIA does not
- *         specify as IEEE: 8·2^-22·k, four times the FP32 bound.
- * A dropped term (|a·b| = 0.25 on average) or a wrong tile is far larger
- * than the FP32 and BF16 bounds; for TF32 the row checks catch tiles and
- * indexing, single terms only in the sampled rows' larger products.
+ *         specify as IEEE: 2^-22, four times the FP32 unit.
+ * Freivalds' row bound at n = 4096 (model, typical row): about 0.034 for
+ * FP32 and 0.14 for BF16, against 0.25 and 1.0 for the single-probe
+ * 2·√n·atol it replaces, so one element off by an average product term
+ * (0.25) fails in any row; for TF32 it is about 30 (input rounding): the
+ * row checks catch tiles and indexing, single terms only in sampled rows.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -41,10 +46,10 @@
 #include "cuda/kernels.h"
 #include "cuda/timer.h"
 extern "C" {
-#include "ref/kb_gemm_ref.h"
+#include "ref/kb_gemm_verify.h"
 }
 
-enum gemm_kind { NAIVE, TILED, REGBLOCK, CUBLAS_F32, CUBLAS_TF32, CUBLAS_BF16 };
+enum gemm_kind { NAIVE, TILED, REGBLOCK, CUBLAS_F32, CUBLAS_F32_DEFAULT, CUBLAS_TF32, CUBLAS_BF16 };
 
 struct gemm_info {
 	const char *dtype;
@@ -59,75 +64,24 @@ static const struct gemm_info gemm_infos[] = {
 	[TILED] = { "f32", "fp32 cuda cores", "gpu_flops_f32", 0, 0x1p-24 },
 	[REGBLOCK] = { "f32", "fp32 cuda cores", "gpu_flops_f32", 0, 0x1p-24 },
 	[CUBLAS_F32] = { "f32", "CUBLAS_PEDANTIC_MATH", "gpu_flops_f32", 0, 0x1p-24 },
+	[CUBLAS_F32_DEFAULT] = { "f32", "CUBLAS_DEFAULT_MATH", "gpu_flops_f32", 0, 0x1p-24 },
 	[CUBLAS_TF32] = { "f32", "CUBLAS_COMPUTE_32F_FAST_TF32", "gpu_flops_tf32", 0x1p-10,
 			  0x1p-22 },
 	[CUBLAS_BF16] = { "bf16", "CUBLAS_COMPUTE_32F (bf16 in, fp32 accumulate and out)",
 			  "gpu_flops_bf16", 0, 0x1p-22 },
 };
 
-static double elem_atol(const struct gemm_info *gi, size_t k)
-{
-	return 8.0 * gi->u_acc * (double)k + 8.0 * gi->u_in * sqrt((double)k);
-}
-
-/* Rows compared element by element: all up to 128, else the first 16, the
- * last 16 and 32 spread between (edge tiles and interior). */
-static size_t sample_row(size_t m, size_t j, size_t *count)
-{
-	if (m <= 128) {
-		*count = m;
-		return j;
-	}
-	*count = 64;
-	if (j < 16)
-		return j;
-	if (j < 32)
-		return m - 32 + j;
-	return 16 + (j - 32) * (m - 32) / 32;
-}
-
-static double probe(size_t j)
-{
-	return ((j * 2654435761u) >> 7) & 1 ? 1.0 : -1.0;
-}
-
 /* a, b: the inputs as the kernel saw them (BF16 widened); c: its output. */
 static void check_gemm(struct kb_state *state, const struct gemm_info *gi, size_t n,
 		       const float *a, const float *b, const float *c)
 {
-	double atol = elem_atol(gi, n);
-	double rtol = 4.0 * (gi->u_acc + gi->u_in);
-	float *want = (float *)kb_alloc(state, n * n * sizeof(float));
-	double *bx = (double *)kb_alloc(state, n * sizeof(double));
-	double *cx = (double *)kb_alloc(state, n * sizeof(double));
-	double *abx = (double *)kb_alloc(state, n * sizeof(double));
-	size_t rows = 0;
+	struct kb_gemm_tol tol = { gi->u_acc, gi->u_in };
+	char why[512];
 
-	if (!want || !bx || !cx || !abx)
-		return;
-	for (size_t j = 0; j < rows || j == 0; j++) {
-		size_t i = sample_row(n, j, &rows);
-		kb_gemm_f32_ref_rows(false, n, n, n, a, b, want, i, i + 1);
-		if (!kb_check_f32(state, c + i * n, want + i * n, n, rtol, atol))
-			return;
-	}
-	for (size_t p = 0; p < n; p++) {
-		double s = 0;
-		for (size_t j = 0; j < n; j++)
-			s += (double)b[p * n + j] * probe(j);
-		bx[p] = s;
-	}
-	for (size_t i = 0; i < n; i++) {
-		double s = 0, t = 0;
-		for (size_t j = 0; j < n; j++)
-			s += (double)c[i * n + j] * probe(j);
-		for (size_t p = 0; p < n; p++)
-			t += (double)a[i * n + p] * bx[p];
-		cx[i] = s;
-		abx[i] = t;
-	}
-	/* row sums of n independent element errors: about √n times one */
-	kb_check_f64(state, cx, abx, n, 0, 2.0 * sqrt((double)n) * atol + 1e-9);
+	if (kb_gemm_f32_verify(n, n, n, a, b, c, &tol, kb_seed(state), why, sizeof(why)))
+		kb_set_validated(state);
+	else
+		kb_fail(state, "%s", why);
 }
 
 static int launch(enum gemm_kind kind, cublasHandle_t h, cudaStream_t s, int n, const float *a,
@@ -142,6 +96,8 @@ static int launch(enum gemm_kind kind, cublasHandle_t h, cudaStream_t s, int n, 
 		return kb_gemm_f32_cuda_regblock(n, n, n, a, b, c, s);
 	case CUBLAS_F32:
 		return kb_gemm_f32_cublas(h, n, n, n, a, b, c);
+	case CUBLAS_F32_DEFAULT:
+		return kb_gemm_f32_cublas_default(h, n, n, n, a, b, c);
 	case CUBLAS_TF32:
 		return kb_gemm_tf32_cublas(h, n, n, n, a, b, c);
 	case CUBLAS_BF16:
@@ -232,7 +188,8 @@ static void run_gemm(struct kb_state *state, enum gemm_kind kind)
 	}
 	if (rc)
 		goto fail;
-	if (kind == CUBLAS_F32 || kind == CUBLAS_TF32 || kind == CUBLAS_BF16) {
+	if (kind == CUBLAS_F32 || kind == CUBLAS_F32_DEFAULT || kind == CUBLAS_TF32 ||
+	    kind == CUBLAS_BF16) {
 		h = kb_cuda_blas(state);
 		if (!h)
 			goto out;
@@ -290,6 +247,10 @@ KB_QUICK(matmul, sgemm_cuda_regblock, "n=64,77,130");
 KB_BENCH(matmul, sgemm_cublas) { run_gemm(state, CUBLAS_F32); }
 KB_SPACE(matmul, sgemm_cublas, "n=256,1000,1024,2048,4096");
 KB_QUICK(matmul, sgemm_cublas, "n=64,77");
+
+KB_BENCH(matmul, sgemm_cublas_default) { run_gemm(state, CUBLAS_F32_DEFAULT); }
+KB_SPACE(matmul, sgemm_cublas_default, "n=256,1000,1024,2048,4096");
+KB_QUICK(matmul, sgemm_cublas_default, "n=64,77");
 
 KB_BENCH(matmul, sgemm_cublas_tf32) { run_gemm(state, CUBLAS_TF32); }
 KB_SPACE(matmul, sgemm_cublas_tf32, "n=256,1000,1024,2048,4096");

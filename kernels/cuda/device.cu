@@ -5,7 +5,8 @@
  *
  * Peaks registered here (GB/s or GFLOP/s; each overridable in kbench.conf
  * as peak.<name> = value, e.g. from a datasheet):
- *   gpu_bandwidth   2 x memory clock x bus width / 8 (the driver's figures)
+ *   gpu_bandwidth   2 x memory clock x bus width / 8 (the driver's figures; NVML's
+ *                   max memory clock when the driver gives none)
  *   gpu_flops_f32   SMs x FP32 lanes per SM x 2 x max SM clock
  *   gpu_flops_tf32  SMs x dense TF32 tensor FLOP/clock/SM x max SM clock
  *   gpu_flops_bf16  SMs x dense BF16 tensor FLOP/clock/SM x max SM clock
@@ -27,8 +28,10 @@
 #include "cuda/timer.h"
 #include "error.h"
 
-#define KB__STR2(x) #x
-#define KB__STR(x) KB__STR2(x)
+/* In a multi-architecture build __CUDA_ARCH_LIST__ is a list ("800,900"):
+ * the macros are variadic, so the commas are part of the string. */
+#define KB__STR2(...) #__VA_ARGS__
+#define KB__STR(...) KB__STR2(__VA_ARGS__)
 #ifdef __CUDA_ARCH_LIST__
 #define KB_CUDA_BUILT_FOR KB__STR(__CUDA_ARCH_LIST__)
 #else
@@ -83,6 +86,8 @@ static void explain_count_failure(cudaError_t e)
 		set_why("%s (%s)", cudaGetErrorString(e), cudaGetErrorName(e));
 }
 
+static void clock_fallbacks(struct kb_cuda_device *d);
+
 static void probe(void)
 {
 	struct kb_cuda_device *d = &g_dev;
@@ -113,6 +118,7 @@ static void probe(void)
 	d->mem_bytes = prop.totalGlobalMem;
 	d->bus_width_bits = attr(cudaDevAttrGlobalMemoryBusWidth, d->id);
 	d->mem_clock_khz = attr(cudaDevAttrMemoryClockRate, d->id);
+	d->mem_clock_source = d->mem_clock_khz ? "driver" : NULL;
 	d->sm_clock_khz = attr(cudaDevAttrClockRate, d->id);
 	d->l2_bytes = attr(cudaDevAttrL2CacheSize, d->id);
 	d->ecc = attr(cudaDevAttrEccEnabled, d->id);
@@ -147,6 +153,7 @@ static void probe(void)
 		}
 	}
 	g_ok = true;
+	clock_fallbacks(d);
 }
 
 const struct kb_cuda_device *kb_cuda_device(const char **why)
@@ -265,30 +272,35 @@ static bool g_blas_tried;
 static int g_blas_rc;
 static char g_blas_why[512];
 
-static int blas_init(void)
+int kb__cuda_blas_make(cudaStream_t stream, kb_cublas_create_fn create, cublasHandle_t *handle,
+		       void **workspace, char *why, size_t why_len)
 {
+	cublasHandle_t h = NULL;
+	void *ws = NULL;
 	int rc;
 
-	rc = KB_CUBLAS(cublasCreate(&g_blas));
-	if (rc)
-		return rc;
+	rc = kb__cublas_check(create(&h), __FILE__, __LINE__, "cublasCreate(&handle)");
 	/* cublasSetStream resets the workspace, so the stream comes first */
-	rc = KB_CUBLAS(cublasSetStream(g_blas, g_dev.stream));
 	if (!rc)
-		rc = KB_CUDA(cudaMalloc(&g_blas_ws, KB_CUBLAS_WORKSPACE_BYTES));
+		rc = KB_CUBLAS(cublasSetStream(h, stream));
 	if (!rc)
-		rc = KB_CUBLAS(cublasSetWorkspace(g_blas, g_blas_ws, KB_CUBLAS_WORKSPACE_BYTES));
+		rc = KB_CUDA(cudaMalloc(&ws, KB_CUBLAS_WORKSPACE_BYTES));
 	if (!rc)
-		rc = KB_CUBLAS(cublasSetPointerMode(g_blas, CUBLAS_POINTER_MODE_HOST));
+		rc = KB_CUBLAS(cublasSetWorkspace(h, ws, KB_CUBLAS_WORKSPACE_BYTES));
+	if (!rc)
+		rc = KB_CUBLAS(cublasSetPointerMode(h, CUBLAS_POINTER_MODE_HOST));
 	if (rc) {
-		snprintf(g_blas_why, sizeof(g_blas_why), "%s", kb_last_error());
-		cublasDestroy(g_blas);
-		g_blas = NULL;
-		if (g_blas_ws)
-			cudaFree(g_blas_ws);
-		g_blas_ws = NULL;
+		snprintf(why, why_len, "%s", kb_last_error());
+		if (h)
+			cublasDestroy(h);
+		if (ws)
+			cudaFree(ws);
 		(void)cudaGetLastError();
+		h = NULL;
+		ws = NULL;
 	}
+	*handle = h;
+	*workspace = ws;
 	return rc;
 }
 
@@ -296,7 +308,8 @@ cublasHandle_t kb_cuda_blas(struct kb_state *state)
 {
 	if (!g_blas_tried && g_ok) {
 		g_blas_tried = true;
-		g_blas_rc = blas_init();
+		g_blas_rc = kb__cuda_blas_make(g_dev.stream, cublasCreate, &g_blas, &g_blas_ws,
+					       g_blas_why, sizeof(g_blas_why));
 	}
 	if (g_blas)
 		return g_blas;
@@ -413,6 +426,28 @@ static bool nvml(void)
 
 /* Reads one unsigned value through an optional NVML getter. */
 #define KB_NV_GET(fn, ...) (g_nv.fn && g_nv.fn(g_nv.dev, __VA_ARGS__) == 0)
+
+/*
+ * Clocks the driver did not give (0), from NVML's max clocks when it can be
+ * loaded.  NVML's max memory clock is the figure the driver's attribute
+ * gives where both exist (the data rate is twice it), so the peak keeps its
+ * formula.  Called once the probe succeeded: nvml() needs the device.
+ */
+static void clock_fallbacks(struct kb_cuda_device *d)
+{
+	unsigned mhz = 0;
+
+	if (d->mem_clock_khz && d->sm_clock_khz)
+		return;
+	if (!nvml())
+		return;
+	if (!d->mem_clock_khz && KB_NV_GET(max_clock, KB_NVML_CLOCK_MEM, &mhz) && mhz > 0) {
+		d->mem_clock_khz = (int)mhz * 1000;
+		d->mem_clock_source = "nvml_max";
+	}
+	if (!d->sm_clock_khz && KB_NV_GET(max_clock, KB_NVML_CLOCK_SM, &mhz) && mhz > 0)
+		d->sm_clock_khz = (int)mhz * 1000;
+}
 
 static void reasons_text(unsigned long long bits, bool slowing_only, char *buf, size_t len)
 {
@@ -569,6 +604,29 @@ static void nvml_context(struct kb_ctx *c)
 	kb_ctx_num(c, "pstate", KB_NV_GET(pstate, &i) ? i : NAN);
 }
 
+/* 2 x memory clock x bus width / 8 in GB/s (double data rate), 0 if unknown. */
+static double mem_peak_gbps(const struct kb_cuda_device *d)
+{
+	if (!d->mem_clock_khz || !d->bus_width_bits)
+		return 0;
+	return 2.0 * d->mem_clock_khz * 1e3 * (d->bus_width_bits / 8.0) / 1e9;
+}
+
+void kb__cuda_memory_context(struct kb_ctx *c, const struct kb_cuda_device *d)
+{
+	double peak = mem_peak_gbps(d);
+
+	kb_ctx_num(c, "memory_bus_width_bits", d->bus_width_bits ? d->bus_width_bits : NAN);
+	kb_ctx_num(c, "memory_clock_mhz", d->mem_clock_khz ? d->mem_clock_khz / 1000.0 : NAN);
+	kb_ctx_str(c, "memory_clock_source", d->mem_clock_khz ? d->mem_clock_source : NULL);
+	if (!d->mem_clock_khz)
+		kb_ctx_str(c, "memory_clock_note",
+			   "unknown: the driver reports no memory clock and NVML's max memory "
+			   "clock is not available, so gpu_bandwidth has no peak (set "
+			   "peak.gpu_bandwidth in kbench.conf)");
+	kb_ctx_num(c, "memory_peak_gbps", peak > 0 ? peak : NAN);
+}
+
 static void gpu_context(struct kb_ctx *c)
 {
 	const char *why;
@@ -603,12 +661,8 @@ static void gpu_context(struct kb_ctx *c)
 	kb_ctx_str(c, "compute_capability", buf);
 	kb_ctx_num(c, "sms", d->sms);
 	kb_ctx_num(c, "memory_bytes", (double)d->mem_bytes);
-	kb_ctx_num(c, "memory_bus_width_bits", d->bus_width_bits);
-	kb_ctx_num(c, "memory_clock_mhz", d->mem_clock_khz / 1000.0);
-	kb_ctx_num(c, "memory_peak_gbps",
-		   d->mem_clock_khz ? 2.0 * d->mem_clock_khz * 1e3 * d->bus_width_bits / 8 / 1e9
-				    : NAN);
-	kb_ctx_num(c, "sm_clock_peak_mhz", d->sm_clock_khz / 1000.0);
+	kb__cuda_memory_context(c, d);
+	kb_ctx_num(c, "sm_clock_peak_mhz", d->sm_clock_khz ? d->sm_clock_khz / 1000.0 : NAN);
 	kb_ctx_num(c, "l2_bytes", d->l2_bytes);
 	kb_ctx_num(c, "ecc", d->ecc);
 	kb_ctx_str(c, "pci_bus_id", d->pci_bus_id[0] ? d->pci_bus_id : NULL);
@@ -654,13 +708,11 @@ static double tensor_flops_per_clock(int major, int minor, bool bf16)
 	return 0;
 }
 
-KB_PEAK(gpu_bandwidth, "GB/s", "2 x memory clock x bus width / 8, from the driver")
+KB_PEAK(gpu_bandwidth, "GB/s", "2 x memory clock x bus width / 8, from the driver (or NVML)")
 {
 	const struct kb_cuda_device *d = kb_cuda_device(NULL);
 
-	if (!d || !d->mem_clock_khz || !d->bus_width_bits)
-		return 0;
-	return 2.0 * d->mem_clock_khz * 1e3 * (d->bus_width_bits / 8.0) / 1e9;
+	return d ? mem_peak_gbps(d) : 0;
 }
 
 KB_PEAK(gpu_flops_f32, "GFLOP/s", "SMs x FP32 lanes/SM x 2 x max SM clock")

@@ -35,6 +35,8 @@ struct kb_cuda_device {
 	size_t mem_bytes;        /* total device memory, bytes */
 	int bus_width_bits;      /* global memory bus width, bits */
 	int mem_clock_khz;       /* peak memory clock, kHz (0 if unknown) */
+	const char *mem_clock_source; /* "driver", "nvml_max" (NVML's max memory
+				       * clock, when the driver gives none), NULL */
 	int sm_clock_khz;        /* peak SM clock, kHz (0 if unknown) */
 	int l2_bytes;            /* L2 cache size, bytes */
 	int ecc;                 /* 1 ECC on, 0 off */
@@ -104,6 +106,19 @@ void kb_cuda_mem_info(size_t *free_bytes, size_t *total_bytes);
  */
 cublasHandle_t kb_cuda_blas(struct kb_state *state);
 
+/* cublasCreate's signature: what kb__cuda_blas_make calls to make a handle. */
+typedef cublasStatus_t (*kb_cublas_create_fn)(cublasHandle_t *handle);
+
+/*
+ * Internal (kb_cuda_blas, and tests through `create`, a fault hook): makes a
+ * handle with `create` (cublasCreate), binds it to `stream` and gives it a
+ * 32 MiB workspace.  0 with *handle and *workspace set, or a negative code
+ * with nothing left allocated and the reason, naming the failed call and
+ * its status, in `why` (why_len bytes).
+ */
+int kb__cuda_blas_make(cudaStream_t stream, kb_cublas_create_fn create, cublasHandle_t *handle,
+		       void **workspace, char *why, size_t why_len);
+
 /* ---- warmup and clocks ------------------------------------------------- */
 
 /*
@@ -121,6 +136,14 @@ bool kb_cuda_first_call(struct kb_state *state);
  * thermal, hardware slowdown) in the label.  Does nothing without NVML.
  */
 void kb_cuda_note_clocks(struct kb_state *state);
+
+/*
+ * Internal (the "gpu" context, and tests with a made-up device): the memory
+ * facts of `d`: bus width, memory clock and its source, and the peak
+ * bandwidth from them; an unknown clock is null with a note saying why,
+ * never 0.
+ */
+void kb__cuda_memory_context(struct kb_ctx *c, const struct kb_cuda_device *d);
 
 /* Peak host<->device bandwidth of one direction in GB/s from the PCIe link
  * (NVML: max generation and width), or 0 when unknown. */

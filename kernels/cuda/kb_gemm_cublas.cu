@@ -12,6 +12,9 @@
  * The math mode is handle state and the handle is shared, so every call
  * sets the mode it needs:
  *   FP32: CUBLAS_PEDANTIC_MATH + cublasSgemm: IEEE FP32 products and sums.
+ *   FP32 default: CUBLAS_DEFAULT_MATH + cublasSgemm: FP32 arithmetic too
+ *         (TF32 needs CUBLAS_TF32_TENSOR_OP_MATH), but cuBLAS may choose
+ *         among kernels pedantic mode excludes, faster ones included.
  *   TF32: CUBLAS_DEFAULT_MATH + cublasGemmEx(CUBLAS_COMPUTE_32F_FAST_TF32):
  *         tensor cores, inputs rounded to TF32 (10-bit mantissa), FP32
  *         accumulate.  NVIDIA_TF32_OVERRIDE=0 in the environment forbids TF32
@@ -28,6 +31,17 @@ extern "C" int kb_gemm_f32_cublas(cublasHandle_t h, int m, int n, int k, const f
 				  const float *b, float *c)
 {
 	int rc = KB_CUBLAS(cublasSetMathMode(h, CUBLAS_PEDANTIC_MATH));
+
+	if (rc)
+		return rc;
+	return KB_CUBLAS(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &kb_one, b, n, a, k,
+				     &kb_zero, c, n));
+}
+
+extern "C" int kb_gemm_f32_cublas_default(cublasHandle_t h, int m, int n, int k,
+					  const float *a, const float *b, float *c)
+{
+	int rc = KB_CUBLAS(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
 
 	if (rc)
 		return rc;

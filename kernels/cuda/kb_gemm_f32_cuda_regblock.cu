@@ -17,6 +17,14 @@
  * tile and writes 256 contiguous bytes of a row of C.  While a slice is
  * consumed, the next one is already loading into registers.
  *
+ * The transposed store of A writes, per warp, rows a_row = 0..15 of
+ * columns a_col = 0 and 4: with a row pitch of BM = 128 floats both halves
+ * hit banks 0..15 (a 2-way conflict); a pitch of BM + 4 moves the a_col = 4
+ * half to banks 16..31 and keeps every row 16-byte aligned for the float4
+ * reads.  __launch_bounds__(256, 2) asks for two blocks per SM (at most 128
+ * registers a thread), so a block's barrier stalls can hide behind the
+ * other's work; the 8x8 accumulators and operands fit unspilled.
+ *
  * Any shape works: edge tiles are loaded with guarded scalar loads and
  * zero padding, and float4 paths are used only where k and n are multiples
  * of 4 (so every row start is 16-byte aligned) and the tile is inside.
@@ -30,6 +38,8 @@
 #define TM 8
 #define TN 8
 #define THREADS ((BM / TM) * (BN / TN)) /* 256 */
+#define AS_LD (BM + 4) /* row pitch of the transposed A tile (see the top) */
+#define KB_REGBLOCK_MIN_BLOCKS 2
 
 struct kb__slice {
 	float4 a; /* A[bm + a_row][p0 + a_col .. +3] */
@@ -52,11 +62,11 @@ static __device__ __forceinline__ float4 load4(const float *__restrict__ src, si
 	return v;
 }
 
-__global__ void __launch_bounds__(THREADS)
+__global__ void __launch_bounds__(THREADS, KB_REGBLOCK_MIN_BLOCKS)
 	kb__gemm_f32_regblock_kernel(int m, int n, int k, const float *__restrict__ a,
 				     const float *__restrict__ b, float *__restrict__ c)
 {
-	__shared__ __align__(16) float as[BK][BM]; /* as[p][i] = A[bm + i][p0 + p] */
+	__shared__ __align__(16) float as[BK][AS_LD]; /* as[p][i] = A[bm + i][p0 + p] */
 	__shared__ __align__(16) float bs[BK][BN]; /* bs[p][j] = B[p0 + p][bn + j] */
 	const int tid = threadIdx.x;
 	const int bm = blockIdx.y * BM, bn = blockIdx.x * BN;

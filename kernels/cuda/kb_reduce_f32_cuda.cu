@@ -20,6 +20,12 @@
  * the limit on data-centre GPUs (H100: 1 DADD per 4 bytes read needs ~0.8
  * TFLOP/s of its 34); on GPUs with 1/64-rate FP64 this kernel is
  * compute-bound.
+ *
+ * _unroll4 variants: each pass of step 1 issues four float4 loads per
+ * input, a grid stride apart, before adding any of them (64 bytes per
+ * thread in flight instead of 16; see kb_stream_f32_cuda.cu); the sums
+ * are the same terms in another order, so results may differ in the last
+ * FP64 bits, not in FP32.  The one-load kernels stay registered.
  */
 #include <stdint.h>
 
@@ -64,26 +70,44 @@ static __device__ __forceinline__ double block_sum(double v)
 	return v;
 }
 
-template <bool DOT>
+static __device__ __forceinline__ double sum4(float4 v)
+{
+	return ((double)v.x + v.y) + ((double)v.z + v.w);
+}
+
+static __device__ __forceinline__ double dot4(float4 v, float4 w)
+{
+	return (double)v.x * w.x + (double)v.y * w.y + (double)v.z * w.z + (double)v.w * w.w;
+}
+
+template <bool DOT, int U>
 __global__ void __launch_bounds__(KB_RED_THREADS)
 	kb__reduce_f32_kernel(size_t n, const float *__restrict__ x, const float *__restrict__ y,
 			      double *partials, unsigned *counter, float *out)
 {
 	__shared__ bool is_last;
 	size_t n4 = n / 4, t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
-	size_t stride = (size_t)gridDim.x * blockDim.x;
+	size_t stride = (size_t)gridDim.x * blockDim.x, i = t;
+	const float4 *x4 = reinterpret_cast<const float4 *>(x);
+	const float4 *y4 = reinterpret_cast<const float4 *>(y);
 	double acc = 0;
 
-	for (size_t i = t; i < n4; i += stride) {
-		float4 v = reinterpret_cast<const float4 *>(x)[i];
-		if (DOT) {
-			float4 w = reinterpret_cast<const float4 *>(y)[i];
-			acc += (double)v.x * w.x + (double)v.y * w.y + (double)v.z * w.z +
-			       (double)v.w * w.w;
-		} else {
-			acc += ((double)v.x + v.y) + ((double)v.z + v.w);
+	if (U > 1) {
+		for (; i + (U - 1) * stride < n4; i += U * stride) {
+			float4 v[U > 1 ? U : 1], w[U > 1 ? U : 1];
+#pragma unroll
+			for (int u = 0; u < U; u++) {
+				v[u] = x4[i + u * stride];
+				if (DOT)
+					w[u] = y4[i + u * stride];
+			}
+#pragma unroll
+			for (int u = 0; u < U; u++)
+				acc += DOT ? dot4(v[u], w[u]) : sum4(v[u]);
 		}
 	}
+	for (; i < n4; i += stride)
+		acc += DOT ? dot4(x4[i], y4[i]) : sum4(x4[i]);
 	if (4 * n4 + t < n)
 		acc += DOT ? (double)x[4 * n4 + t] * y[4 * n4 + t] : (double)x[4 * n4 + t];
 
@@ -107,36 +131,45 @@ __global__ void __launch_bounds__(KB_RED_THREADS)
 	}
 }
 
-static int launch(bool dot, size_t n, const float *x, const float *y, float *out, void *scratch,
+template <bool DOT, int U>
+static int launch(size_t n, const float *x, const float *y, float *out, void *scratch,
 		  cudaStream_t stream)
 {
-	int grid = kb_cuda_grid(n / 4 ? n / 4 : 1, KB_RED_THREADS, KB_RED_BLOCKS_PER_SM);
+	size_t vecs = n / 4 / U;
+	int grid = kb_cuda_grid(vecs ? vecs : 1, KB_RED_THREADS, KB_RED_BLOCKS_PER_SM);
 	double *partials = (double *)scratch;
 	unsigned *counter = (unsigned *)((char *)scratch + KB_RED_MAX_BLOCKS * sizeof(double));
 
 	if (grid > KB_RED_MAX_BLOCKS)
 		grid = KB_RED_MAX_BLOCKS;
-	if (((uintptr_t)x & 15) || (dot && ((uintptr_t)y & 15)) || ((uintptr_t)scratch & 7))
+	if (((uintptr_t)x & 15) || (DOT && ((uintptr_t)y & 15)) || ((uintptr_t)scratch & 7))
 		return kb_error(KB_EINVAL, "kb_%s_f32_cuda: inputs must be 16-byte aligned",
-				dot ? "dot" : "sum");
-	if (dot) {
-		kb__reduce_f32_kernel<true>
-			<<<grid, KB_RED_THREADS, 0, stream>>>(n, x, y, partials, counter, out);
-		return KB_CUDA_LAUNCH(kb__reduce_f32_kernel<true>);
-	}
-	kb__reduce_f32_kernel<false>
-		<<<grid, KB_RED_THREADS, 0, stream>>>(n, x, NULL, partials, counter, out);
-	return KB_CUDA_LAUNCH(kb__reduce_f32_kernel<false>);
+				DOT ? "dot" : "sum");
+	kb__reduce_f32_kernel<DOT, U>
+		<<<grid, KB_RED_THREADS, 0, stream>>>(n, x, y, partials, counter, out);
+	return KB_CUDA_LAUNCH(kb__reduce_f32_kernel);
 }
 
 extern "C" int kb_sum_f32_cuda(size_t n, const float *x, float *out, void *scratch,
 			       cudaStream_t stream)
 {
-	return launch(false, n, x, NULL, out, scratch, stream);
+	return launch<false, 1>(n, x, NULL, out, scratch, stream);
 }
 
 extern "C" int kb_dot_f32_cuda(size_t n, const float *x, const float *y, float *out,
 			       void *scratch, cudaStream_t stream)
 {
-	return launch(true, n, x, y, out, scratch, stream);
+	return launch<true, 1>(n, x, y, out, scratch, stream);
+}
+
+extern "C" int kb_sum_f32_cuda_unroll4(size_t n, const float *x, float *out, void *scratch,
+				       cudaStream_t stream)
+{
+	return launch<false, 4>(n, x, NULL, out, scratch, stream);
+}
+
+extern "C" int kb_dot_f32_cuda_unroll4(size_t n, const float *x, const float *y, float *out,
+				       void *scratch, cudaStream_t stream)
+{
+	return launch<true, 4>(n, x, y, out, scratch, stream);
 }

@@ -12,6 +12,14 @@
  * per SM, 2048 threads: the most an SM holds), which keeps enough loads in
  * flight to saturate HBM without a tail of half-empty waves.  The n % 4
  * elements left over are done by the first threads of the grid.
+ *
+ * _unroll4 variants (copy, triad): each pass of the loop issues the loads
+ * of four float4s, a grid stride apart, before any store, so a thread has
+ * 64 bytes per input in flight instead of 16: 96 KB per SM and input at
+ * 1536 threads, where one load each (32 KB at 2048 threads) is at the edge
+ * of what HBM3e needs in flight (bandwidth x latency: 4.8 TB/s x ~600 ns
+ * over 132 SMs is ~22 KB per SM, with nothing to spare for stalls).  The plain kernels stay registered,
+ * so a run shows what the unrolling is worth.
  */
 #include <stdint.h>
 
@@ -65,6 +73,58 @@ KB_STREAM_KERNEL(kb__triad_f32_kernel,
 					fmaf(q, y.w, x.w)),
 		 a[i] = fmaf(q, c[i], b[i]))
 
+#define KB_STREAM_UNROLL 4
+#define KB_STREAM_UNROLL_BLOCKS_PER_SM 6
+
+/* Loads of U float4s of each input a stride apart, then the U stores; the
+ * vectors a full pass does not cover go one at a time.  The grid is one
+ * wave of 6 blocks per SM (1536 threads; 42 registers each at most, where
+ * the triad needs 34 unspilled), still 96 KB per input in flight per SM. */
+#define KB_STREAM_UNROLLED(NAME, PARAMS, LOAD, STORE, SCALAR_BODY)                     \
+	__global__ void __launch_bounds__(KB_STREAM_THREADS, KB_STREAM_UNROLL_BLOCKS_PER_SM) \
+		NAME PARAMS                                                             \
+	{                                                                               \
+		const int U = KB_STREAM_UNROLL;                                         \
+		size_t n4 = n / 4, t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;   \
+		size_t stride = (size_t)gridDim.x * blockDim.x, i = t;                  \
+		float4 x[KB_STREAM_UNROLL], y[KB_STREAM_UNROLL];                        \
+		for (; i + (U - 1) * stride < n4; i += U * stride) {                    \
+			_Pragma("unroll") for (int u = 0; u < U; u++)                   \
+			{                                                               \
+				size_t v = i + u * stride;                              \
+				LOAD;                                                   \
+			}                                                               \
+			_Pragma("unroll") for (int u = 0; u < U; u++)                   \
+			{                                                               \
+				size_t v = i + u * stride;                              \
+				STORE;                                                  \
+			}                                                               \
+		}                                                                       \
+		for (; i < n4; i += stride) {                                           \
+			const int u = 0;                                                \
+			size_t v = i;                                                   \
+			LOAD;                                                           \
+			STORE;                                                          \
+		}                                                                       \
+		(void)y;                                                                \
+		size_t e = 4 * n4 + t;                                                  \
+		if (e < n) {                                                            \
+			SCALAR_BODY;                                                    \
+		}                                                                       \
+	}
+
+KB_STREAM_UNROLLED(kb__copy_f32_unroll4_kernel,
+		   (size_t n, const float *__restrict__ a, float *__restrict__ c),
+		   x[u] = V4(a)[v], W4(c)[v] = x[u], c[e] = a[e])
+
+KB_STREAM_UNROLLED(kb__triad_f32_unroll4_kernel,
+		   (size_t n, float q, const float *__restrict__ b, const float *__restrict__ c,
+		    float *__restrict__ a),
+		   (x[u] = V4(b)[v], y[u] = V4(c)[v]),
+		   W4(a)[v] = make_float4(fmaf(q, y[u].x, x[u].x), fmaf(q, y[u].y, x[u].y),
+					  fmaf(q, y[u].z, x[u].z), fmaf(q, y[u].w, x[u].w)),
+		   a[e] = fmaf(q, c[e], b[e]))
+
 static bool aligned16(const void *p)
 {
 	return ((uintptr_t)p & 15) == 0;
@@ -112,4 +172,29 @@ extern "C" int kb_triad_f32_cuda(size_t n, float q, const float *b, const float 
 	KB_CHECK_ALIGNED("kb_triad_f32_cuda", b, c, a);
 	kb__triad_f32_kernel<<<grid_for(n), KB_STREAM_THREADS, 0, stream>>>(n, q, b, c, a);
 	return KB_CUDA_LAUNCH(kb__triad_f32_kernel);
+}
+
+/* The unrolled kernels fill whole passes of U vectors per thread, so the
+ * grid is sized for n/4/U threads (still at most one wave). */
+static int grid_for_unrolled(size_t n)
+{
+	size_t v = n / 4 / KB_STREAM_UNROLL;
+
+	return kb_cuda_grid(v ? v : 1, KB_STREAM_THREADS, KB_STREAM_UNROLL_BLOCKS_PER_SM);
+}
+
+extern "C" int kb_copy_f32_cuda_unroll4(size_t n, const float *a, float *c, cudaStream_t stream)
+{
+	KB_CHECK_ALIGNED("kb_copy_f32_cuda_unroll4", a, c);
+	kb__copy_f32_unroll4_kernel<<<grid_for_unrolled(n), KB_STREAM_THREADS, 0, stream>>>(n, a, c);
+	return KB_CUDA_LAUNCH(kb__copy_f32_unroll4_kernel);
+}
+
+extern "C" int kb_triad_f32_cuda_unroll4(size_t n, float q, const float *b, const float *c,
+					 float *a, cudaStream_t stream)
+{
+	KB_CHECK_ALIGNED("kb_triad_f32_cuda_unroll4", b, c, a);
+	kb__triad_f32_unroll4_kernel<<<grid_for_unrolled(n), KB_STREAM_THREADS, 0, stream>>>(
+		n, q, b, c, a);
+	return KB_CUDA_LAUNCH(kb__triad_f32_unroll4_kernel);
 }

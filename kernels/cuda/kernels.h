@@ -40,6 +40,11 @@ int kb_gemm_f32_cuda_regblock(int m, int n, int k, const float *a, const float *
 /* cublasSgemm with CUBLAS_PEDANTIC_MATH: IEEE FP32 throughout, no TF32. */
 int kb_gemm_f32_cublas(cublasHandle_t h, int m, int n, int k, const float *a, const float *b,
 		       float *c);
+/* cublasSgemm with CUBLAS_DEFAULT_MATH: FP32 products and sums still (no
+ * TF32 without CUBLAS_TF32_TENSOR_OP_MATH), but cuBLAS may pick kernels
+ * pedantic mode rules out, e.g. faster ones: the "cuBLAS FP32" to beat. */
+int kb_gemm_f32_cublas_default(cublasHandle_t h, int m, int n, int k, const float *a,
+			       const float *b, float *c);
 /* cublasGemmEx, FP32 data, CUBLAS_COMPUTE_32F_FAST_TF32 (tensor cores round
  * the inputs to TF32: 10-bit mantissa), FP32 accumulate and output. */
 int kb_gemm_tf32_cublas(cublasHandle_t h, int m, int n, int k, const float *a, const float *b,
@@ -61,6 +66,10 @@ int kb_add_f32_cuda(size_t n, const float *a, const float *b, float *c, cudaStre
 /* a[i] = b[i] + q * c[i]        12n bytes, 2n flops */
 int kb_triad_f32_cuda(size_t n, float q, const float *b, const float *c, float *a,
 		      cudaStream_t stream);
+/* The same with four float4 loads per input issued before any store. */
+int kb_copy_f32_cuda_unroll4(size_t n, const float *a, float *c, cudaStream_t stream);
+int kb_triad_f32_cuda_unroll4(size_t n, float q, const float *b, const float *c, float *a,
+			      cudaStream_t stream);
 
 /* ---- reductions --------------------------------------------------------- */
 
@@ -77,6 +86,11 @@ int kb_sum_f32_cuda(size_t n, const float *x, float *out, void *scratch, cudaStr
 /* *out = sum x[i] * y[i]         8n bytes, 2n flops */
 int kb_dot_f32_cuda(size_t n, const float *x, const float *y, float *out, void *scratch,
 		    cudaStream_t stream);
+/* The same with four float4 loads per input issued before they are added. */
+int kb_sum_f32_cuda_unroll4(size_t n, const float *x, float *out, void *scratch,
+			    cudaStream_t stream);
+int kb_dot_f32_cuda_unroll4(size_t n, const float *x, const float *y, float *out, void *scratch,
+			    cudaStream_t stream);
 /* The same through cub::DeviceReduce (FP32 accumulation, CUB's tree);
  * temp storage sized by the _temp_bytes query. */
 size_t kb_sum_f32_cub_temp_bytes(size_t n);

@@ -12,6 +12,7 @@
 
 #include "cuda/check.h"
 #include "cuda/device.h"
+#include "cuda/launch_bound.h"
 
 /* GPU time the spin kernel leaves the host to queue the first launches. */
 #define KB_CUDA_DELAY_NS 50000ULL
@@ -83,7 +84,6 @@ struct kb_cuda_timer_ctx {
 	bool flush_failed;         /* before_sample's flush failed (rc holds it) */
 	int rc;                    /* first failure in this batch */
 	double host0_ns;           /* hot: host clock when the batch began queueing */
-	size_t batches, starved;   /* hot: timed batches, and those the host held up */
 	char msg[512];             /* its message */
 };
 
@@ -134,24 +134,6 @@ static void t_start(void *ctx)
 	t->timing = true;
 }
 
-/*
- * A hot batch whose kernels are shorter than the host's launch overhead is
- * timed by the launch rate, not the GPU (nvbench's batch mode has the same
- * limit).  The GPU's span from the start event to the stop event cannot be
- * shorter than the time the host took to queue the batch, less the spin
- * kernel's head start; when it is about that long, the GPU waited for the
- * host.  Such batches are counted and the share reported as the counter
- * "launch_bound" (0 to 1), so a figure set by the launch rate says so.
- */
-static void check_launch_bound(struct kb_cuda_timer_ctx *t, double gpu_ns, double queued_ns)
-{
-	t->batches++;
-	if (queued_ns > 0.8 * (gpu_ns + (double)KB_CUDA_DELAY_NS))
-		t->starved++;
-	if (t->starved)
-		kb_set_counter(t->state, "launch_bound", (double)t->starved / (double)t->batches);
-}
-
 static double t_stop(void *ctx)
 {
 	struct kb_cuda_timer_ctx *t = (struct kb_cuda_timer_ctx *)ctx;
@@ -169,7 +151,8 @@ static double t_stop(void *ctx)
 			note(t, KB_CUDA(cudaEventElapsedTime(&ms, t->start, t->stop)));
 		ns = (double)ms * 1e6;
 		if (!t->rc && t->mode == KB_CUDA_HOT)
-			check_launch_bound(t, ns, queued_ns);
+			kb_cuda_launch_bound_batch(
+				t->state, kb_cuda_batch_starved(ns, queued_ns, (double)KB_CUDA_DELAY_NS));
 	} else if (!t->rc && t->n == 0) {
 		note(t, kb_error(KB_EINTERNAL, "cold CUDA timing: the loop never called "
 					       "kb_cuda_iter_begin()/kb_cuda_iter_end()"));
@@ -277,8 +260,8 @@ int kb_cuda_time(struct kb_state *state, enum kb_cuda_cache mode)
 	t->flushed = false;
 	t->flush_failed = false;
 	t->rc = 0;
-	t->batches = 0;
-	t->starved = 0;
+	if (mode == KB_CUDA_HOT)
+		kb_cuda_launch_bound_call(state);
 	kb_set_param_str(state, "l2", mode == KB_CUDA_COLD ? "cold" : "hot");
 	kb_set_timer(state, mode == KB_CUDA_COLD ? &kb_cuda_cold_timer : &kb_cuda_hot_timer, t);
 	return 0;

@@ -33,8 +33,10 @@
  * Kernels shorter than the host's launch overhead (a few us) are then timed
  * by the launch rate: the GPU finishes each one before the next is queued.
  * nvbench's batch mode has the same limit.  Hot mode detects it (the host
- * took about as long to queue the batch as the GPU took to run it) and
- * reports the share of such batches as the counter "launch_bound".
+ * ended the batch with less than half the spin kernel's head start queued
+ * ahead of the GPU) and reports the share of such batches among the
+ * recorded samples as the counter "launch_bound", 0 included
+ * (launch_bound.h has the rule and why).
  *
  * The mode is recorded in the result as the string parameter "l2"
  * ("hot" or "cold") and the timer name ("cuda_event", "cuda_event_cold").

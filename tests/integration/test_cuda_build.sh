@@ -57,7 +57,8 @@ for sym in kb_gemm_f32_cuda_naive kb_gemm_f32_cuda_tiled kb_gemm_f32_cuda_regblo
 	kb_gemm_f32_cublas kb_gemm_tf32_cublas kb_gemm_bf16_cublas \
 	kb_copy_f32_cuda kb_scale_f32_cuda kb_add_f32_cuda kb_triad_f32_cuda \
 	kb_sum_f32_cuda kb_dot_f32_cuda kb_sum_f32_cub kb_dot_f32_cub \
-	kb_fill_f32_cuda; do
+	kb_fill_f32_cuda kb_copy_f32_cuda_unroll4 kb_triad_f32_cuda_unroll4 kb_sum_f32_cuda_unroll4 \
+	kb_dot_f32_cuda_unroll4 kb_gemm_f32_cublas_default; do
 	grep -q " T $sym\$" "$tmp/nm.txt" || fail "kbench does not define $sym"
 done
 for fn in kb_cuda_begin kb_cuda_time kb__cuda_check kb__cublas_check kb_cuda_blas; do
