@@ -174,6 +174,7 @@ static double exec_now_s(void *ctx)
 /* Variables of the runner that would change what a child prints. */
 static const char *const stripped_env[] = {
 	"KBENCH_OUT", "KBENCH_OUT_FORMAT", "KBENCH_LIST", "KBENCH_FORMAT", "KBENCH_AB_PAD",
+	"KBENCH_PROCESSES",
 };
 
 static bool env_key_is(const char *entry, const char *key, size_t keylen)
@@ -205,7 +206,7 @@ static char **child_env(const struct kb_ab_options *opt, int arm, size_t pad)
 
 	for (char **e = environ; e && *e; e++)
 		n++;
-	env = calloc(n + opt->nenv + 3, sizeof(*env));
+	env = calloc(n + opt->nenv + 4, sizeof(*env));
 	padvar = malloc(sizeof("KBENCH_AB_PAD=") + pad);
 	if (!env || !padvar) {
 		free(env);
@@ -221,6 +222,8 @@ static char **child_env(const struct kb_ab_options *opt, int arm, size_t pad)
 	/* the medians are all a round needs: no peak calibration in every child
 	 * (an environment mirror, so an older build simply ignores it) */
 	env[k++] = "KBENCH_NO_PEAKS=1";
+	/* a round is one process: kbench-ab's own rounds are the processes */
+	env[k++] = "KBENCH_PROCESSES=1";
 	strcpy(padvar, "KBENCH_AB_PAD=");
 	memset(padvar + strlen(padvar), 'x', pad);
 	padvar[strlen("KBENCH_AB_PAD=") + pad] = '\0';

@@ -398,17 +398,66 @@ static int read_times(struct where *w, const json_t *arr, const char *field, boo
 	return 0;
 }
 
-static int read_rounds(struct where *w, const json_t *arr, size_t n, uint32_t **out)
+/* The process-level fields (absent in files from before them: one process). */
+static int read_process_info(struct where *w, const json_t *b, struct kb_result *r)
+{
+	struct kb_process_info *p = &r->proc;
+	const json_t *iv = json_object_get(b, "interval"), *v;
+	double procs = NAN;
+	int rc;
+
+	p->log_se = p->df = p->within_ci_low = p->within_ci_high = NAN;
+	p->var_within_round = p->var_between_rounds = p->var_between_processes = NAN;
+	if ((rc = get_nonneg(w, b, "processes", false, &procs)))
+		return rc;
+	p->processes = isnan(procs) ? 0 : (size_t)procs;
+	if (iv && json_is_object(iv)) {
+		const json_t *wp = json_object_get(iv, "within_process");
+
+		if ((rc = get_nonneg(w, iv, "log_se", false, &p->log_se)) ||
+		    (rc = get_nonneg(w, iv, "df", false, &p->df)))
+			return rc;
+		if (wp && json_is_object(wp) &&
+		    ((rc = get_nonneg(w, wp, "low", false, &p->within_ci_low)) ||
+		     (rc = get_nonneg(w, wp, "high", false, &p->within_ci_high))))
+			return rc;
+	}
+	v = json_object_get(b, "process_medians_ns");
+	if (v && json_is_array(v) && json_array_size(v) > 0) {
+		size_t n = json_array_size(v);
+
+		p->medians_ns = malloc(n * sizeof(*p->medians_ns));
+		if (!p->medians_ns)
+			return kb_error(KB_ENOMEM, "out of memory");
+		p->nmedians = n;
+		for (size_t i = 0; i < n; i++) {
+			const json_t *e = json_array_get(v, i);
+
+			if (json_is_null(e)) {
+				p->medians_ns[i] = NAN;
+			} else if (json_is_number(e) && json_number_value(e) > 0) {
+				p->medians_ns[i] = json_number_value(e);
+			} else {
+				return schema_err(w, "process_medians_ns", "element %zu: expected a positive "
+						  "time or null, found %s", i, type_name(e));
+			}
+		}
+	}
+	return get_str(w, b, "disturbed", false, true, &p->disturbed);
+}
+
+static int read_indexes(struct where *w, const char *key, const json_t *arr, size_t n,
+			uint32_t **out)
 {
 	size_t i;
 	uint32_t *r;
 
 	*out = NULL;
 	if (!json_is_array(arr))
-		return schema_err(w, "sample_round", "expected an array of integers, found %s",
+		return schema_err(w, key, "expected an array of integers, found %s",
 				  type_name(arr));
 	if (json_array_size(arr) != n)
-		return schema_err(w, "sample_round", "has %zu elements, samples_ns has %zu",
+		return schema_err(w, key, "has %zu elements, samples_ns has %zu",
 				  json_array_size(arr), n);
 	if (n == 0)
 		return 0;
@@ -421,7 +470,7 @@ static int read_rounds(struct where *w, const json_t *arr, size_t n, uint32_t **
 		if (!json_is_integer(e) || json_integer_value(e) < 0 ||
 		    json_integer_value(e) > UINT32_MAX) {
 			free(r);
-			return schema_err(w, "sample_round", "element %zu: expected a round index, found %s",
+			return schema_err(w, key, "element %zu: expected an index, found %s",
 					  i, type_name(e));
 		}
 		r[i] = (uint32_t)json_integer_value(e);
@@ -645,7 +694,14 @@ static int read_kb_benchmark(struct where *w, const json_t *b, struct kb_result 
 					  ncpu, r->nsamples);
 	}
 	v = json_object_get(b, "sample_round");
-	if (v && !json_is_null(v) && (rc = read_rounds(w, v, r->nsamples, &r->sample_round)))
+	if (v && !json_is_null(v) && (rc = read_indexes(w, "sample_round", v, r->nsamples, &r->sample_round)))
+		return rc;
+
+	v = json_object_get(b, "sample_process");
+	if (v && !json_is_null(v) &&
+	    (rc = read_indexes(w, "sample_process", v, r->nsamples, &r->sample_process)))
+		return rc;
+	if ((rc = read_process_info(w, b, r)))
 		return rc;
 
 	v = json_object_get(b, "summary");

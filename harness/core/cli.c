@@ -16,7 +16,7 @@
 #include "writer.h"
 
 enum kind { K_STR, K_BOOL, K_SECONDS, K_MIN_TIME, K_PCT, K_COUNT, K_SEED, K_FORMAT, K_OUT_FORMAT,
-	    K_METRIC, K_THREADS };
+	    K_METRIC, K_THREADS, K_PROCESSES };
 
 struct flag {
 	const char *name;    /* --name */
@@ -48,8 +48,14 @@ static const struct flag flags[] = {
 	  "PCT    stop when the 95% CI of the median is within ±PCT % (default 1)" },
 	{ "max-time", NULL, "KBENCH_MAX_TIME", K_SECONDS, OFF(max_time_s),
 	  "S      time cap per benchmark, seconds (default 2)" },
+	{ "processes", NULL, "KBENCH_PROCESSES", K_PROCESSES, OFF(processes),
+	  "N      measure in N fresh processes, or auto (default: 3, more while the\n"
+	  "                         interval is wider than --target-ci, up to 10); 1: in this\n"
+	  "                         process only (the interval then covers only its noise)" },
+	{ "worker-timeout", NULL, "KBENCH_WORKER_TIMEOUT", K_SECONDS, OFF(worker_timeout_s),
+	  "S      a worker process silent this long is killed (default 120)" },
 	{ "rounds", "benchmark_repetitions", "KBENCH_ROUNDS", K_COUNT, OFF(rounds),
-	  "N      exactly N rounds instead of the adaptive stop" },
+	  "N      exactly N rounds (per process; default adaptive, 2 per worker process)" },
 	{ "min-rounds", NULL, "KBENCH_MIN_ROUNDS", K_COUNT, OFF(min_rounds),
 	  "N      adaptive stop: at least N rounds (default 6)" },
 	{ "samples", NULL, "KBENCH_SAMPLES", K_COUNT, OFF(samples_per_round),
@@ -191,6 +197,15 @@ static int apply(const struct flag *fl, const char *value, const char *origin, s
 			return bad(origin, name, value, "a positive integer");
 		*(size_t *)field = (size_t)u;
 		return 0;
+	case K_PROCESSES:
+		if (!strcmp(value, "auto")) {
+			*(size_t *)field = 0;
+			return 0;
+		}
+		if (parse_u64(value, &u) || u == 0 || u > 64)
+			return bad(origin, name, value, "auto or a process count between 1 and 64");
+		*(size_t *)field = (size_t)u;
+		return 0;
 	case K_THREADS:
 		if (parse_u64(value, &u) || u == 0 || u > 4096)
 			return bad(origin, name, value, "a thread count between 1 and 4096");
@@ -318,6 +333,15 @@ void kb_cli_record(const struct kb_config *cfg, const char *pinned, struct kb_ru
 	add_num(run, "ci_level", cfg->ci_level);
 	add_num(run, "max_time_s", cfg->max_time_s);
 	add_num(run, "rounds", cfg->rounds ? (double)cfg->rounds : NAN);
+	if (cfg->processes)
+		add_num(run, "processes", (double)cfg->processes);
+	else
+		kb_run_add_config(run, "processes", "auto", false);
+	kb_run_add_config(run, "interval",
+			  cfg->processes == 1 ? "within one process: order statistics of its samples"
+					      : "between processes: t on the log of the process medians",
+			  false);
+	add_num(run, "worker_timeout_s", cfg->worker_timeout_s);
 	add_num(run, "min_rounds", (double)cfg->min_rounds);
 	add_num(run, "samples_per_round", (double)cfg->samples_per_round);
 	add_num(run, "dropped_samples_per_round", 1);

@@ -21,4 +21,6 @@ void kb_config_defaults(struct kb_config *cfg)
 	cfg->threads = 0;
 	cfg->pin = "auto";
 	cfg->metric = KB_METRIC_TIME;
+	cfg->processes = 0;
+	cfg->worker_timeout_s = 120;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct kb_clock;
 
@@ -45,7 +46,15 @@ struct kb_config {
 	bool progress;             /* progress on stderr (a terminal) */
 	bool color;                /* colour in the console table */
 	const struct kb_clock *clock; /* NULL: the real clocks */
+	size_t processes;          /* --processes: 0 adaptive (KB_MIN_PROCESSES..KB_MAX_PROCESSES), else fixed */
+	double worker_timeout_s;   /* --worker-timeout: a worker silent this long is killed */
+	/* a worker process's own (set by kb_main from the parent's environment) */
+	FILE *worker_out;          /* the stream to the parent (worker.h), or NULL */
+	uint32_t process_index;    /* this process's index in the run: order seed, sample tag */
 };
+
+#define KB_MIN_PROCESSES 3  /* adaptive: the processes always run */
+#define KB_MAX_PROCESSES 10 /* adaptive: at most */
 
 /* The defaults (docs/flags.md lists them beside each flag). */
 void kb_config_defaults(struct kb_config *cfg);

@@ -2,6 +2,7 @@
  * main.c - kb_main(): the runner's command line, shared by build/kbench and
  * by every user binary linked with kbench_main.o.
  */
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "metric.h"
 #include "proc.h"
 #include "registry.h"
+#include "worker.h"
 #include "writer.h"
 #include "runner.h"
 #include "timer.h"
@@ -80,6 +82,84 @@ static void say_interrupted(const struct kb_run *run, const char *out)
 		"marked \"interrupted\" with what they measured%s%s\n",
 		run->interrupted == SIGTERM ? "SIGTERM" : "SIGINT", done, run->nresults,
 		out ? "; results written to " : "", out ? out : "");
+}
+
+/*
+ * A worker: measures the benchmarks of the parent's plan for the rounds it
+ * says, in its own order, and writes the stream (worker.h) to the file it
+ * names; no context, no peaks, no output of its own.  Exit 0, 2 when it
+ * cannot start, or 128 + signal when interrupted.
+ */
+static int worker_main(struct kb_config *cfg, const struct kb_instance **sel, size_t nsel)
+{
+	const char *stream = getenv("KBENCH__WORKER"), *plan = getenv("KBENCH__WORKER_PLAN");
+	const char *v;
+	struct kb_timer_info timer;
+	struct kb_worker_ref ref;
+	struct kb_run run;
+	char line[4096], pinned[256];
+	size_t k = 0;
+	FILE *f;
+	int rc;
+
+	f = plan ? fopen(plan, "r") : NULL;
+	if (!f) {
+		fprintf(stderr, "kbench worker: cannot read the plan %s: %s\n", plan ? plan : "(unset)",
+			strerror(errno));
+		return 2;
+	}
+	while (fgets(line, sizeof(line), f)) { /* keep the planned ids, in the parent's order */
+		line[strcspn(line, "\n")] = 0;
+		for (size_t i = k; i < nsel; i++)
+			if (strcmp(sel[i]->id, line) == 0) {
+				const struct kb_instance *t = sel[k];
+				sel[k++] = sel[i];
+				sel[i] = t;
+				break;
+			}
+	}
+	fclose(f);
+	cfg->processes = 1;
+	cfg->progress = false;
+	cfg->metric = KB_METRIC_TIME;
+	cfg->rounds = (v = getenv("KBENCH__WORKER_ROUNDS")) ? (size_t)atol(v) : 2;
+	if (cfg->rounds == 0)
+		cfg->rounds = 2;
+	if ((v = getenv("KBENCH__WORKER_WARMUP")))
+		cfg->warmup_s = atof(v);
+	cfg->process_index = (v = getenv("KBENCH__WORKER_INDEX")) ? (uint32_t)atol(v) : 0;
+	cfg->worker_out = fopen(stream, "w");
+	if (!cfg->worker_out) {
+		fprintf(stderr, "kbench worker: cannot write %s: %s\n", stream, strerror(errno));
+		return 2;
+	}
+	kb_worker_write_header(cfg->worker_out);
+	if (cfg->threads == 0)
+		cfg->threads = kb_cores();
+	if ((rc = kb_pin_apply(cfg->pin, cfg->threads, pinned, sizeof(pinned)))) {
+		fprintf(stderr, "kbench worker: %s\n", kb_last_error());
+		fclose(cfg->worker_out);
+		return 2;
+	}
+	kb_worker_ref_measure(&ref);
+	kb_worker_write_ref(cfg->worker_out, "start", &ref);
+	kb_timer_measure(&timer);
+	memset(&run, 0, sizeof(run));
+	rc = kb_runner_run(cfg, sel, k, &timer, &run);
+	if (!rc && !run.interrupted) {
+		kb_worker_ref_measure(&ref);
+		kb_worker_write_ref(cfg->worker_out, "end", &ref);
+		kb_worker_write_done(cfg->worker_out);
+	}
+	if (fclose(cfg->worker_out) != 0 && !rc)
+		rc = kb_error(KB_EIO, "cannot write %s", stream);
+	if (rc)
+		fprintf(stderr, "kbench worker: %s\n", kb_last_error());
+	{
+		int st = rc ? 2 : run.interrupted ? 128 + run.interrupted : 0;
+		kb_run_clear(&run);
+		return st;
+	}
 }
 
 struct out_ctx {
@@ -170,6 +250,10 @@ int kb_main(int argc, char **argv)
 		status = kb_metric_child_run(&cfg, sel, nsel);
 		goto out;
 	}
+	if (getenv("KBENCH__WORKER")) { /* a worker process of a parent kbench */
+		status = worker_main(&cfg, sel, nsel);
+		goto out;
+	}
 	if (cfg.metric == KB_METRIC_INSTRUCTIONS && (rc = kb_metric_prepare(&metric))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());
 		goto out;
@@ -192,7 +276,8 @@ int kb_main(int argc, char **argv)
 	}
 	kb_cli_record(&cfg, pinned, &run);
 	t0 = kb_clock_real.wall_ns(NULL);
-	if ((rc = kb_runner_run(&cfg, sel, nsel, &timer, &run)) ||
+	if ((rc = cfg.processes == 1 ? kb_runner_run(&cfg, sel, nsel, &timer, &run)
+				     : kb_runner_run_processes(&cfg, sel, nsel, argc, argv, &run)) ||
 	    (cfg.metric == KB_METRIC_INSTRUCTIONS && !run.interrupted &&
 	     (rc = kb_metric_count(&metric, &cfg, argc, argv, sel, nsel, &run)))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());

@@ -65,6 +65,9 @@ void kb_result_clear(struct kb_result *r)
 	free(r->samples_ns);
 	free(r->cpu_samples_ns);
 	free(r->sample_round);
+	free(r->sample_process);
+	free(r->proc.medians_ns);
+	free(r->proc.disturbed);
 	for (i = 0; i < r->ncounters; i++)
 		free(r->counters[i].name);
 	free(r->counters);

@@ -56,6 +56,27 @@ struct kb_summary {
 	bool converged;         /* CI reached --target-ci before --max-time */
 };
 
+/*
+ * How the interval of a result was made (docs/method.md, "The interval").
+ * With two or more processes, summary.median is the geometric mean of the
+ * per-process medians and summary.ci_low/ci_high the t interval on their
+ * logs; with one, they are the median of the samples and its order-statistic
+ * interval, which covers only the noise inside that one process.
+ */
+struct kb_process_info {
+	size_t processes;        /* processes that measured it (0 when unknown: an old file) */
+	double *medians_ns;      /* the median of process 0..nmedians-1 (NAN: it did not measure
+				  * this benchmark), or NULL */
+	size_t nmedians;
+	double log_se;           /* standard error of the mean log median; NAN with one process */
+	double df;               /* its degrees of freedom, processes - 1 */
+	double within_ci_low;    /* the order-statistic interval of all samples pooled, ns */
+	double within_ci_high;
+	/* variance components of log time; NAN when not estimable */
+	double var_within_round, var_between_rounds, var_between_processes;
+	char *disturbed;         /* why the machine was disturbed while it was measured, or NULL */
+};
+
 struct kb_result {
 	char *id;     /* "suite/kernel/param..." */
 	char *suite;
@@ -70,6 +91,7 @@ struct kb_result {
 	double *samples_ns;     /* per-iteration wall time of each sample */
 	double *cpu_samples_ns; /* per-iteration CPU time of each sample, or NULL */
 	uint32_t *sample_round; /* round index of each sample, or NULL */
+	uint32_t *sample_process; /* process index of each sample, or NULL (one process) */
 	size_t nsamples;
 	size_t rounds;          /* rounds measured */
 	struct kb_summary summary;
@@ -83,6 +105,7 @@ struct kb_result {
 	char *timer;            /* "wall" or a custom timer's name */
 	/* Google Benchmark aggregates kept when read from such a file. */
 	double gb_cpu_time_ns;  /* NAN if absent */
+	struct kb_process_info proc;
 };
 
 /* A flattened context entry: "cpu.model" = "AMD EPYC ...". */

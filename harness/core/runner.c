@@ -5,16 +5,21 @@
 #include "runner.h"
 
 #include <math.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "context.h"
 #include "error.h"
 #include "probe.h"
+#include "pstats.h"
+#include "proc.h"
 #include "strbuf.h"
+#include "worker.h"
 #include "state.h"
 #include "stats.h"
 
@@ -61,27 +66,7 @@ static void begin_batch(struct kb_state *s)
 
 static void push_sample(struct kb_bench_run *br, double wall, double cpu, uint32_t round)
 {
-	if (br->nsamples == br->cap) {
-		size_t cap = br->cap ? 2 * br->cap : 64;
-		double *a = realloc(br->samples, cap * sizeof(*a));
-		if (a)
-			br->samples = a;
-		double *b = realloc(br->cpu_samples, cap * sizeof(*b));
-		if (b)
-			br->cpu_samples = b;
-		uint32_t *c = realloc(br->sample_round, cap * sizeof(*c));
-		if (c)
-			br->sample_round = c;
-		if (!a || !b || !c) {
-			kb__bench_run_status(br, KB_STATUS_ERROR, "out of memory storing samples");
-			return;
-		}
-		br->cap = cap;
-	}
-	br->samples[br->nsamples] = wall;
-	br->cpu_samples[br->nsamples] = cpu;
-	br->sample_round[br->nsamples] = round;
-	br->nsamples++;
+	kb__bench_run_push(br, wall, cpu, round, br->process);
 }
 
 /* Ends the batch; returns its elapsed ns (all iterations). */
@@ -316,6 +301,35 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* With samples from several processes: the interval at the process level. */
+static void process_interval(struct kb_result *r, double level)
+{
+	struct kb_process_summary ps;
+	uint32_t maxp = 0;
+
+	for (size_t i = 0; i < r->nsamples; i++)
+		if (r->sample_process[i] > maxp)
+			maxp = r->sample_process[i];
+	r->proc.medians_ns = calloc((size_t)maxp + 1, sizeof(*r->proc.medians_ns));
+	if (!r->proc.medians_ns ||
+	    kb_stats_process_summary(r->samples_ns, r->sample_process, r->sample_round, r->nsamples,
+				     level, r->proc.medians_ns, &ps))
+		return;
+	r->proc.nmedians = (size_t)maxp + 1;
+	r->proc.processes = ps.processes;
+	r->proc.log_se = ps.log_se;
+	r->proc.df = ps.df;
+	r->proc.var_within_round = ps.var_within_round;
+	r->proc.var_between_rounds = ps.var_between_rounds;
+	r->proc.var_between_processes = ps.var_between_processes;
+	if (ps.processes >= 2) {
+		r->summary.median = ps.center;
+		r->summary.ci_low = ps.ci_low;
+		r->summary.ci_high = ps.ci_high;
+		r->summary.ci_level = level;
+	}
+}
+
 static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, struct kb_result *r)
 {
 	const struct kb_instance *inst = br->inst;
@@ -358,11 +372,21 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 		r->cpu_samples_ns = br->cpu_samples;
 		r->sample_round = br->sample_round;
 		r->nsamples = br->nsamples;
+		if (br->processes > 1)
+			r->sample_process = br->sample_process;
+		else
+			free(br->sample_process);
 		br->samples = NULL;
 		br->cpu_samples = NULL;
 		br->sample_round = NULL;
+		br->sample_process = NULL;
 		br->nsamples = 0;
 	}
+	r->proc.processes = br->processes ? br->processes : 1;
+	r->proc.log_se = r->proc.df = NAN;
+	r->proc.within_ci_low = r->proc.within_ci_high = NAN;
+	r->proc.var_within_round = r->proc.var_between_rounds = r->proc.var_between_processes = NAN;
+	r->proc.disturbed = dup_or_null(br->disturbed);
 	if (r->status == KB_STATUS_OK && r->nsamples == 0) {
 		r->status = KB_STATUS_ERROR;
 		r->message = strdup("no samples were measured");
@@ -370,6 +394,10 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 	if (r->nsamples) {
 		if (kb_stats_summarize(r->samples_ns, r->nsamples, cfg->ci_level, &r->summary) == 0)
 			r->summary.converged = br->converged;
+		r->proc.within_ci_low = r->summary.ci_low;
+		r->proc.within_ci_high = r->summary.ci_high;
+		if (r->sample_process)
+			process_interval(r, cfg->ci_level);
 	}
 	if (r->status == KB_STATUS_OK && r->summary.median > 0) {
 		double sec = r->summary.median / 1e9;
@@ -398,6 +426,10 @@ static void bench_run_clear(struct kb_bench_run *br)
 	free(br->samples);
 	free(br->cpu_samples);
 	free(br->sample_round);
+	free(br->sample_process);
+	free(br->peak_owned);
+	free(br->timer_owned);
+	free(br->disturbed);
 	free(br->message);
 	free(br->label);
 	for (size_t i = 0; i < br->ncounters; i++)
@@ -448,12 +480,21 @@ enum kb_status kb__runner_probe(const struct kb_config *cfg, const struct kb_ins
  * fresh, poisoned outputs (the inputs are the ones it was timed on), then
  * its memory goes back.
  */
+/* In a worker: "begin"/"end" around a call, so a crash is blamed on it. */
+static void mark(const struct kb_config *cfg, const char *what, const struct kb_bench_run *br)
+{
+	if (cfg->worker_out)
+		kb_worker_write_mark(cfg->worker_out, what, br->inst->id);
+}
+
 static void finish_instance(struct kb_bench_run *br, const struct kb_config *cfg,
 			    const struct kb_clock *clock, double min_sample_ns)
 {
 	br->done = true;
+	mark(cfg, "begin", br);
 	if (br->status == KB_STATUS_OK)
 		call_body(br, cfg, clock, KB_MODE_VALIDATE, 0, min_sample_ns);
+	mark(cfg, "end", br);
 	kb__bench_run_drop_kept(br);
 }
 
@@ -480,7 +521,8 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 		if (min_sample_ns < 1000 * timer->overhead_ns)
 			min_sample_ns = 1000 * timer->overhead_ns;
 	}
-	kb_rng_seed(&rng, kb_hash_seed(cfg->seed, "interleaving order"));
+	/* the data's seed is the same in every process; the order's is each one's own */
+	kb_rng_seed(&rng, kb_hash_seed(cfg->seed + cfg->process_index, "interleaving order"));
 	t_start = (double)clock->wall_ns(clock->ctx);
 
 	for (size_t i = 0; i < n; i++) {
@@ -491,6 +533,7 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 		br->calibrated = cfg->fixed_iters != 0;
 		br->validated = -1;
 		br->timer_name = "wall";
+		br->process = cfg->process_index;
 		if (instances[i]->error) {
 			kb__bench_run_status(br, KB_STATUS_ERROR, instances[i]->error);
 			br->done = true;
@@ -514,7 +557,9 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 		for (size_t j = 0; j < m && !interrupted; j++) {
 			struct kb_bench_run *br = &brs[order[j]];
 			if (!br->warmed) {
+				mark(cfg, "begin", br);
 				call_body(br, cfg, clock, KB_MODE_WARMUP, 0, min_sample_ns);
+				mark(cfg, "end", br);
 				if (br->status != KB_STATUS_OK) {
 					FINISH(br);
 					continue;
@@ -522,7 +567,9 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 			}
 			if (interrupted)
 				break;
+			mark(cfg, "begin", br);
 			call_body(br, cfg, clock, KB_MODE_ROUND, round_batches(br, cfg), min_sample_ns);
+			mark(cfg, "end", br);
 			br->rounds++;
 			if (interrupted)
 				break; /* a round cut short is not judged, nor validated */
@@ -552,6 +599,9 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 			fprintf(stderr, "\r\033[K");
 	}
 
+	if (cfg->worker_out) /* a worker: the parent merges these */
+		for (size_t i = 0; i < n; i++)
+			kb_worker_write_bench(cfg->worker_out, &brs[i]);
 	run->results = calloc(n ? n : 1, sizeof(*run->results));
 	if (!run->results) {
 		rc = kb_error(KB_ENOMEM, "out of memory building results");
@@ -568,5 +618,373 @@ out:
 		bench_run_clear(&brs[i]);
 	free(brs);
 	free(order);
+	return rc;
+}
+
+/* ---- several processes ----------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+extern char **environ;
+
+/* The process-level half-width of a record (relative); INFINITY when fewer
+ * than two processes measured it. */
+static double process_half_width(const struct kb_bench_run *br, double level)
+{
+	struct kb_process_summary ps;
+	uint32_t maxp = 0;
+	double *med, hw = INFINITY;
+
+	if (!br->sample_process || br->nsamples == 0)
+		return INFINITY;
+	for (size_t i = 0; i < br->nsamples; i++)
+		if (br->sample_process[i] > maxp)
+			maxp = br->sample_process[i];
+	med = calloc((size_t)maxp + 1, sizeof(*med));
+	if (med && kb_stats_process_summary(br->samples, br->sample_process, br->sample_round,
+					    br->nsamples, level, med, &ps) == 0 && ps.processes >= 2)
+		hw = (ps.ci_high - ps.ci_low) / 2 / ps.center;
+	free(med);
+	return hw;
+}
+
+/* Whether a benchmark wants another process; settles `converged`. */
+static bool wants_process(struct kb_bench_run *br, const struct kb_config *cfg, size_t done_procs)
+{
+	double hw;
+
+	if (br->done || br->status != KB_STATUS_OK)
+		return false;
+	if (cfg->processes)
+		return done_procs < cfg->processes;
+	if (done_procs < KB_MIN_PROCESSES)
+		return true;
+	hw = process_half_width(br, cfg->ci_level);
+	br->converged = hw <= cfg->target_ci;
+	if (br->converged || done_procs >= KB_MAX_PROCESSES ||
+	    br->spent_ns >= cfg->max_time_s * 1e9 * (double)KB_MIN_PROCESSES)
+		return false;
+	return true;
+}
+
+/* The last non-empty line of a child's stderr, for messages. */
+static void last_line(const char *s, char *out, size_t len)
+{
+	size_t n = s ? strlen(s) : 0, start;
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	start = n;
+	while (start && s[start - 1] != '\n')
+		start--;
+	snprintf(out, len, "%.*s", (int)(n - start), s ? s + start : "");
+}
+
+struct worker_run {
+	const char *dir;
+	uint32_t index;
+	const size_t *plan;
+	size_t nplan;
+	struct kb_worker_ref ref[2];
+	bool have_ref[2];
+};
+
+/* Runs one worker over the planned benchmarks and merges what it measured. */
+static int run_worker(const struct kb_config *cfg, int argc, char **argv, struct kb_bench_run *brs,
+		      size_t n, struct worker_run *w)
+{
+	char self[4096], stream_path[4200], plan_path[4200], e_stream[4300], e_plan[4300];
+	char e_index[64], e_rounds[64], e_warmup[64], why[300], tail[300], *pad;
+	struct kb_proc p = KB_PROC_INIT;
+	struct kb_worker_stream s;
+	char **cargv = NULL, **cenv = NULL;
+	size_t nenv = 0, k = 0;
+	ssize_t len;
+	FILE *f;
+	int rc = 0;
+
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len <= 0)
+		return kb_error(KB_EIO, "cannot find this program (/proc/self/exe): %s", strerror(errno));
+	self[len] = 0;
+	snprintf(stream_path, sizeof(stream_path), "%s/stream.%u", w->dir, w->index);
+	snprintf(plan_path, sizeof(plan_path), "%s/plan.%u", w->dir, w->index);
+	f = fopen(plan_path, "w");
+	if (!f)
+		return kb_error(KB_EIO, "cannot write %s: %s", plan_path, strerror(errno));
+	for (size_t i = 0; i < w->nplan; i++)
+		fprintf(f, "%s\n", brs[w->plan[i]].inst->id);
+	if (fclose(f) != 0)
+		return kb_error(KB_EIO, "cannot write %s: %s", plan_path, strerror(errno));
+	snprintf(e_stream, sizeof(e_stream), "KBENCH__WORKER=%s", stream_path);
+	snprintf(e_plan, sizeof(e_plan), "KBENCH__WORKER_PLAN=%s", plan_path);
+	snprintf(e_index, sizeof(e_index), "KBENCH__WORKER_INDEX=%u", w->index);
+	snprintf(e_rounds, sizeof(e_rounds), "KBENCH__WORKER_ROUNDS=%zu", cfg->rounds ? cfg->rounds : 2);
+	/* the first process warms up fully; later ones only refill the caches */
+	snprintf(e_warmup, sizeof(e_warmup), "KBENCH__WORKER_WARMUP=%g",
+		 w->index == 0 ? cfg->warmup_s : cfg->warmup_s / 5);
+	/* environment padding moves the stack: each process gets its own layout */
+	{
+		size_t npad = (size_t)(kb_hash_seed(cfg->seed, stream_path) % 4096);
+		pad = malloc(sizeof("KBENCH__PAD=") + npad);
+		if (pad) {
+			strcpy(pad, "KBENCH__PAD=");
+			memset(pad + strlen(pad), 'x', npad);
+			pad[strlen("KBENCH__PAD=") + npad] = 0;
+		}
+	}
+	while (environ && environ[nenv])
+		nenv++;
+	cargv = calloc((size_t)argc + 2, sizeof(*cargv));
+	cenv = calloc(nenv + 10, sizeof(*cenv));
+	if (!cargv || !cenv || !pad) {
+		rc = kb_error(KB_ENOMEM, "out of memory starting a worker");
+		goto out;
+	}
+	cargv[0] = self;
+	for (int i = 1; i < argc; i++)
+		cargv[i] = argv[i];
+	for (size_t i = 0; i < nenv; i++)
+		if (strncmp(environ[i], "KBENCH__", 8) != 0 && strncmp(environ[i], "KBENCH_OUT", 10) != 0)
+			cenv[k++] = environ[i];
+	cenv[k++] = e_stream;
+	cenv[k++] = e_plan;
+	cenv[k++] = e_index;
+	cenv[k++] = e_rounds;
+	cenv[k++] = e_warmup;
+	cenv[k++] = pad;
+	cenv[k++] = "KBENCH_NO_PEAKS=1";
+	p.argv = cargv;
+	p.env = cenv;
+	p.capture_err = true;
+	p.progress_path = stream_path;
+	p.idle_s = cfg->worker_timeout_s;
+	if ((rc = kb_proc_run(&p)))
+		goto out;
+	f = fopen(stream_path, "r");
+	memset(&s, 0, sizeof(s));
+	rc = f ? kb_worker_read(f, stream_path, brs, n, w->index, &s)
+	       : kb_error(KB_EIO, "worker process %u wrote no stream (%s)", w->index + 1, strerror(errno));
+	if (f)
+		fclose(f);
+	for (int i = 0; i < 2; i++) {
+		w->ref[i] = s.ref[i];
+		w->have_ref[i] = s.have_ref[i];
+	}
+	kb_proc_describe(p.status, why, sizeof(why));
+	last_line(p.err, tail, sizeof(tail));
+	if (interrupted) {
+		rc = 0; /* stopped with the parent: what it sent is kept */
+	} else if (rc || p.timed_out || !kb_proc_ok(p.status) || !s.done) {
+		char msg[1024];
+
+		if (p.timed_out)
+			snprintf(msg, sizeof(msg), "worker process %u was killed: nothing from it for %.0f s "
+				 "(--worker-timeout)", w->index + 1, cfg->worker_timeout_s);
+		else if (rc)
+			snprintf(msg, sizeof(msg), "worker process %u: %s", w->index + 1, kb_last_error());
+		else
+			snprintf(msg, sizeof(msg), "worker process %u failed (%s)%s%s", w->index + 1, why,
+				 *tail ? ": " : "", tail);
+		rc = 0;
+		if (s.running) {
+			/* the benchmark that was running takes the blame; the rest go on */
+			for (size_t i = 0; i < n; i++)
+				if (strcmp(brs[i].inst->id, s.running) == 0) {
+					char *m = kb_strdup_printf("%s while running it", msg);
+					kb__bench_run_status(&brs[i], KB_STATUS_ERROR, m ? m : msg);
+					free(m);
+					brs[i].done = true;
+				}
+		} else {
+			for (size_t i = 0; i < w->nplan; i++) {
+				kb__bench_run_status(&brs[w->plan[i]], KB_STATUS_ERROR, msg);
+				brs[w->plan[i]].done = true;
+			}
+		}
+	}
+	kb_worker_stream_release(&s);
+out:
+	kb_proc_release(&p);
+	unlink(stream_path);
+	unlink(plan_path);
+	free(cargv);
+	free(cenv);
+	free(pad);
+	return rc;
+}
+
+/* log(x / median of x over the processes that have it) */
+static double rel_to_median(const double *v, const bool *have, size_t n, size_t i)
+{
+	double tmp[64], med;
+	size_t k = 0;
+
+	for (size_t j = 0; j < n && k < 64; j++)
+		if (have[j] && v[j] > 0)
+			tmp[k++] = v[j];
+	if (k < 2 || !(v[i] > 0))
+		return 0;
+	med = kb_stats_median(tmp, k);
+	return log(v[i] / med);
+}
+
+/*
+ * A process was disturbed when a reference probe it measured (at its start
+ * or end) moved from the probes' median over all processes by more than its
+ * own noise allows: max(5 %, 4 x its MAD) for the spin, max(10 %, 4 x MAD)
+ * for the memory read.  Returns the reason, or NULL.
+ */
+static char *disturbance(const struct worker_run *w, size_t nw, size_t i)
+{
+	double spin[2 * KB_MAX_PROCESSES * 8], mem[2 * KB_MAX_PROCESSES * 8];
+	bool have[2 * KB_MAX_PROCESSES * 8];
+	size_t m = 0;
+	char *why = NULL;
+
+	for (size_t j = 0; j < nw && m + 2 <= sizeof(have) / sizeof(have[0]); j++)
+		for (int k = 0; k < 2; k++) {
+			spin[m] = w[j].ref[k].spin_ns;
+			mem[m] = w[j].ref[k].mem_ns;
+			have[m++] = w[j].have_ref[k];
+		}
+	for (int k = 0; k < 2 && !why; k++) {
+		size_t at = 2 * i + (size_t)k;
+		double ds, dm, ns, nm;
+
+		if (at >= m || !have[at])
+			continue;
+		ds = rel_to_median(spin, have, m, at);
+		dm = rel_to_median(mem, have, m, at);
+		ns = fmax(0.05, 4 * w[i].ref[k].spin_noise);
+		nm = fmax(0.10, 4 * w[i].ref[k].mem_noise);
+		if (fabs(ds) > ns || fabs(dm) > nm)
+			why = kb_strdup_printf("measured while the machine was disturbed: in process %zu the "
+					       "reference spin moved %+.0f %% and the memory read %+.0f %% "
+					       "from the other processes' (at its %s)",
+					       i + 1, expm1(ds) * 100, expm1(dm) * 100, k ? "end" : "start");
+	}
+	return why;
+}
+
+int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instance *const *instances,
+			    size_t n, int argc, char **argv, struct kb_run *run)
+{
+	struct kb_bench_run *brs = calloc(n ? n : 1, sizeof(*brs));
+	size_t *plan = calloc(n ? n : 1, sizeof(*plan));
+	size_t max_procs = cfg->processes ? cfg->processes : KB_MAX_PROCESSES;
+	struct worker_run *w = calloc(max_procs, sizeof(*w));
+	char dir[] = "/tmp/kbench-workers.XXXXXX";
+	double t0 = now_s();
+	size_t nw = 0;
+	int rc = 0;
+
+	if (!brs || !plan || !w) {
+		rc = kb_error(KB_ENOMEM, "out of memory starting the run");
+		goto out_free;
+	}
+	if (!mkdtemp(dir)) {
+		rc = kb_error(KB_EIO, "cannot make a directory for the workers (%s): %s", dir,
+			      strerror(errno));
+		goto out_free;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct kb_bench_run *br = &brs[i];
+
+		br->inst = instances[i];
+		br->seed = kb_hash_seed(cfg->seed, instances[i]->id);
+		br->validated = -1;
+		br->timer_name = "wall";
+		if (instances[i]->error) {
+			kb__bench_run_status(br, KB_STATUS_ERROR, instances[i]->error);
+			br->done = true;
+		}
+	}
+	while (!interrupted && nw < max_procs) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (wants_process(&brs[i], cfg, nw))
+				plan[m++] = i;
+		if (m == 0)
+			break;
+		w[nw] = (struct worker_run){ .dir = dir, .index = (uint32_t)nw, .plan = plan, .nplan = m };
+		if (cfg->progress) {
+			/* at least the processes still due, at the pace so far */
+			double el = (now_s() - t0) , per = nw ? el / (double)nw : 0;
+			size_t due = cfg->processes ? cfg->processes - nw
+				     : nw < KB_MIN_PROCESSES ? KB_MIN_PROCESSES - nw : 1;
+
+			fprintf(stderr, "\r\033[K[process %zu] %zu benchmark%s, %5.1fs elapsed, ~%.0fs left",
+				nw + 1, m, m == 1 ? "" : "s", el, per * (double)due);
+			fflush(stderr);
+		}
+		if ((rc = run_worker(cfg, argc, argv, brs, n, &w[nw])))
+			break;
+		nw++;
+	}
+	if (cfg->progress)
+		fprintf(stderr, "\r\033[K");
+	rmdir(dir);
+	for (size_t i = 0; i < n; i++) {
+		struct kb_bench_run *br = &brs[i];
+
+		if (br->status == KB_STATUS_OK)
+			br->converged = process_half_width(br, cfg->ci_level) <= cfg->target_ci;
+		if (interrupted && br->status == KB_STATUS_OK && !br->converged &&
+		    (cfg->processes ? br->processes < cfg->processes : br->processes < KB_MAX_PROCESSES)) {
+			kb__bench_run_status(br, KB_STATUS_INTERRUPTED, NULL);
+			free(br->message);
+			br->message = kb_strdup_printf("interrupted (%s) after %zu process%s, before it "
+						       "finished: not converged",
+						       interrupted == SIGTERM ? "SIGTERM" : "SIGINT",
+						       br->processes, br->processes == 1 ? "" : "es");
+		}
+		/* which processes measured it, and were they disturbed? */
+		for (size_t p = 0; p < nw && !br->disturbed; p++) {
+			bool measured = false;
+
+			for (size_t s = 0; s < br->nsamples && !measured; s++)
+				measured = br->sample_process[s] == p;
+			if (measured)
+				br->disturbed = disturbance(w, nw, p);
+		}
+	}
+	if (interrupted)
+		run->interrupted = interrupted;
+	if (rc)
+		goto out_clear;
+	run->results = calloc(n ? n : 1, sizeof(*run->results));
+	if (!run->results) {
+		rc = kb_error(KB_ENOMEM, "out of memory building results");
+		goto out_clear;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (brs[i].processes == 0 && brs[i].status == KB_STATUS_OK)
+			kb__bench_run_status(&brs[i], KB_STATUS_ERROR, "no worker process measured it");
+		rc = fill_result(&brs[i], cfg, &run->results[i]);
+		run->nresults = i + 1;
+		if (brs[i].peak && run->results[i].status == KB_STATUS_OK)
+			kb__context_use_peak(run, &run->results[i], brs[i].peak);
+	}
+	{
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "%zu", nw);
+		kb_run_add_config(run, "processes_run", buf, true);
+	}
+out_clear:
+	for (size_t i = 0; i < n; i++)
+		bench_run_clear(&brs[i]);
+out_free:
+	free(brs);
+	free(plan);
+	free(w);
 	return rc;
 }

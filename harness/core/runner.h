@@ -31,6 +31,20 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 		  size_t n, const struct kb_timer_info *timer, struct kb_run *run);
 
 /*
+ * The same over several fresh processes (docs/method.md, "Processes"): this
+ * binary re-executed as workers (argv is kb_main's), one at a time, each
+ * running cfg->rounds (default 2) interleaved rounds of the benchmarks that
+ * still want processes, in its own order, with its own environment padding;
+ * cfg->processes of them, or adaptively from KB_MIN_PROCESSES until the
+ * process-level interval is within target_ci (or KB_MAX_PROCESSES, or
+ * KB_MIN_PROCESSES x max_time of measuring).  A worker that crashes, fails
+ * or says nothing for worker_timeout_s is an error for the benchmark it was
+ * running (the others go on).  Samples carry their process.
+ */
+int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instance *const *instances,
+			    size_t n, int argc, char **argv, struct kb_run *run);
+
+/*
  * Interruption (SIGINT/SIGTERM): kb_runner_interrupt is async-signal-safe,
  * for a signal handler.  The running batch ends, no new one starts, and
  * kb_runner_run returns the results so far: finished benchmarks as usual,

@@ -297,9 +297,8 @@ void kb_set_items(struct kb_state *s, uint64_t items)
 	s->br->items = items;
 }
 
-static void set_user_counter(struct kb_state *s, const char *name, double value, bool rate)
+int kb__bench_run_counter(struct kb_bench_run *br, const char *name, double value, bool rate)
 {
-	struct kb_bench_run *br = s->br;
 	struct kb_user_counter *v;
 	char *n;
 
@@ -307,17 +306,23 @@ static void set_user_counter(struct kb_state *s, const char *name, double value,
 		if (strcmp(br->counters[i].name, name) == 0) {
 			br->counters[i].value = value;
 			br->counters[i].rate = rate;
-			return;
+			return 0;
 		}
 	n = strdup(name);
 	v = n ? realloc(br->counters, (br->ncounters + 1) * sizeof(*v)) : NULL;
 	if (!v) {
 		free(n);
-		kb_fail(s, "out of memory setting counter %s", name);
-		return;
+		return kb_error(KB_ENOMEM, "out of memory setting counter %s", name);
 	}
 	br->counters = v;
 	br->counters[br->ncounters++] = (struct kb_user_counter){ n, value, rate };
+	return 0;
+}
+
+static void set_user_counter(struct kb_state *s, const char *name, double value, bool rate)
+{
+	if (kb__bench_run_counter(s->br, name, value, rate))
+		kb_fail(s, "out of memory setting counter %s", name);
 }
 
 void kb_set_counter(struct kb_state *s, const char *name, double value)
@@ -332,7 +337,11 @@ void kb_set_rate(struct kb_state *s, const char *name, double per_iteration)
 
 void kb_set_param_str(struct kb_state *s, const char *name, const char *value)
 {
-	struct kb_bench_run *br = s->br;
+	kb__bench_run_param(s->br, name, value);
+}
+
+void kb__bench_run_param(struct kb_bench_run *br, const char *name, const char *value)
+{
 	char **names, **values;
 
 	for (size_t i = 0; i < br->nstr_params; i++)

@@ -40,6 +40,8 @@ struct kb_bench_run {
 	/* samples (ns per iteration) */
 	double *samples, *cpu_samples;
 	uint32_t *sample_round;
+	uint32_t *sample_process;  /* process of each sample (0 in one process) */
+	uint32_t process;          /* the process index new samples get */
 	size_t nsamples, cap;
 	size_t rounds;
 	double spent_ns;           /* wall time of all calls, setup included */
@@ -55,6 +57,10 @@ struct kb_bench_run {
 	char **str_param_names, **str_param_values;
 	size_t nstr_params;
 	const char *peak;          /* peak name, static string owned by caller code */
+	char *peak_owned;          /* or, read from a worker, this copy */
+	char *timer_owned;         /* a timer name read from a worker */
+	size_t processes;          /* processes that measured it (1: this one) */
+	char *disturbed;           /* why it was measured while the machine was disturbed */
 	int validated;             /* -1 nothing validated, 1 ok, 0 failed */
 	const char *timer_name;
 	struct kb_probe *probe;    /* instruction counting (metric.c); NULL when timing */
@@ -114,5 +120,9 @@ void kb__state_release(struct kb_state *s, bool keep);
 void kb__bench_run_drop_kept(struct kb_bench_run *br);
 /* Records a status for the instance (first error wins). */
 void kb__bench_run_status(struct kb_bench_run *br, enum kb_status st, const char *msg);
+/* Sets (adds or replaces) a body counter / string parameter of the record
+ * (kb_set_counter, kb_set_rate, kb_set_param_str; the worker reader). */
+int kb__bench_run_counter(struct kb_bench_run *br, const char *name, double value, bool rate);
+void kb__bench_run_param(struct kb_bench_run *br, const char *name, const char *value);
 
 #endif /* KB_STATE_H */

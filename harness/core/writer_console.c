@@ -103,6 +103,8 @@ static void note_of(const struct kb_result *r, const struct kb_run *run, char *b
 		ADD("%snot validated", used ? "; " : "");
 	if (r->label)
 		ADD("%s%s", used ? "; " : "", r->label);
+	if (r->proc.disturbed)
+		ADD("%sDISTURBED (see JSON)", used ? "; " : "");
 #undef ADD
 }
 
@@ -168,6 +170,19 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 				strcmp(kb_run_context(run, "build.git_dirty"), "true") == 0
 			? " (dirty)"
 			: "");
+	{
+		size_t most = 0;
+
+		for (size_t i = 0; i < run->nresults; i++)
+			if (run->results[i].proc.processes > most)
+				most = run->results[i].proc.processes;
+		if (run->nresults && most <= 1)
+			fprintf(f, "%sone process (--processes=1): the intervals cover only this process's "
+				"noise, not the run-to-run spread%s\n", dim, reset);
+		else if (run->nresults)
+			fprintf(f, "%sintervals between %zu processes at most (t on the log of the process "
+				"medians)%s\n", dim, most, reset);
+	}
 	fprintf(f, "%s%-*s  %12s  %8s  %12s  %16s  %6s  %s%s%s\n", dim, (int)width, "benchmark",
 		"median", "95% CI", "iterations", "throughput", "%peak", instr ? "instr/iter  " : "",
 		"note", reset);
@@ -219,6 +234,22 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 			iters, rate, pct, ins, col, note, reset);
 	}
 	print_folded_skips(f, run, dim, reset);
+	for (size_t i = 0; i < run->nresults; i++) { /* each disturbance once, with its count */
+		const char *why = run->results[i].proc.disturbed;
+		size_t count = 0;
+		bool first = true;
+
+		if (!why)
+			continue;
+		for (size_t j = 0; j < run->nresults; j++)
+			if (run->results[j].proc.disturbed && !strcmp(run->results[j].proc.disturbed, why)) {
+				count++;
+				first &= j >= i;
+			}
+		if (first)
+			fprintf(f, "%sDISTURBED: %zu benchmark%s (%s, ...) %s%s\n", yellow, count,
+				count == 1 ? "" : "s", run->results[i].id, why, reset);
+	}
 	fprintf(f, "%s%zu benchmarks: %zu ok, %zu skipped, %zu errors", dim, run->nresults, ok, skipped,
 		errors);
 	if (run->interrupted)

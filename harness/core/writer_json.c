@@ -111,6 +111,40 @@ static void write_summary(struct kb_jsonw *w, const struct kb_result *r)
 	kb_jsonw_end_object(w);
 }
 
+/* How summary.ci_low/ci_high were made, and the pieces to recompute them. */
+static void write_interval(struct kb_jsonw *w, const struct kb_result *r)
+{
+	const struct kb_process_info *p = &r->proc;
+	bool between = p->processes >= 2 && isfinite(p->log_se);
+
+	kb_jsonw_uint(w, "processes", p->processes ? p->processes : 1);
+	kb_jsonw_object(w, "interval");
+	kb_jsonw_str(w, "method", between ? "t on the log of the process medians"
+					  : "within one process: order statistics of its samples");
+	kb_jsonw_num(w, "level", r->summary.ci_level);
+	kb_jsonw_num(w, "low", r->summary.ci_low);
+	kb_jsonw_num(w, "high", r->summary.ci_high);
+	kb_jsonw_num(w, "log_se", p->log_se);
+	kb_jsonw_num(w, "df", p->df);
+	kb_jsonw_object(w, "within_process");
+	kb_jsonw_num(w, "low", p->within_ci_low);
+	kb_jsonw_num(w, "high", p->within_ci_high);
+	kb_jsonw_end_object(w);
+	kb_jsonw_end_object(w);
+	if (p->medians_ns) {
+		kb_jsonw_array(w, "process_medians_ns", true);
+		for (size_t i = 0; i < p->nmedians; i++)
+			kb_jsonw_num(w, NULL, p->medians_ns[i]);
+		kb_jsonw_end_array(w);
+	}
+	kb_jsonw_object(w, "variance");
+	kb_jsonw_num(w, "within_round", p->var_within_round);
+	kb_jsonw_num(w, "between_rounds", p->var_between_rounds);
+	kb_jsonw_num(w, "between_processes", p->var_between_processes);
+	kb_jsonw_end_object(w);
+	kb_jsonw_str(w, "disturbed", p->disturbed);
+}
+
 static void write_result(struct kb_jsonw *w, const struct kb_result *r)
 {
 	kb_jsonw_object(w, NULL);
@@ -147,7 +181,14 @@ static void write_result(struct kb_jsonw *w, const struct kb_result *r)
 			kb_jsonw_uint(w, NULL, r->sample_round[i]);
 		kb_jsonw_end_array(w);
 	}
+	if (r->sample_process) {
+		kb_jsonw_array(w, "sample_process", true);
+		for (size_t i = 0; i < r->nsamples; i++)
+			kb_jsonw_uint(w, NULL, r->sample_process[i]);
+		kb_jsonw_end_array(w);
+	}
 	write_summary(w, r);
+	write_interval(w, r);
 	kb_jsonw_object(w, "counters");
 	for (size_t i = 0; i < r->ncounters; i++)
 		kb_jsonw_num(w, r->counters[i].name, r->counters[i].value);

@@ -98,7 +98,7 @@ rc=$?
 [ "$rc" -eq 2 ] && grep -q "is a directory" "$tmp/err" || fail "--out=DIR: exit $rc, $(cat "$tmp/err")"
 
 # ---- 5. SIGINT and SIGTERM ------------------------------------------------------------
-LONG="--filter=^reduction/sum_f32 --rounds=100000 --no-peaks"
+LONG="--filter=^reduction/sum_f32 --rounds=100000 --no-peaks --processes=1"
 "$K" $LONG --out="$tmp/int.json" >"$tmp/table" 2>"$tmp/err" &
 pid=$!
 sleep 2
@@ -138,7 +138,7 @@ rc=$?
 python3 - "$K" "$tmp/twice.json" <<'PY' || fail "a second SIGINT did not stop the run at once"
 import os, signal, subprocess, sys, time
 k, out = sys.argv[1], sys.argv[2]
-p = subprocess.Popen([k, "--filter=^calibration/spin/1000$", "--min-time=2000000x", "--no-peaks",
+p = subprocess.Popen([k, "--filter=^calibration/spin/1000$", "--min-time=2000000x", "--no-peaks", "--processes=1",
                       "--format=json", "--out=" + out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 tick = os.sysconf("SC_CLK_TCK")
 def cpu_s():
