@@ -296,7 +296,18 @@ FUZZ_CC ?= clang
 FUZZ_SRC := tests/fuzz/fuzz_json_read.c harness/analysis/json_read.c harness/core/result.c \
 	harness/core/stats.c harness/core/error.c
 
-.PHONY: baseline gate fuzz
+# `make calibration-check` runs CALCHECK_RUNS (5) separate kbench invocations
+# of CALCHECK_FILTER and checks each run's intervals against the others
+# (kbench-calcheck): do the intervals hold on this machine?
+CALCHECK_RUNS ?= 5
+CALCHECK_FILTER ?=
+CALCHECK_FLAGS ?=
+
+.PHONY: baseline gate fuzz calibration-check
+calibration-check: deps all
+	@CALCHECK_RUNS='$(CALCHECK_RUNS)' CALCHECK_FILTER='$(CALCHECK_FILTER)' CALCHECK_FLAGS='$(CALCHECK_FLAGS)' \
+		sh ./scripts/calibration-check.sh $(B)
+
 baseline: deps all
 	@BASELINE_RUNS='$(BASELINE_RUNS)' GATE_FLAGS='$(GATE_FLAGS)' METRIC='$(METRIC)' \
 		sh ./scripts/make-baseline.sh $(B)

@@ -1,0 +1,119 @@
+/*
+ * kbench-calcheck RUN.json RUN.json... - do kbench's intervals hold across
+ * invocations on this machine?  (calcheck.h; make calibration-check)
+ * Exit 0: they hold (|z| > 1.96 in at most --max-z-rate of the pairs and
+ * coverage at least --min-coverage); 1: they do not; 2: bad input or usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calcheck.h"
+#include "compare.h"
+#include "error.h"
+#include "json_read.h"
+#include "tool.h"
+
+static const char usage[] =
+	"usage: kbench-calcheck [options] RUN.json RUN.json [RUN.json...]\n"
+	"\n"
+	"Takes the results of K separate kbench invocations of the same benchmarks (an\n"
+	"A/A: same build, same flags) and checks each run's interval against the others:\n"
+	"for every benchmark and pair of runs, z = (log c1 - log c2) / sqrt(se1^2 + se2^2),\n"
+	"and the share of runs whose interval contains another run's centre.\n"
+	"\n"
+	"  --max-z-rate=PCT    at most this share of pairs with |z| > 1.96 (default 10)\n"
+	"  --min-coverage=PCT  at least this coverage (default 80)\n"
+	"  --verbose           one row per benchmark\n"
+	"  --help              this text\n"
+	"\n"
+	"Exit status: 0 the intervals hold, 1 they do not, 2 bad usage or input.\n";
+
+static double pct(size_t a, size_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *files[256], *v;
+	struct kb_run runs[256];
+	struct kb_calcheck c;
+	double max_z = 0.10, min_cov = 0.80;
+	size_t nfiles = 0, nloaded = 0;
+	bool verbose = false;
+	int status = KB_TOOL_EXIT_BAD;
+
+	kb_tool_init("kbench-calcheck");
+	memset(runs, 0, sizeof(runs));
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(s, "--verbose")) {
+			verbose = true;
+		} else if (kb_tool_flag(s, "--max-z-rate", &v)) {
+			if (kb_compare_parse_percent(v, &max_z))
+				return kb_tool_fail("--max-z-rate: %s", kb_last_error());
+		} else if (kb_tool_flag(s, "--min-coverage", &v)) {
+			if (kb_compare_parse_percent(v, &min_cov))
+				return kb_tool_fail("--min-coverage: %s", kb_last_error());
+		} else if (s[0] == '-' && s[1]) {
+			return kb_tool_fail("unknown option %s (see --help)", s);
+		} else if (nfiles == sizeof(files) / sizeof(files[0])) {
+			return kb_tool_fail("too many files (at most 256)");
+		} else {
+			files[nfiles++] = s;
+		}
+	}
+	if (nfiles < 2) {
+		fputs(usage, stderr);
+		return KB_TOOL_EXIT_BAD;
+	}
+	for (; nloaded < nfiles; nloaded++)
+		if (kb_run_load(files[nloaded], &runs[nloaded])) {
+			kb_tool_fail("%s", kb_last_error());
+			goto out;
+		}
+	if (kb_calcheck_runs(runs, nfiles, &c)) {
+		kb_tool_fail("%s", kb_last_error());
+		goto out;
+	}
+	printf("kbench-calcheck: %zu runs, %zu benchmarks ok in all (%zu left out), %zu pairs\n", nfiles,
+	       c.nrows, c.skipped, c.pairs);
+	if (verbose) {
+		size_t w = 9;
+
+		for (size_t i = 0; i < c.nrows; i++)
+			if (strlen(c.rows[i].id) > w)
+				w = strlen(c.rows[i].id);
+		printf("%-*s  %5s  %9s  %9s  %8s  %6s  %7s\n", (int)w, "benchmark", "pairs", "|z|>1.96",
+		       "|z|>t", "coverage", "max|z|", "spread");
+		for (size_t i = 0; i < c.nrows; i++) {
+			const struct kb_calcheck_row *r = &c.rows[i];
+
+			printf("%-*s  %5zu  %8.1f%%  %8.1f%%  %7.1f%%  %6.2f  %6.1f%%\n", (int)w, r->id, r->pairs,
+			       pct(r->z_over, r->pairs), pct(r->t_over, r->pairs), pct(r->covered, r->ordered),
+			       r->max_abs_z, 100 * r->spread);
+		}
+	}
+	printf("|z| > 1.96 in %.1f %% of pairs (nominal 5 %%; at most %.0f %% expected), "
+	       "|z| > t(Welch df) in %.1f %%\n",
+	       pct(c.z_over, c.pairs), 100 * max_z, pct(c.t_over, c.pairs));
+	printf("coverage: a run's interval contains another run's centre in %.1f %% of %zu cases "
+	       "(at least %.0f %% expected)\n", pct(c.covered, c.ordered), c.ordered, 100 * min_cov);
+	if (pct(c.z_over, c.pairs) <= 100 * max_z && pct(c.covered, c.ordered) >= 100 * min_cov) {
+		printf("PASS: the intervals hold across invocations on this machine\n");
+		status = 0;
+	} else {
+		printf("FAIL: the intervals do not hold across invocations on this machine\n");
+		status = 1;
+	}
+	kb_calcheck_release(&c);
+out:
+	for (size_t i = 0; i < nloaded; i++)
+		kb_run_clear(&runs[i]);
+	return status;
+}
