@@ -55,6 +55,9 @@ struct kb_config {
 
 #define KB_MIN_PROCESSES 3  /* adaptive: the processes always run */
 #define KB_MAX_PROCESSES 10 /* adaptive: at most */
+/* adaptive: no process is added for a benchmark that has had this many
+ * times --max-time of measuring (warmup and setup included) */
+#define KB_PROCESS_TIME_FACTOR 1.5
 
 /* The defaults (docs/flags.md lists them beside each flag). */
 void kb_config_defaults(struct kb_config *cfg);

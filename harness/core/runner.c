@@ -668,7 +668,7 @@ static bool wants_process(struct kb_bench_run *br, const struct kb_config *cfg, 
 	hw = process_half_width(br, cfg->ci_level);
 	br->converged = hw <= cfg->target_ci;
 	if (br->converged || done_procs >= KB_MAX_PROCESSES ||
-	    br->spent_ns >= cfg->max_time_s * 1e9 * (double)KB_MIN_PROCESSES)
+	    br->spent_ns >= cfg->max_time_s * 1e9 * KB_PROCESS_TIME_FACTOR)
 		return false;
 	return true;
 }
@@ -728,7 +728,7 @@ static int run_worker(const struct kb_config *cfg, int argc, char **argv, struct
 	snprintf(e_rounds, sizeof(e_rounds), "KBENCH__WORKER_ROUNDS=%zu", cfg->rounds ? cfg->rounds : 2);
 	/* the first process warms up fully; later ones only refill the caches */
 	snprintf(e_warmup, sizeof(e_warmup), "KBENCH__WORKER_WARMUP=%g",
-		 w->index == 0 ? cfg->warmup_s : cfg->warmup_s / 5);
+		 w->index == 0 ? cfg->warmup_s : cfg->warmup_s / 10);
 	/* environment padding moves the stack: each process gets its own layout */
 	{
 		size_t npad = (size_t)(kb_hash_seed(cfg->seed, stream_path) % 4096);

@@ -37,7 +37,7 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
  * still want processes, in its own order, with its own environment padding;
  * cfg->processes of them, or adaptively from KB_MIN_PROCESSES until the
  * process-level interval is within target_ci (or KB_MAX_PROCESSES, or
- * KB_MIN_PROCESSES x max_time of measuring).  A worker that crashes, fails
+ * KB_PROCESS_TIME_FACTOR x max_time of measuring).  A worker that crashes, fails
  * or says nothing for worker_timeout_s is an error for the benchmark it was
  * running (the others go on).  Samples carry their process.
  */
