@@ -24,6 +24,8 @@ if [ "$rc" -ne 2 ] || ! grep -q "no baseline for this machine" "$tmp/out" || ! g
 	echo "FAIL: gate without a baseline: exit $rc"; cat "$tmp/out"; fail=1
 fi
 grep -q "no baseline" "$tmp/step-summary.md" 2>/dev/null || { echo "FAIL: no step summary for the missing baseline"; fail=1; }
+# the check comes first: nothing was measured before the answer
+[ -e "$tmp/b/gate/current.json" ] && { echo "FAIL: the gate measured the suites before finding no baseline"; fail=1; }
 
 BASELINE_RUNS=1 sh "$R/scripts/make-baseline.sh" "$tmp/b" >"$tmp/out" 2>&1
 [ $? -eq 2 ] || { echo "FAIL: BASELINE_RUNS=1 accepted"; cat "$tmp/out"; fail=1; }
