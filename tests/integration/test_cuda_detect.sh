@@ -16,7 +16,7 @@ root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${KB_BUILD:-$root/build}
 case "$build" in
 *asan | */asan/)
-	echo "skip: CUDA detection is checked once, in the normal build"
+	echo "skip [san-once]: CUDA detection is checked once, in the normal build"
 	exit 77
 	;;
 esac

@@ -20,11 +20,11 @@ root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${KB_BUILD:-$root/build}
 case "$build" in
 *asan | */asan/)
-	echo "skip: make ab's driver is checked once, with the normal build"
+	echo "skip [san-once]: make ab's driver is checked once, with the normal build"
 	exit 77
 	;;
 esac
-command -v git > /dev/null || { echo "skip: git not found"; exit 77; }
+command -v git > /dev/null || { echo "skip [no-git]: git not found"; exit 77; }
 bin=$(cd "$build" && pwd)
 [ -x "$bin/kbench" ] && [ -x "$bin/kbench-ab" ] || { echo "FAIL: $bin/kbench or kbench-ab not built" >&2; exit 1; }
 

@@ -13,7 +13,7 @@ R=${KB_ROOT:-.}
 REPORT=$B/kbench-report
 DATA=$R/tests/data/report
 [ -x "$REPORT" ] || { echo "missing $REPORT (build first)"; exit 1; }
-command -v gnuplot >/dev/null 2>&1 || { echo "skip: gnuplot is not installed (sudo apt-get install gnuplot-nox)"; exit 77; }
+command -v gnuplot >/dev/null 2>&1 || { echo "skip [no-gnuplot]: gnuplot is not installed (sudo apt-get install gnuplot-nox)"; exit 77; }
 browser=${KBENCH_CHROMIUM:-}
 if [ -z "$browser" ]; then
 	for c in chromium chromium-browser google-chrome; do
@@ -23,7 +23,7 @@ if [ -z "$browser" ]; then
 		fi
 	done
 fi
-[ -n "$browser" ] || { echo "skip: no headless Chromium (sudo apt-get install chromium)"; exit 77; }
+[ -n "$browser" ] || { echo "skip [no-chromium]: no headless Chromium (sudo apt-get install chromium)"; exit 77; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-report-html.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
