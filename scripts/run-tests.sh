@@ -5,6 +5,8 @@
 #
 #   scripts/run-tests.sh build build/asan
 #   STRICT=1 scripts/run-tests.sh build build/asan    (what .ci/run does)
+#   ONLY='test_gate|test_stats' scripts/run-tests.sh build   (names matching
+#                                            an extended regex, anchored)
 #
 # Integration scripts (tests/integration/test_*.sh) get the build directory
 # in $KB_BUILD and the source root in $KB_ROOT; exit 0 is a pass, 77 a skip.
@@ -48,6 +50,9 @@ skip_key() { # log
 run_one() { # name build command...
 	name=$1 build=$2
 	shift 2
+	if [ -n "${ONLY:-}" ] && ! echo "$name" | grep -Eqx -- "$ONLY"; then
+		return
+	fi
 	log="$log_dir/$(echo "$build-$name" | tr '/' '_').log"
 	start=$(date +%s)
 	if KB_BUILD="$build" KB_ROOT="$root" "$@" >"$log" 2>&1; then
