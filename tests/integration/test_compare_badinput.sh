@@ -24,8 +24,9 @@ fail() {
 
 # expect_exit CODE FRAGMENT CMD...: exit code, message fragment on
 # stdout+stderr, no sanitizer report.
+# (its own variable names: the corpus loop's $frag must survive the call)
 expect_exit() {
-	want=$1 frag=$2
+	want=$1 efrag=$2
 	shift 2
 	"$@" >"$tmp/out" 2>&1
 	rc=$?
@@ -33,8 +34,8 @@ expect_exit() {
 	if [ "$rc" -ne "$want" ]; then
 		fail "exit $rc (wanted $want): $*"
 		sed 's/^/    | /' "$tmp/out" | head -n 8
-	elif [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out"; then
-		fail "no \"$frag\" in the output of: $*"
+	elif [ -n "$efrag" ] && ! grep -qF -- "$efrag" "$tmp/out"; then
+		fail "no \"$efrag\" in the output of: $*"
 		sed 's/^/    | /' "$tmp/out" | head -n 8
 	elif grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp/out"; then
 		fail "sanitizer report: $*"
