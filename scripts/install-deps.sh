@@ -3,12 +3,14 @@
 # Called by `make bench` and by `make test` (as `install-deps.sh test`);
 # quiet when everything is present.
 #
-# `test` adds Chromium, which the HTML report test renders pages with; it is
+# `test` adds clang (the fuzz target's replay) and Chromium, which the HTML report test renders pages with; it is
 # installed where root or passwordless sudo allows, and otherwise that one
 # test is skipped with the reason (no failure for a missing browser).
 set -eu
 
 pkgs="gcc make pkg-config libopenblas-dev libhwloc-dev hwloc gnuplot-nox libjansson-dev libsqlite3-dev libcmocka-dev valgrind"
+# clang: the libFuzzer target, whose corpus `make test` replays
+[ "${1:-}" = test ] && pkgs="$pkgs clang"
 if [ "${1:-}" = test ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
 	pkgs="$pkgs chromium"
 fi

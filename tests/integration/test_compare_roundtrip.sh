@@ -9,17 +9,24 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-roundtrip.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 fail=0
 
-"$B/kbench" --quick --format=json --out="$tmp/run.gb.json" --out-format=gbench >"$tmp/run.json" 2>"$tmp/run.err"
+# One instance of each kind of row, not every suite again (test_kbench_quick
+# runs them all): time only (calibration), GFLOP/s with %peak (matmul),
+# GB/s (memory/memcpy), items (reduction, elementwise), string parameters
+# and skipped GPU rows (memory/h2d_pinned/4KiB, matmul/sgemm_cublas).
+pick='^(calibration/|matmul/sgemm_blocked/|matmul/sgemm_cublas/|memory/memcpy/|memory/h2d_pinned/'
+pick=$pick'|reduction/sum_f32_kahan/|elementwise/triad_f32_simd/)'
+"$B/kbench" --quick --filter="$pick" --format=json --out="$tmp/run.gb.json" --out-format=gbench \
+	>"$tmp/run.json" 2>"$tmp/run.err"
 rc=$?
-# exit 1 only when a kernel failed validation; its row is then an error on both sides
-[ "$rc" -le 1 ] || { echo "kbench exit $rc"; cat "$tmp/run.err"; exit 1; }
+# every kernel validates: an exit 1 (a failed validation) is a failure here
+[ "$rc" -eq 0 ] || { echo "FAIL: kbench exit $rc"; cat "$tmp/run.err"; exit 1; }
 
 for pair in "run.json run.gb.json" "run.gb.json run.json" "run.gb.json run.gb.json"; do
 	set -- $pair
 	"$B/kbench-compare" --format=json --resamples=500 "$tmp/$1" "$tmp/$2" >"$tmp/cmp.json" 2>"$tmp/cmp.err"
 	crc=$?
-	if [ "$crc" -ne "$rc" ]; then
-		echo "FAIL: kbench-compare $1 $2: exit $crc (kbench exited $rc)"
+	if [ "$crc" -ne 0 ]; then
+		echo "FAIL: kbench-compare $1 $2: exit $crc"
 		cat "$tmp/cmp.err"
 		fail=1
 	fi
@@ -38,6 +45,6 @@ for pair in "run.json run.gb.json" "run.gb.json run.json" "run.gb.json run.gb.js
 	fi
 	n=$(grep -c '"verdict": "unchanged"' "$tmp/cmp.json")
 	echo "$1 vs $2: $n unchanged, exit $crc"
-	[ "$n" -ge 2 ] || { echo "FAIL: too few unchanged rows"; fail=1; }
+	[ "$n" -ge 8 ] || { echo "FAIL: too few unchanged rows"; fail=1; }
 done
 exit $fail

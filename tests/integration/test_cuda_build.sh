@@ -24,19 +24,19 @@ kb="$build/kbench"
 nvcc=$(command -v nvcc 2>/dev/null || true)
 [ -n "$nvcc" ] || { [ -x /usr/local/cuda/bin/nvcc ] && nvcc=/usr/local/cuda/bin/nvcc; } || true
 if [ -z "$nvcc" ]; then
-	echo "skip: nvcc not found (CUDA parts are not built)"
+	echo "skip [no-nvcc]: nvcc not found (CUDA parts are not built)"
 	exit 77
 fi
 case "$build" in
 *asan | */asan/)
-	echo "skip: the sanitizer build ($build) is made with CUDA off"
+	echo "skip [san-cuda-off]: the sanitizer build ($build) is made with CUDA off"
 	exit 77
 	;;
 esac
 # the build's own record of its CUDA setting (make CUDA=0, or a toolkit
 # without libraries: the Makefile turned CUDA off and said why)
 if [ -f "$build/.cuda-config" ] && [ "$(cut -d' ' -f1 "$build/.cuda-config")" = 0 ]; then
-	echo "skip: $build was built with CUDA off (CUDA=0, or no usable toolkit)"
+	echo "skip [cuda-off]: $build was built with CUDA off (CUDA=0, or no usable toolkit)"
 	exit 77
 fi
 

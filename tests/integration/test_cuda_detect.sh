@@ -16,7 +16,7 @@ root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${KB_BUILD:-$root/build}
 case "$build" in
 *asan | */asan/)
-	echo "skip: CUDA detection is checked once, in the normal build"
+	echo "skip [san-once]: CUDA detection is checked once, in the normal build"
 	exit 77
 	;;
 esac
@@ -42,10 +42,14 @@ wrapper() { # dir real-nvcc
 	chmod +x "$1/nvcc"
 }
 # make's view of the CUDA variables, with nothing inherited from this shell
+# (make must succeed: a failed make prints none of the variables, and a
+# negative grep on its output would pass)
 probe() { # PATH [make args...]
 	p=$1
 	shift
-	env -i HOME="$tmp" PATH="$p" make -C "$root" -pn B="$tmp/b" "$@" all 2>&1 || true
+	env -i HOME="$tmp" PATH="$p" make -C "$root" -pn B="$tmp/b" "$@" all > "$tmp/probe.out" 2>&1 ||
+		{ cat "$tmp/probe.out" >&2; fail "make -pn $* with PATH=$p failed"; }
+	cat "$tmp/probe.out"
 }
 var() { # file name
 	sed -n "s/^$2 := //p" "$1" | head -n 1
@@ -92,6 +96,7 @@ fi
 grep -q "CUDA=1 but libcudart.so+libcublas.so not found under $tk (nvcc is $tk/bin/nvcc); set CUDA_HOME=" "$tmp/e3.txt" ||
 	fail "CUDA=1 error does not name what is missing: $(cat "$tmp/e3.txt")"
 probe "$tk/bin:/usr/bin:/bin" CUDA=0 > "$tmp/p3b.txt"
+grep -q "^CUDA = 0$" "$tmp/p3b.txt" || fail "CUDA=0: CUDA is not 0 in make's database"
 ! grep -q "CUDA parts off" "$tmp/p3b.txt" || fail "CUDA=0 still warns"
 
 # ---- 4. the real toolkit behind a wrapper -----------------------------------------

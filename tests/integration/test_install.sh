@@ -3,7 +3,7 @@
 # benchmark against the installed libkbench (static and shared) with
 # pkg-config and kbench_main.o, and run it: the user's path from the README.
 set -eu
-case "$KB_BUILD" in *asan*) echo "install test runs on the normal build only"; exit 77 ;; esac
+case "$KB_BUILD" in *asan*) echo "skip [san-once]: install is checked on the normal build only"; exit 77 ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix="$tmp/prefix"

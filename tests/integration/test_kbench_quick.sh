@@ -33,6 +33,7 @@ assert ctx["timer"]["overhead_ns"] > 0
 assert ctx["process"]["peak_rss_bytes"] > 0
 assert d["config"]["seed"] == 42
 ids = [b["id"] for b in d["benchmarks"]]
+kernels_validated = 0
 assert len(ids) == len(set(ids)), "duplicate ids"
 assert "calibration/empty" in ids
 for b in d["benchmarks"]:
@@ -58,6 +59,12 @@ for b in d["benchmarks"]:
     assert s["min"] <= s["q1"] <= s["q3"] <= s["p90"] <= s["p99"] <= s["max"]
     assert s["min"] <= s["median"] <= s["max"]
     assert b["iterations_per_sample"] >= 1
+    # "validates every kernel": a kernel row that ran is validated, true
+    # (null would be a benchmark that lost its validation block)
+    if not b["id"].startswith("calibration/"):
+        assert b["validated"] is True, "%s: validated is %r" % (b["id"], b["validated"])
+        kernels_validated += 1
+assert kernels_validated >= 20, "only %d validated kernel rows" % kernels_validated
 empty = next(b for b in d["benchmarks"] if b["id"] == "calibration/empty")
 # not a performance target (that is in the README): a clock read per iteration
 # would cost >= 20 ns here, so this catches a loop that reads the clock
@@ -102,9 +109,12 @@ head -n 1 "$tmp/run.csv" | grep -q "^id,status,median_ns" || fail "CSV header"
 [ "$(grep -c '^calibration/' "$tmp/run.csv")" -eq "$("$kb" --quick --filter=calibration --list | wc -l)" ] || fail "CSV rows"
 
 # --list honours --filter (the seed's inputs and order: test_runner)
-"$kb" --list --filter='^calibration/spin' > "$tmp/list.txt"
-grep -qv spin "$tmp/list.txt" && fail "--filter not applied to --list"
-"$kb" --list --filter='-^calibration' | grep -q '^calibration' && fail "negative filter"
+"$kb" --list --filter='^calibration/spin' > "$tmp/list.txt" || fail "--list --filter=^calibration/spin exited $?"
+grep -q '^calibration/spin/' "$tmp/list.txt" || fail "--list --filter=^calibration/spin listed no spin"
+grep -qv '^calibration/spin/' "$tmp/list.txt" && fail "--filter not applied to --list"
+"$kb" --list --filter='-^calibration' > "$tmp/neg.txt" || fail "--list --filter=-^calibration exited $?"
+[ "$(wc -l < "$tmp/neg.txt")" -ge 5 ] || fail "negative filter: too few ids listed: $(cat "$tmp/neg.txt")"
+grep -q '^calibration' "$tmp/neg.txt" && fail "negative filter: a calibration id is listed"
 
 # refusals: exit 2 and a message naming the problem
 expect_refusal() { # pattern, args...

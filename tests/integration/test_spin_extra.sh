@@ -3,8 +3,8 @@
 # calibration/spin, is parsed strictly: a value that is not a number in
 # [0, 100] ("abc", "-1", "", "1e400", "101") fails every calibration/spin
 # instance with a message naming the value, and the run exits 1 instead of
-# silently measuring no slowdown.  A good value (0.5) runs and does the
-# extra work: 150 items per iteration at n=100, against 100 when unset.
+# silently measuring no slowdown.  A good value (0.5) runs, labelled; the
+# work it adds is counted in test_instructions.sh.
 set -eu
 kb="$KB_BUILD/kbench"
 [ -x "$kb" ] || { echo "missing $kb (build first)"; exit 1; }
@@ -32,27 +32,18 @@ for bad in abc -1 "" 1e400 101 "0.5 "; do
 		{ cat "$tmp/bad.json"; fail "KBENCH_SPIN_EXTRA='$bad': no error in the JSON"; }
 done
 
-# items per iteration = median ns / ns per item: the work actually done
-items() { # out.json
-	python3 - "$1" <<'PY'
-import json, sys
-b = json.load(open(sys.argv[1]))["benchmarks"][0]
-assert b["status"] == "ok", b["message"]
-print(round(b["summary"]["median"] / b["counters"]["ns_per_item"]))
-PY
-}
-
+# A good value runs, labelled; that it does the extra work is counted
+# (callgrind instructions, exact) in test_instructions.sh, which already
+# makes the runs for unset and 0.01: the label and the items counter are set
+# from the same number the loop runs, so checking them here would only echo
+# the input.
 rc=0
 spin "$tmp/half.json" KBENCH_SPIN_EXTRA=0.5 || rc=$?
 [ "$rc" -eq 0 ] || { cat "$tmp/out.txt" "$tmp/err.txt"; fail "KBENCH_SPIN_EXTRA=0.5: exit $rc"; }
 grep -q "KBENCH_SPIN_EXTRA=0.5" "$tmp/out.txt" || { cat "$tmp/out.txt"; fail "0.5: no label"; }
-n=$(items "$tmp/half.json")
-[ "$n" = 150 ] || fail "KBENCH_SPIN_EXTRA=0.5: $n items per iteration, want 150"
-
-# unset (also when the caller's environment has it): the plain work
+# unset (also when the caller's environment has it): no label, no error
 rc=0
 (unset KBENCH_SPIN_EXTRA; spin "$tmp/none.json") || rc=$?
 [ "$rc" -eq 0 ] || { cat "$tmp/out.txt" "$tmp/err.txt"; fail "KBENCH_SPIN_EXTRA unset: exit $rc"; }
-n=$(items "$tmp/none.json")
-[ "$n" = 100 ] || fail "KBENCH_SPIN_EXTRA unset: $n items per iteration, want 100"
+grep -q "KBENCH_SPIN_EXTRA" "$tmp/out.txt" && { cat "$tmp/out.txt"; fail "unset: labelled"; }
 echo "ok"

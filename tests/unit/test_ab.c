@@ -244,6 +244,7 @@ struct fake {
 	int error_arm, error_bench;   /* -1: none */
 	double clock, step_s;         /* fake time, advanced per process */
 	size_t runs;                  /* processes started */
+	size_t pad[2 * 64];           /* env_pad each process was started with */
 	struct kb_rng rng;
 };
 
@@ -288,6 +289,8 @@ static int fake_run(void *ctx, const struct kb_ab_options *opt, const struct kb_
 	size_t pair = f->runs / 2;
 
 	(void)opt;
+	if (f->runs < sizeof(f->pad) / sizeof(f->pad[0]))
+		f->pad[f->runs] = c->env_pad;
 	f->runs++;
 	f->clock += f->step_s;
 	memset(out, 0, sizeof(*out));
@@ -379,10 +382,28 @@ static void aa_all_unchanged(void **st)
 		assert_true(b->ci_low <= b->ratio && b->ratio <= b->ci_high);
 		assert_true(b->ci_low < 1.01 && b->ci_high > 0.99);
 	}
-	/* every process pair is recorded, with its order and padding */
+	/* every process pair is recorded, with its order and padding: both
+	 * processes of a pair get the recorded padding, and it varies from
+	 * pair to pair (the point: a different stack and environment layout
+	 * per process pair, not one fixed offset) */
 	assert_int_equal(f.runs, 2 * ab.npairs);
-	for (size_t i = 0; i < ab.npairs; i++)
-		assert_true(ab.pairs[i].env_pad < 4096);
+	assert_true(ab.npairs <= sizeof(f.pad) / sizeof(f.pad[0]) / 2);
+	{
+		size_t distinct = 0;
+
+		for (size_t i = 0; i < ab.npairs; i++) {
+			bool seen = false;
+
+			assert_true(ab.pairs[i].env_pad < 4096);
+			assert_int_equal(f.pad[2 * i], ab.pairs[i].env_pad);
+			assert_int_equal(f.pad[2 * i + 1], ab.pairs[i].env_pad);
+			for (size_t j = 0; j < i; j++)
+				seen |= ab.pairs[j].env_pad == ab.pairs[i].env_pad;
+			distinct += !seen;
+		}
+		/* 4096 values drawn >= 10 times: all equal has odds 4096^-9 */
+		assert_true(distinct >= ab.npairs / 2 && distinct >= 2);
+	}
 	kb_ab_release(&ab);
 }
 

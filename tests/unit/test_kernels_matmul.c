@@ -94,8 +94,11 @@ static double uniform(void)
 	static void test_openblas_##SFX(void **st)                              \
 	{                                                                       \
 		(void)st;                                                       \
-		if (!kb_openblas_available())                                   \
+		if (!kb_openblas_available()) {                                 \
+			print_message("skip [no-openblas]: kbench was built "   \
+				      "without OpenBLAS (libopenblas-dev)\n"); \
 			skip();                                                 \
+		}                                                               \
 		kb_openblas_set_threads(1);                                     \
 		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) \
 			for (int bt = 0; bt < 2; bt++)                          \

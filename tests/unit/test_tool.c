@@ -2,6 +2,8 @@
  * The tools' shared pieces: "--name=value" matching, yes/no environment
  * values, the colour rule, and an error line that names the tool.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +58,42 @@ static void no_color_off_a_terminal(void **st)
 	unsetenv("NO_COLOR");
 	assert_false(kb_tool_want_color(f)); /* a file is never a terminal */
 	fclose(f);
+}
+
+/* On a terminal (a pseudo-terminal's slave side; nothing is written to it)
+ * colour is on unless NO_COLOR is set and non-empty or TERM is "dumb":
+ * each rule is reached only once isatty() is true. */
+static void color_rules_on_a_terminal(void **st)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
+	FILE *f;
+
+	(void)st;
+	if (master < 0 || grantpt(master) || unlockpt(master)) {
+		print_message("skip [no-pty]: no pseudo-terminal here (posix_openpt)\n");
+		if (master >= 0)
+			close(master);
+		skip();
+	}
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0);
+	f = fdopen(slave, "r+");
+	assert_non_null(f);
+	assert_true(isatty(fileno(f)));
+	unsetenv("NO_COLOR");
+	setenv("TERM", "xterm-256color", 1);
+	assert_true(kb_tool_want_color(f));
+	setenv("NO_COLOR", "1", 1);
+	assert_false(kb_tool_want_color(f));
+	setenv("NO_COLOR", "", 1); /* no-color.org: set and non-empty */
+	assert_true(kb_tool_want_color(f));
+	unsetenv("NO_COLOR");
+	setenv("TERM", "dumb", 1);
+	assert_false(kb_tool_want_color(f));
+	unsetenv("TERM");
+	assert_true(kb_tool_want_color(f));
+	fclose(f);
+	close(master);
 }
 
 /* Runs kb_tool_fail with stderr sent to a temporary file; returns its text. */
@@ -113,6 +151,7 @@ int main(void)
 		cmocka_unit_test(opt_matches_only_name_equals),
 		cmocka_unit_test(env_true_values),
 		cmocka_unit_test(no_color_off_a_terminal),
+		cmocka_unit_test(color_rules_on_a_terminal),
 		cmocka_unit_test(fail_names_the_tool),
 		cmocka_unit_test(report_formats),
 	};
