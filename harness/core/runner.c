@@ -838,7 +838,7 @@ static double rel_to_median(const double *v, const bool *have, size_t n, size_t 
 /*
  * A process was disturbed when a reference probe it measured (at its start
  * or end) moved from the probes' median over all processes by more than its
- * own noise allows: max(5 %, 4 x its MAD) for the spin, max(10 %, 4 x MAD)
+ * own noise allows: max(8 %, 4 x its MAD) for the spin, max(10 %, 4 x MAD)
  * for the memory read.  Returns the reason, or NULL.
  */
 static char *disturbance(const struct worker_run *w, size_t nw, size_t i)
@@ -862,7 +862,7 @@ static char *disturbance(const struct worker_run *w, size_t nw, size_t i)
 			continue;
 		ds = rel_to_median(spin, have, m, at);
 		dm = rel_to_median(mem, have, m, at);
-		ns = fmax(0.05, 4 * w[i].ref[k].spin_noise);
+		ns = fmax(0.08, 4 * w[i].ref[k].spin_noise);
 		nm = fmax(0.10, 4 * w[i].ref[k].mem_noise);
 		if (fabs(ds) > ns || fabs(dm) > nm)
 			why = kb_strdup_printf("measured while the machine was disturbed: in process %zu the "

@@ -416,7 +416,7 @@ void kb_worker_ref_measure(struct kb_worker_ref *ref)
 	volatile uint64_t sink = 0;
 	uint64_t *buf = malloc(MEM);
 
-	for (int r = -3; r < 5; r++) { /* three untimed: the core leaves its idle state */
+	for (int r = -15; r < 5; r++) { /* ~30 ms untimed first: the core leaves its idle state */
 		double t0 = now_ns();
 		uint64_t x = 88172645463325252ull + (uint64_t)r;
 
