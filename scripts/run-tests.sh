@@ -21,6 +21,10 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 2
 STRICT=${STRICT:-0}
+# kbench measures in several worker processes by default; the tests run it
+# in one unless the processes are the point (test_workers, test_calcheck,
+# test_flags and test_robust pass --processes themselves: a flag beats this).
+export KBENCH_PROCESSES=1
 
 # key<TAB>why it is expected
 EXPECTED='no-gpu	no CUDA device on this machine

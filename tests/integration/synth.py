@@ -30,6 +30,14 @@ def synth_samples(ns):
     return [ns * (1 + PATTERN[i % 5]) for i in range(40)]
 
 
+def one_process(b):
+    """The synthetic samples come from one process: the process-level fields
+    of the run that made IN.json no longer describe them."""
+    for k in ("sample_process", "process_medians_ns", "interval", "variance"):
+        b.pop(k, None)
+    b["processes"] = 1
+
+
 def apply(b, ops):
     for op in ops:
         key, _, val = op.partition("=")
@@ -40,11 +48,13 @@ def apply(b, ops):
             b["sample_round"] = [0] * 40
             b["summary"] = None
             b["status"] = "ok"
+            one_process(b)
         elif key == "x":
             f = float(val)
             b["samples_ns"] = [s * f for s in b["samples_ns"]]
             b["cpu_samples_ns"] = [s * f for s in b["cpu_samples_ns"]]
             b["summary"] = None
+            one_process(b)
         elif key == "instr":
             b["instructions"] *= float(val)
         elif key == "noise":

@@ -21,18 +21,18 @@ root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${KB_BUILD:-$root/build}
 case "$build" in
 *asan | */asan/)
-	echo "skip: the sanitizer build is made with CUDA off"
+	echo "skip [san-cuda-off]: the sanitizer build is made with CUDA off"
 	exit 77
 	;;
 esac
 nvcc=$(command -v nvcc 2>/dev/null || true)
 [ -n "$nvcc" ] || { [ -x /usr/local/cuda/bin/nvcc ] && nvcc=/usr/local/cuda/bin/nvcc; } || true
 if [ -z "$nvcc" ]; then
-	echo "skip: nvcc not found"
+	echo "skip [no-nvcc]: nvcc not found"
 	exit 77
 fi
 if [ -f "$build/.cuda-config" ] && [ "$(cut -d' ' -f1 "$build/.cuda-config")" = 0 ]; then
-	echo "skip: $build was built with CUDA off"
+	echo "skip [cuda-off]: $build was built with CUDA off"
 	exit 77
 fi
 

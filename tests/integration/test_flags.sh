@@ -36,7 +36,7 @@ GB = {"benchmark_filter": "filter", "benchmark_list_tests": "list", "benchmark_f
       "benchmark_out": "out", "benchmark_out_format": "out-format", "benchmark_min_time": "min-time",
       "benchmark_repetitions": "rounds", "benchmark_min_warmup_time": "warmup"}
 BASE = {"filter": "^calibration/empty$", "min-time": "1x", "rounds": "1", "samples": "1",
-        "warmup": "0", "no-peaks": None, "format": "json", "pin": "none"}
+        "warmup": "0", "no-peaks": None, "format": "json", "pin": "none", "processes": "1"}
 out = tmp + "/out.json"
 
 def cfg(key, want):
@@ -58,6 +58,9 @@ CASES = {
     "samples": ("2", [], cfg("samples_per_round", 2), "-2"),
     "seed": ("7", [], cfg("seed", 7), "-3"),
     "threads": ("1", [], cfg("threads", 1), "0"),
+    "processes": ("2", [], lambda r: (r["config"]["processes"] == 2 and r["config"]["processes_run"] == 2
+                                      and r["benchmarks"][0]["processes"] == 2) or "processes %r" % r["config"], "0"),
+    "worker-timeout": ("30", [], cfg("worker_timeout_s", 30), "later"),
     "pin": ("none", [], cfg("pin", "none"), "9999"),
     "quick": ("true", [], cfg("quick", True), "maybe"),
     "large": ("true", [], cfg("large", True), "maybe"),

@@ -12,16 +12,16 @@ root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${KB_BUILD:-$root/build}
 case "$build" in
 *asan | */asan/)
-	echo "skip: the sanitizer build is made with CUDA off"
+	echo "skip [san-cuda-off]: the sanitizer build is made with CUDA off"
 	exit 77
 	;;
 esac
 if ! command -v nvcc > /dev/null 2>&1 && ! [ -x /usr/local/cuda/bin/nvcc ]; then
-	echo "skip: nvcc not found (gpu-check.sh builds with CUDA=1)"
+	echo "skip [no-nvcc]: nvcc not found (gpu-check.sh builds with CUDA=1)"
 	exit 77
 fi
 if [ -f "$build/.cuda-config" ] && [ "$(cut -d' ' -f1 "$build/.cuda-config")" = 0 ]; then
-	echo "skip: $build was built with CUDA off"
+	echo "skip [cuda-off]: $build was built with CUDA off"
 	exit 77
 fi
 
