@@ -56,13 +56,22 @@ static const char schema_sql[] =
 	" validated INTEGER, instructions REAL, noise REAL, warmup_s REAL, elapsed_s REAL,"
 	" timer TEXT, gb_cpu_time_ns REAL,"
 	" samples_ns TEXT, cpu_samples_ns TEXT, sample_round TEXT,"
+	" processes INTEGER, log_se REAL, df REAL, disturbed TEXT,"
 	" UNIQUE (run_id, bench));"
 	"CREATE TABLE counters ("
 	" result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,"
 	" pos INTEGER NOT NULL, name TEXT NOT NULL, value REAL,"
 	" PRIMARY KEY (result_id, pos));"
 	"CREATE INDEX results_bench ON results (bench);"
-	"PRAGMA user_version = 1;";
+	"PRAGMA user_version = 2;";
+
+/* Version 1 to 2: the process-level columns, NULL (unknown) for old runs. */
+static const char migrate_1_2_sql[] =
+	"ALTER TABLE results ADD COLUMN processes INTEGER;"
+	"ALTER TABLE results ADD COLUMN log_se REAL;"
+	"ALTER TABLE results ADD COLUMN df REAL;"
+	"ALTER TABLE results ADD COLUMN disturbed TEXT;"
+	"PRAGMA user_version = 2;";
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -341,6 +350,8 @@ static int check_schema_locked(struct kb_history *h, bool create)
 	}
 	if (version == KB_HISTORY_SCHEMA)
 		return 0;
+	if (version == 1)
+		return 1; /* the caller migrates, holding the write lock */
 	if (version != 0)
 		return kb_error(KB_ESCHEMA,
 				"%s: history schema version %d; this kbench reads version %d", h->path,
@@ -368,15 +379,18 @@ static int check_schema(struct kb_history *h, bool create)
 {
 	int rc;
 
-	if (!create)
-		return check_schema_locked(h, false);
+	if (!create && (rc = check_schema_locked(h, false)) != 1)
+		return rc;
 	if ((rc = exec(h, "BEGIN IMMEDIATE"))) {
 		/* not a database at all, or not ours: say that, not "cannot begin" */
 		int why = check_schema_locked(h, false);
 
-		return why && why != -KB_ENOTFOUND ? why : rc;
+		return why < 0 && why != -KB_ENOTFOUND ? why : rc;
 	}
-	if ((rc = check_schema_locked(h, true))) {
+	rc = check_schema_locked(h, create);
+	if (rc == 1)
+		rc = exec(h, migrate_1_2_sql);
+	if (rc) {
 		exec(h, "ROLLBACK");
 		return rc;
 	}
@@ -488,9 +502,10 @@ static const char insert_result_sql[] =
 	" label, iterations_per_sample, rounds, median, ci_low, ci_high, ci_level, mean, sd, cv,"
 	" min, max, q1, q3, p90, p99, n, outliers_mild, outliers_severe, converged, validated,"
 	" instructions, noise, warmup_s, elapsed_s, timer, gb_cpu_time_ns, samples_ns,"
-	" cpu_samples_ns, sample_round) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	" ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28,"
-	" ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)";
+	" cpu_samples_ns, sample_round, processes, log_se, df, disturbed) VALUES (?1, ?2, ?3,"
+	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
+	" ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38,"
+	" ?39, ?40, ?41, ?42, ?43)";
 
 static int bind_result(sqlite3_stmt *st, int64_t run_id, size_t pos, const struct kb_result *r)
 {
@@ -556,6 +571,13 @@ static int bind_result(sqlite3_stmt *st, int64_t run_id, size_t pos, const struc
 		sqlite3_bind_text(st, 39, round, -1, free);
 	else
 		sqlite3_bind_null(st, 39);
+	if (r->proc.processes > 0)
+		sqlite3_bind_int64(st, 40, (int64_t)r->proc.processes);
+	else
+		sqlite3_bind_null(st, 40);
+	bind_real(st, 41, r->proc.log_se);
+	bind_real(st, 42, r->proc.df);
+	bind_text(st, 43, r->proc.disturbed);
 	return 0;
 }
 
@@ -799,8 +821,8 @@ static const char select_result_sql[] =
 	" iterations_per_sample, rounds, median, ci_low, ci_high, ci_level, mean, sd, cv,"
 	" min, max, q1, q3, p90, p99, n, outliers_mild, outliers_severe, converged, validated,"
 	" instructions, noise, warmup_s, elapsed_s, timer, gb_cpu_time_ns, samples_ns,"
-	" cpu_samples_ns, sample_round, (SELECT count(*) FROM counters WHERE result_id = results.id)"
-	" FROM results WHERE run_id = ?1 ORDER BY pos";
+	" cpu_samples_ns, sample_round, (SELECT count(*) FROM counters WHERE result_id = results.id),"
+	" processes, log_se, df, disturbed FROM results WHERE run_id = ?1 ORDER BY pos";
 
 static int read_counters(struct kb_history *h, int64_t rid, size_t count, struct kb_result *r)
 {
@@ -901,6 +923,15 @@ static int read_result(struct kb_history *h, sqlite3_stmt *st, struct kb_result 
 	    (rc = read_rounds((const char *)sqlite3_column_text(st, 37), r->nsamples,
 			      &r->sample_round)))
 		return rc;
+	if (sqlite3_column_type(st, 39) != SQLITE_NULL)
+		r->proc.processes = (size_t)sqlite3_column_int64(st, 39);
+	/* not stored: the interval within one process, the variance components */
+	r->proc.within_ci_low = r->proc.within_ci_high = NAN;
+	r->proc.var_within_round = r->proc.var_between_rounds = NAN;
+	r->proc.var_between_processes = NAN;
+	r->proc.log_se = col_real(st, 40);
+	r->proc.df = col_real(st, 41);
+	r->proc.disturbed = col_text(st, 42);
 	return read_counters(h, sqlite3_column_int64(st, 0), (size_t)sqlite3_column_int64(st, 38),
 			     r);
 }
@@ -1011,7 +1042,8 @@ int kb_history_series(struct kb_history *h, const char *glob, struct kb_history_
 	*pts = NULL;
 	*n = 0;
 	if ((rc = prepare(h, "SELECT ru.id, re.bench, ru.fingerprint, ru.git, ru.date, re.status,"
-			     " re.median, re.ci_low, re.ci_high FROM results re"
+			     " re.median, re.ci_low, re.ci_high, re.processes, re.log_se, re.df,"
+			     " re.disturbed IS NOT NULL FROM results re"
 			     " JOIN runs ru ON ru.id = re.run_id"
 			     " ORDER BY re.bench, ru.fingerprint, ru.date, ru.id", &st)))
 		return rc;
@@ -1043,6 +1075,10 @@ int kb_history_series(struct kb_history *h, const char *glob, struct kb_history_
 		p->median = col_real(st, 6);
 		p->ci_low = col_real(st, 7);
 		p->ci_high = col_real(st, 8);
+		p->processes = (size_t)sqlite3_column_int64(st, 9); /* NULL reads 0: unknown */
+		p->log_se = col_real(st, 10);
+		p->df = col_real(st, 11);
+		p->probe_disturbed = sqlite3_column_int(st, 12) != 0;
 		if (!p->bench || !p->fingerprint || !p->git || !p->date) {
 			rc = kb_error(KB_ENOMEM, "out of memory reading history");
 			break;
@@ -1156,6 +1192,13 @@ static json_t *result_to_json(const struct kb_result *r)
 	json_object_set_new(o, "warmup_s", kb_json_num(r->warmup_s));
 	json_object_set_new(o, "elapsed_s", kb_json_num(r->elapsed_s));
 	json_object_set_new(o, "noise", kb_json_num(r->noise));
+	json_object_set_new(o, "processes", r->proc.processes
+						 ? json_integer((json_int_t)r->proc.processes)
+						 : json_null());
+	json_object_set_new(o, "interval", json_pack("{s:o, s:o}", "log_se",
+						     kb_json_num(r->proc.log_se), "df",
+						     kb_json_num(r->proc.df)));
+	json_object_set_new(o, "disturbed", jstr(r->proc.disturbed));
 	return o;
 }
 
@@ -1217,157 +1260,4 @@ out:
 	json_decref(root);
 	kb_history_runs_free(runs, nruns);
 	return rc;
-}
-
-/* ---- change points ------------------------------------------------------ */
-
-/* Median of x[0..n) using `scratch` (n doubles). */
-static double median_scratch(const double *x, size_t n, double *scratch)
-{
-	memcpy(scratch, x, n * sizeof(*x));
-	qsort(scratch, n, sizeof(*scratch), kb_stats_cmp_double);
-	return n % 2 ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
-}
-
-struct cp_search {
-	const double *y;      /* log medians */
-	double *scratch;
-	double sigma;
-	const struct kb_changepoint_opts *opts;
-	struct kb_changepoint *found;
-	size_t nfound, cap;
-};
-
-/* Sum of |y - median| over y[a..b): the L1 misfit of one level. */
-static double l1_cost(const double *y, size_t a, size_t b, double *scratch, double *median)
-{
-	double m = median_scratch(y + a, b - a, scratch), c = 0;
-
-	for (size_t i = a; i < b; i++)
-		c += fabs(y[i] - m);
-	*median = m;
-	return c;
-}
-
-static void cp_split(struct cp_search *s, size_t a, size_t b)
-{
-	size_t m = s->opts->min_size, k, best_k = 0;
-	double best_cost = INFINITY, best_d = 0, z;
-
-	if (b - a < 2 * m)
-		return;
-	/* Where to split: the best two-level L1 fit (a median statistic alone
-	 * would not mind a split one run early). */
-	for (k = a + m; k + m <= b; k++) {
-		double m1, m2;
-		double cost = l1_cost(s->y, a, k, s->scratch, &m1) + l1_cost(s->y, k, b, s->scratch, &m2);
-
-		if (cost < best_cost) {
-			best_cost = cost;
-			best_k = k;
-			best_d = m2 - m1;
-		}
-	}
-	/* Whether the step is real: its size in noise units, and in percent. */
-	z = fabs(best_d) /
-	    (1.2533 * s->sigma * sqrt(1.0 / (double)(best_k - a) + 1.0 / (double)(b - best_k)));
-	if (z < s->opts->z || fabs(expm1(best_d)) < s->opts->min_step || s->nfound == s->cap)
-		return;
-	s->found[s->nfound].index = best_k;
-	s->found[s->nfound].z = z;
-	s->nfound++;
-	cp_split(s, a, best_k);
-	cp_split(s, best_k, b);
-}
-
-static int cmp_cp(const void *a, const void *b)
-{
-	size_t x = ((const struct kb_changepoint *)a)->index;
-	size_t y = ((const struct kb_changepoint *)b)->index;
-
-	return (x > y) - (x < y);
-}
-
-static double noise_sigma(const double *y, const double *lo, const double *hi, size_t n,
-			  double *scratch)
-{
-	double sigma_b = 0, sigma_w = 0, med;
-	size_t i, nw = 0;
-
-	if (n >= 3) {
-		for (i = 0; i + 1 < n; i++)
-			scratch[i] = y[i + 1] - y[i];
-		med = median_scratch(scratch, n - 1, scratch + n);
-		for (i = 0; i + 1 < n; i++)
-			scratch[i] = fabs(y[i + 1] - y[i] - med);
-		sigma_b = 1.4826 * median_scratch(scratch, n - 1, scratch + n) / sqrt(2.0);
-	}
-	for (i = 0; lo && hi && i < n; i++)
-		if (isfinite(lo[i]) && isfinite(hi[i]) && lo[i] > 0 && hi[i] >= lo[i])
-			scratch[nw++] = (log(hi[i]) - log(lo[i])) / 2 / 1.96;
-	if (nw)
-		sigma_w = median_scratch(scratch, nw, scratch + n);
-	return fmax(fmax(sigma_b, sigma_w), 1e-4);
-}
-
-int kb_history_changepoints(const double *median, const double *ci_low, const double *ci_high,
-			    size_t n, const struct kb_changepoint_opts *opts,
-			    struct kb_changepoint *cps, size_t max, size_t *ncps, double *level)
-{
-	static const struct kb_changepoint_opts defaults = KB_CHANGEPOINT_OPTS_INIT;
-	struct cp_search s = {0};
-	double *y, *scratch;
-	size_t i, j, start;
-
-	*ncps = 0;
-	if (!opts)
-		opts = &defaults;
-	for (i = 0; i < n; i++)
-		if (!(median[i] > 0) || !isfinite(median[i]))
-			return kb_error(KB_EINVAL, "change points: median %zu is not a positive number",
-					i);
-	if (n == 0)
-		return 0;
-	y = malloc(n * sizeof(*y));
-	scratch = malloc(3 * n * sizeof(*scratch));
-	s.found = malloc((n + 1) * sizeof(*s.found));
-	if (!y || !scratch || !s.found) {
-		free(y);
-		free(scratch);
-		free(s.found);
-		return kb_error(KB_ENOMEM, "out of memory in change-point detection");
-	}
-	for (i = 0; i < n; i++)
-		y[i] = log(median[i]);
-	s.y = y;
-	s.scratch = scratch;
-	s.opts = opts;
-	s.cap = n;
-	s.sigma = noise_sigma(y, ci_low, ci_high, n, scratch);
-	if (opts->min_size > 0)
-		cp_split(&s, 0, n);
-	qsort(s.found, s.nfound, sizeof(*s.found), cmp_cp);
-
-	/* Levels from the final segmentation, not from the split that found them. */
-	for (i = 0, start = 0; i <= s.nfound; i++) {
-		size_t end = i < s.nfound ? s.found[i].index : n;
-		double lv = exp(median_scratch(y + start, end - start, scratch));
-
-		if (i > 0)
-			s.found[i - 1].after = lv;
-		if (i < s.nfound)
-			s.found[i].before = lv;
-		for (j = start; level && j < end; j++)
-			level[j] = lv;
-		start = end;
-	}
-	for (i = 0; i < s.nfound && i < max; i++) {
-		s.found[i].step = s.found[i].after / s.found[i].before - 1;
-		cps[i] = s.found[i];
-	}
-	*ncps = i;
-	free(y);
-	free(scratch);
-	free(s.found);
-	return 0;
 }

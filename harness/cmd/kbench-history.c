@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -47,13 +48,20 @@ static const char usage[] =
 	"  --out=FILE           export: write to FILE instead of standard output\n"
 	"  --out-dir=DIR        trend: where plots go (default: history/ beside the database)\n"
 	"  --no-plot            trend: table only\n"
-	"  --min-step=PCT       trend: smallest step reported as a change point (default 5)\n"
-	"  --z=Z                trend: how far beyond the noise a step must be (default 4)\n"
+	"  --min-step=PCT       trend: smallest step reported as a change point or as\n"
+	"                       drift (default 5)\n"
+	"  --fdr=PCT            trend: false-alarm control over the query's benchmarks\n"
+	"                       (Benjamini-Hochberg; default 5)\n"
+	"  --permutations=N     trend: shuffles of the revisions per test (default 1999)\n"
+	"  --include-disturbed  trend: let disturbed runs take part in the decisions\n"
 	"  --scripts=DIR        trend: where history.gp lives\n"
 	"  --help               this text\n"
 	"\n"
-	"Change points: binary segmentation of the log medians; a step counts when it is\n"
-	"Z noise units and at least PCT large, with two runs on each side (see history.h).\n"
+	"Change points are reported at revision boundaries only: runs of one revision are\n"
+	"one group, a step between groups must pass a permutation test over the groups\n"
+	"(the false-alarm rate is in the output) and be at least PCT large.  Steps inside\n"
+	"one revision are machine drift; runs where most benchmarks moved together are\n"
+	"disturbed and left out (see docs/method.md, \"Change points\").\n"
 	"\n"
 	"Exit status: 0 done, 1 refused (already stored) or a database or plot failure,\n"
 	"2 bad usage or unusable input.\n";
@@ -64,6 +72,7 @@ struct args {
 	const char **rest;
 	size_t nrest;
 	bool no_plot;
+	double fdr;
 	struct kb_changepoint_opts cp;
 };
 
@@ -87,6 +96,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 	a->db = env && *env ? env : "build/history.db";
 	a->cp = defaults;
+	a->fdr = 0.05;
 	a->rest = calloc((size_t)argc, sizeof(*a->rest));
 	if (!a->rest)
 		return kb_tool_fail("out of memory");
@@ -110,9 +120,26 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_positive("--min-step", v, &a->cp.min_step))
 				return KB_TOOL_EXIT_BAD;
 			a->cp.min_step /= 100;
-		} else if (kb_tool_flag(arg, "--z", &v)) {
-			if (parse_positive("--z", v, &a->cp.z))
+		} else if (kb_tool_flag(arg, "--fdr", &v)) {
+			if (parse_positive("--fdr", v, &a->fdr))
 				return KB_TOOL_EXIT_BAD;
+			if (a->fdr >= 100)
+				return kb_tool_fail("--fdr=%s: expected a percentage below 100", v);
+			a->fdr /= 100;
+		} else if (kb_tool_flag(arg, "--permutations", &v)) {
+			double d;
+
+			if (parse_positive("--permutations", v, &d))
+				return KB_TOOL_EXIT_BAD;
+			if (d != floor(d) || d < 99 || d > 1e7)
+				return kb_tool_fail("--permutations=%s: expected a whole number from 99 to"
+						    " 10000000", v);
+			a->cp.permutations = (size_t)d;
+		} else if (kb_tool_flag(arg, "--z", &v)) {
+			return kb_tool_fail("--z is gone: change points are decided by a permutation"
+					    " test over revisions; see --fdr");
+		} else if (strcmp(arg, "--include-disturbed") == 0) {
+			a->cp.include_disturbed = true;
 		} else if (strcmp(arg, "--no-plot") == 0) {
 			a->no_plot = true;
 		} else if (arg[0] == '-' && arg[1]) {
@@ -285,6 +312,7 @@ struct series {
 	const struct kb_history_point *pts; /* ok points only, in order */
 	size_t n;
 	const char *bench, *fingerprint;
+	size_t skipped; /* points without an ok result */
 };
 
 static void slug_into(char *dst, size_t len, const char *src)
@@ -365,71 +393,203 @@ out:
 	return rc;
 }
 
-static void print_series(const struct series *s, const struct kb_changepoint *cps, size_t ncps,
-			 const bool *is_cp, const double *step)
+/* Which interval a point's CI is, in a few words. */
+static const char *interval_kind(const struct kb_history_point *p, char *buf, size_t len)
 {
-	printf("%s  (machine %s, %zu run%s)\n", s->bench, *s->fingerprint ? s->fingerprint : "unknown",
-	       s->n, s->n == 1 ? "" : "s");
-	printf("  %5s  %-20s  %-13s %12s  %-27s\n", "run", "date", "git", "median",
-	       "95% CI of the median");
+	if (p->processes >= 2)
+		snprintf(buf, len, "%zu processes", p->processes);
+	else if (p->processes == 1)
+		snprintf(buf, len, "within 1 process");
+	else
+		snprintf(buf, len, "within run (old)");
+	return buf;
+}
+
+static void print_table(const struct series *s)
+{
+	printf("  %5s  %-20s  %-13s %12s  %-25s %-17s\n", "run", "date", "git", "median",
+	       "95% interval", "interval of");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct kb_history_point *p = &s->pts[i];
-		char med[32], lo[32], hi[32], ci[80];
+		char med[32], lo[32], hi[32], ci[80], kind[40];
 
 		kb_format_time(p->median, med, sizeof(med));
 		kb_format_time(p->ci_low, lo, sizeof(lo));
 		kb_format_time(p->ci_high, hi, sizeof(hi));
 		snprintf(ci, sizeof(ci), "[%s, %s]", lo, hi);
-		printf("  %5" PRId64 "  %-20s  %-13s %12s  %-27s", p->run_id, p->date,
-		       *p->git ? p->git : "-", med, ci);
-		if (is_cp[i])
-			printf("  <- change point %+.1f %%", step[i] * 100);
+		printf("  %5" PRId64 "  %-20s  %-13s %12s  %-25s %-17s", p->run_id, p->date,
+		       *p->git ? p->git : "-", med, ci, interval_kind(p, kind, sizeof(kind)));
+		if (p->run_disturbed)
+			printf("  disturbed run");
+		else if (p->probe_disturbed)
+			printf("  disturbed (probes)");
 		printf("\n");
 	}
-	if (ncps == 0) {
-		printf("  no change point (%s)\n",
-		       s->n < 4 ? "fewer than 4 runs" : "no step beyond the noise");
-		return;
-	}
-	for (size_t k = 0; k < ncps; k++) {
-		const struct kb_history_point *p = &s->pts[cps[k].index];
-		char before[32], after[32];
+}
 
-		kb_format_time(cps[k].before, before, sizeof(before));
-		kb_format_time(cps[k].after, after, sizeof(after));
-		printf("  change point at run %" PRId64 " (git %s, %s): %s -> %s (%+.1f %%, %s;"
-		       " %.1f noise units)\n",
-		       p->run_id, *p->git ? p->git : "unknown", p->date, before, after,
-		       cps[k].step * 100, cps[k].step > 0 ? "slower" : "faster", cps[k].z);
+static void print_drift(const struct series *s, const struct kb_history_analysis *an)
+{
+	for (size_t k = 0; k < an->ndrifts; k++) {
+		const struct kb_drift *d = &an->drifts[k];
+		const struct kb_history_point *p = s->pts;
+		char a[48], b[48];
+
+		if (d->first == d->last)
+			snprintf(a, sizeof(a), "run %" PRId64, p[d->first].run_id);
+		else
+			snprintf(a, sizeof(a), "runs %" PRId64 "-%" PRId64, p[d->first].run_id,
+				 p[d->last].run_id);
+		if (d->ref_first == d->ref_last)
+			snprintf(b, sizeof(b), "run %" PRId64, p[d->ref_first].run_id);
+		else
+			snprintf(b, sizeof(b), "runs %" PRId64 "-%" PRId64, p[d->ref_first].run_id,
+				 p[d->ref_last].run_id);
+		printf("  drift: %s of %s %s %.1f %% %s than %s of the same revision"
+		       " (the machine, not the code)\n",
+		       a, *p[d->first].git ? p[d->first].git : "unknown",
+		       d->first == d->last ? "was" : "were", fabs(d->step) * 100,
+		       d->step > 0 ? "slower" : "faster", b);
 	}
+}
+
+/* The smallest p a permutation test over m groups can give (2 / m!),
+ * or 0 when it is below any level we use. */
+static double smallest_p(size_t m)
+{
+	double f = 1;
+
+	for (size_t i = 2; i <= m && f < 1e7; i++)
+		f *= (double)i;
+	return f >= 1e7 ? 0 : 2 / f;
+}
+
+static void print_series(const struct series *s, const struct kb_history_analysis *an,
+			 double alpha, const struct kb_changepoint_opts *opts)
+{
+	size_t ngit = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		ngit += i == 0 || strcmp(s->pts[i].git, s->pts[i - 1].git) != 0 || !*s->pts[i].git;
+	printf("%s  (machine %s, %zu run%s, %zu revision%s)\n", s->bench,
+	       *s->fingerprint ? s->fingerprint : "unknown", s->n, s->n == 1 ? "" : "s", ngit,
+	       ngit == 1 ? "" : "s");
+	print_table(s);
+	if (isfinite(an->noise))
+		printf("  machine noise: runs of one revision spread %.2f %% (sd of log medians,"
+		       " %.0f df)\n", an->noise * 100, an->noise_df);
+	else
+		printf("  machine noise: unknown (no revision measured twice)\n");
+	if (an->used < s->n)
+		printf("  %zu disturbed run%s left out of the decision\n", s->n - an->used,
+		       s->n - an->used == 1 ? "" : "s");
+	print_drift(s, an);
+	for (size_t k = 0; k < an->ncps; k++) {
+		const struct kb_changepoint *c = &an->cps[k];
+		const struct kb_history_point *p = &s->pts[c->index];
+		char before[32], after[32], z[64] = "";
+
+		kb_format_time(c->before, before, sizeof(before));
+		kb_format_time(c->after, after, sizeof(after));
+		if (isfinite(c->z))
+			snprintf(z, sizeof(z), "; %.1f x the machine noise", c->z);
+		printf("  change point at run %" PRId64 " (git %s, %s): %s -> %s (%+.1f %%, %s;"
+		       " p = %.4f over %zu revisions%s)\n",
+		       p->run_id, *p->git ? p->git : "unknown", p->date, before, after,
+		       c->step * 100, c->step > 0 ? "slower" : "faster", c->p, an->ngroups, z);
+	}
+	if (an->ncps > 0)
+		return;
+	if (an->ngroups < 2)
+		printf("  no change point (%s)\n", an->ngroups == 1
+			       ? "one revision: no revision boundary to judge"
+			       : "no run left to judge");
+	else if (!isfinite(an->p))
+		printf("  no change point (too few runs: %zu on each side needed)\n", opts->min_size);
+	else if (an->p > alpha)
+		printf("  no change point (largest step between revisions: p = %.4f, needs p <= %.4f%s)"
+		       "\n", an->p, alpha,
+		       smallest_p(an->ngroups) > alpha ? "; too few revisions to reach it" : "");
+	else
+		printf("  no change point (the step between revisions is below --min-step)\n");
+}
+
+/* The ok points of each series matching the glob. */
+struct query {
+	struct kb_history_point *ok;
+	struct series *series;
+	size_t nseries;
+};
+
+static int collect_series(struct kb_history_point *pts, size_t n, const char *glob,
+			  struct query *q)
+{
+	size_t nok = 0;
+
+	q->ok = malloc((n ? n : 1) * sizeof(*q->ok));
+	q->series = malloc((n ? n : 1) * sizeof(*q->series));
+	q->nseries = 0;
+	if (!q->ok || !q->series)
+		return kb_error(KB_ENOMEM, "out of memory");
+	for (size_t start = 0, end; start < n; start = end) {
+		struct series *s = &q->series[q->nseries];
+
+		for (end = start; end < n && strcmp(pts[end].bench, pts[start].bench) == 0 &&
+				  strcmp(pts[end].fingerprint, pts[start].fingerprint) == 0;
+		     end++)
+			;
+		if (fnmatch(glob, pts[start].bench, 0) != 0)
+			continue;
+		*s = (struct series){q->ok + nok, 0, pts[start].bench, pts[start].fingerprint, 0};
+		for (size_t i = start; i < end; i++) {
+			if (pts[i].status == KB_STATUS_OK && pts[i].median > 0 &&
+			    isfinite(pts[i].median))
+				q->ok[nok + s->n++] = pts[i];
+			else
+				s->skipped++;
+		}
+		nok += s->n;
+		q->nseries++;
+	}
+	return 0;
 }
 
 static int cmd_trend(const struct args *a)
 {
 	struct kb_history *h;
-	struct kb_history_point *pts = NULL, *ok = NULL;
-	size_t n = 0, nseries = 0;
+	struct kb_history_point *pts = NULL;
+	struct query q = {0};
+	size_t n = 0, ndist = 0, ntested = 0;
 	char gnuplot[PATH_MAX], scripts[PATH_MAX], dir[PATH_MAX];
 	const char *gp = NULL;
 	bool many_machines = false;
+	double *pvals = NULL, alpha;
+	struct kb_changepoint_opts opts = a->cp;
 	int status = 0;
 
 	if (a->nrest != 1)
 		return kb_tool_fail("trend: expected one benchmark glob, e.g. 'matmul/*/1024'");
 	h = open_db(a, false);
-	if (kb_history_series(h, a->rest[0], &pts, &n)) {
+	/* every benchmark: a run is disturbed when most of them moved */
+	if (kb_history_series(h, NULL, &pts, &n)) {
 		fprintf(stderr, "kbench-history: %s\n", kb_last_error());
 		kb_history_close(h);
 		return EXIT_FAIL;
 	}
 	kb_history_close(h);
-	if (n == 0) {
+	if (kb_history_mark_disturbed(pts, n, a->cp.min_step, &ndist) ||
+	    collect_series(pts, n, a->rest[0], &q)) {
+		fprintf(stderr, "kbench-history: %s\n", kb_last_error());
+		status = EXIT_FAIL;
+		goto out;
+	}
+	if (q.nseries == 0) {
 		fprintf(stderr, "kbench-history: no stored benchmark matches %s (see kbench-history"
 				" show ID for the ids)\n", a->rest[0]);
-		return EXIT_BAD;
+		status = EXIT_BAD;
+		goto out;
 	}
-	for (size_t i = 1; i < n; i++)
-		many_machines |= strcmp(pts[i].fingerprint, pts[0].fingerprint) != 0;
+	for (size_t i = 1; i < q.nseries; i++)
+		many_machines |= strcmp(q.series[i].fingerprint, q.series[0].fingerprint) != 0;
 	if (!a->no_plot) {
 		if (kb_plot_find_gnuplot(gnuplot, sizeof(gnuplot)) ||
 		    kb_plot_find_scripts(a->scripts, scripts, sizeof(scripts))) {
@@ -448,83 +608,93 @@ static int cmd_trend(const struct args *a)
 		}
 		if (kb_mkdir_p(dir)) {
 			fprintf(stderr, "kbench-history: %s\n", kb_last_error());
-			kb_history_points_free(pts, n);
-			return EXIT_FAIL;
+			status = EXIT_FAIL;
+			goto out;
 		}
 	}
-	ok = malloc(n * sizeof(*ok));
-	if (!ok) {
-		kb_history_points_free(pts, n);
-		return kb_tool_fail("out of memory");
+	/* pass 1: each series' first p-value; Benjamini-Hochberg over them */
+	pvals = malloc(q.nseries * sizeof(*pvals));
+	if (!pvals) {
+		status = kb_tool_fail("out of memory");
+		goto out;
 	}
-	for (size_t start = 0, end; start < n; start = end) {
-		struct series s = {ok, 0, pts[start].bench, pts[start].fingerprint};
-		struct kb_changepoint *cps;
-		double *level, *step, *med, *lo, *hi;
-		bool *is_cp;
-		size_t ncps = 0, skipped = 0;
+	opts.alpha = 0;
+	for (size_t i = 0; i < q.nseries; i++) {
+		struct kb_history_analysis an;
 
-		for (end = start; end < n && strcmp(pts[end].bench, s.bench) == 0 &&
-				  strcmp(pts[end].fingerprint, s.fingerprint) == 0;
-		     end++) {
-			if (pts[end].status == KB_STATUS_OK && pts[end].median > 0 &&
-			    isfinite(pts[end].median))
-				ok[s.n++] = pts[end];
-			else
-				skipped++;
+		pvals[i] = NAN;
+		if (q.series[i].n && kb_history_analyse(q.series[i].pts, q.series[i].n, &opts, &an)) {
+			fprintf(stderr, "kbench-history: %s\n", kb_last_error());
+			status = EXIT_FAIL;
+			goto out;
 		}
-		if (nseries++)
-			printf("\n");
-		if (s.n == 0) {
-			printf("%s  (machine %s): no run with status ok\n", s.bench,
-			       *s.fingerprint ? s.fingerprint : "unknown");
+		if (q.series[i].n) {
+			pvals[i] = an.p;
+			kb_history_analysis_release(&an);
+		}
+		ntested += isfinite(pvals[i]);
+	}
+	alpha = kb_history_bh_threshold(pvals, q.nseries, a->fdr);
+	opts.alpha = alpha;
+	printf("Change points at revision boundaries only, each step tested by %zu shuffles of the"
+	       " revisions;\nfalse alarms: Benjamini-Hochberg at %.1f %% over the %zu tested series of"
+	       " this query\n(with no code change, P(any false change point) <= %.1f %%); per-series"
+	       " level p <= %.4f.\n", opts.permutations, a->fdr * 100, ntested, a->fdr * 100, alpha);
+	if (ndist)
+		printf("%zu run%s disturbed (most benchmarks moved the same way): left out of the"
+		       " decisions%s.\n", ndist, ndist == 1 ? "" : "s",
+		       a->cp.include_disturbed ? " -- but --include-disturbed puts them back" : "");
+	printf("Interval: \"N processes\" = t interval over the run's process medians;"
+	       " \"within\" = one process's\ninterval, which does not cover the noise between"
+	       " runs.\n");
+	for (size_t i = 0; i < q.nseries; i++) {
+		const struct series *s = &q.series[i];
+		struct kb_history_analysis an;
+		double *step = NULL, *level = NULL;
+		bool *is_cp = NULL;
+
+		printf("\n");
+		if (s->n == 0) {
+			printf("%s  (machine %s): no run with status ok\n", s->bench,
+			       *s->fingerprint ? s->fingerprint : "unknown");
 			continue;
 		}
-		cps = calloc(s.n, sizeof(*cps));
-		level = calloc(s.n, sizeof(*level));
-		step = calloc(s.n, sizeof(*step));
-		is_cp = calloc(s.n, sizeof(*is_cp));
-		med = calloc(s.n, sizeof(*med));
-		lo = calloc(s.n, sizeof(*lo));
-		hi = calloc(s.n, sizeof(*hi));
-		if (!cps || !level || !step || !is_cp || !med || !lo || !hi) {
+		if (kb_history_analyse(s->pts, s->n, &opts, &an)) {
+			fprintf(stderr, "kbench-history: %s\n", kb_last_error());
+			status = EXIT_FAIL;
+			continue;
+		}
+		step = calloc(s->n, sizeof(*step));
+		is_cp = calloc(s->n, sizeof(*is_cp));
+		level = an.level;
+		if (!step || !is_cp) {
 			fprintf(stderr, "kbench-history: out of memory\n");
 			status = EXIT_FAIL;
 		} else {
-			for (size_t i = 0; i < s.n; i++) {
-				med[i] = ok[i].median;
-				lo[i] = ok[i].ci_low;
-				hi[i] = ok[i].ci_high;
+			for (size_t k = 0; k < an.ncps; k++) {
+				is_cp[an.cps[k].index] = true;
+				step[an.cps[k].index] = an.cps[k].step;
 			}
-			if (kb_history_changepoints(med, lo, hi, s.n, &a->cp, cps, s.n, &ncps, level)) {
-				fprintf(stderr, "kbench-history: %s\n", kb_last_error());
-				status = EXIT_FAIL;
-			}
-			for (size_t k = 0; k < ncps; k++) {
-				is_cp[cps[k].index] = true;
-				step[cps[k].index] = cps[k].step;
-			}
-			print_series(&s, cps, ncps, is_cp, step);
-			if (skipped)
-				printf("  (%zu run%s without an ok result left out)\n", skipped,
-				       skipped == 1 ? "" : "s");
-			if (!a->no_plot && s.n < 2)
+			print_series(s, &an, alpha, &opts);
+			if (s->skipped)
+				printf("  (%zu run%s without an ok result left out)\n", s->skipped,
+				       s->skipped == 1 ? "" : "s");
+			if (!a->no_plot && s->n < 2)
 				printf("  (one run: no plot)\n");
 			else if (!a->no_plot &&
-				 plot_series(a, gp, scripts, dir, many_machines, &s, level, is_cp, step)) {
+				 plot_series(a, gp, scripts, dir, many_machines, s, level, is_cp, step)) {
 				fprintf(stderr, "kbench-history: %s\n", kb_last_error());
 				status = EXIT_FAIL;
 			}
 		}
-		free(cps);
-		free(level);
 		free(step);
 		free(is_cp);
-		free(med);
-		free(lo);
-		free(hi);
+		kb_history_analysis_release(&an);
 	}
-	free(ok);
+out:
+	free(pvals);
+	free(q.ok);
+	free(q.series);
 	kb_history_points_free(pts, n);
 	return status;
 }

@@ -1,7 +1,9 @@
 /*
  * test_history.c - the SQLite history (add, duplicate refusal, bad input,
- * a write killed half-way, reading back, export) and change-point
- * detection on synthetic series with known steps.
+ * a write killed half-way, reading back, export, the schema 1 -> 2
+ * migration) and the change-point logic on seeded synthetic histories:
+ * drift inside a revision, a real step, the false-alarm rate over 1000 null
+ * histories, Benjamini-Hochberg, disturbed runs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +28,7 @@
 #include "error.h"
 #include "history.h"
 #include "result.h"
+#include "stats.h"
 
 /* ---- fixtures ------------------------------------------------------------- */
 
@@ -126,6 +129,13 @@ static void make_run(struct kb_run *run, const char *git, const char *date, size
 		r->gb_cpu_time_ns = NAN;
 		assert_int_equal(kb_result_set_counter(r, "gflops", 2.5 + (double)i), 0);
 		assert_int_equal(kb_result_set_counter(r, "gbps", NAN), 0);
+		r->proc.log_se = r->proc.df = NAN;
+		if (i == 0) {
+			r->proc.processes = 5;
+			r->proc.log_se = 0.0123456789012345;
+			r->proc.df = 4;
+			r->proc.disturbed = strdup("measured while the machine was disturbed");
+		}
 	}
 }
 
@@ -221,6 +231,16 @@ static void test_add_list_get_roundtrip(void **state)
 		assert_true(kb_result_counter(b, "gflops")->value == 2.5 + (double)i);
 		assert_true(isnan(kb_result_counter(b, "gbps")->value));
 		assert_int_equal(b->validated, 1);
+		/* the process-level data (schema 2) */
+		assert_int_equal(b->proc.processes, i == 0 ? 5 : 0);
+		if (i == 0) {
+			assert_true(b->proc.log_se == a->proc.log_se);
+			assert_true(b->proc.df == 4);
+			assert_string_equal(b->proc.disturbed, a->proc.disturbed);
+		} else {
+			assert_true(isnan(b->proc.log_se) && isnan(b->proc.df));
+			assert_null(b->proc.disturbed);
+		}
 	}
 	kb_run_clear(&back);
 	kb_history_run_clear(&meta);
@@ -469,148 +489,381 @@ static void test_series_and_export(void **state)
 	dir_remove(&d);
 }
 
+/* ---- schema 1 -> 2 ------------------------------------------------------- */
+
+static int user_version(const char *db)
+{
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	int v = -1;
+
+	assert_int_equal(sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	return v;
+}
+
+static void test_migrate_v1(void **state)
+{
+	struct dir d;
+	struct kb_history *h;
+	struct kb_history_point *pts;
+	struct kb_run run;
+	sqlite3 *raw;
+	size_t n;
+	int64_t id;
+
+	(void)state;
+	dir_make(&d);
+	assert_int_equal(kb_history_open(d.db, true, &h), 0);
+	make_run(&run, "v1rev", "2026-11-01T10:00:00Z", 2, 1.0);
+	assert_int_equal(kb_history_add(h, &run, NULL, &id), 0);
+	kb_run_clear(&run);
+	kb_history_close(h);
+	/* turn it into what version 1 wrote: no process-level columns */
+	assert_int_equal(sqlite3_open_v2(d.db, &raw, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "ALTER TABLE results DROP COLUMN processes;"
+				      "ALTER TABLE results DROP COLUMN log_se;"
+				      "ALTER TABLE results DROP COLUMN df;"
+				      "ALTER TABLE results DROP COLUMN disturbed;"
+				      "PRAGMA user_version = 1;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(user_version(d.db), 1);
+
+	/* a reader migrates it; the old runs read as "unknown" */
+	assert_int_equal(kb_history_open(d.db, false, &h), 0);
+	assert_int_equal(user_version(d.db), 2);
+	assert_int_equal(kb_history_series(h, "suite/k0/*", &pts, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pts[0].processes, 0);
+	assert_true(isnan(pts[0].log_se));
+	assert_false(pts[0].probe_disturbed);
+	kb_history_points_free(pts, n);
+	/* and new runs go in with their process-level data */
+	make_run(&run, "v2rev", "2026-11-02T10:00:00Z", 2, 1.0);
+	assert_int_equal(kb_history_add(h, &run, NULL, &id), 0);
+	kb_run_clear(&run);
+	assert_int_equal(kb_history_series(h, "suite/k0/*", &pts, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(pts[1].processes, 5);
+	assert_true(pts[1].df == 4);
+	assert_true(pts[1].probe_disturbed);
+	kb_history_points_free(pts, n);
+	kb_history_close(h);
+	assert_integrity_ok(d.db);
+	dir_remove(&d);
+}
+
 /* ---- change points --------------------------------------------------------- */
 
-/* Deterministic noise in [-amp, amp] (a fixed LCG, not the harness RNG). */
-static double noise(unsigned *s, double amp)
+/* A seeded normal deviate (Box-Muller on the harness RNG). */
+static double gauss(struct kb_rng *r)
 {
-	*s = *s * 1103515245u + 12345u;
-	return amp * (2.0 * ((*s >> 8) & 0xffff) / 65535.0 - 1.0);
+	double u = kb_rng_uniform(r), v = kb_rng_uniform(r);
+
+	return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);
 }
 
-/* median[i] = level * (1 + noise); CI = +-0.5 % around it. */
-static void series(double *m, double *lo, double *hi, size_t n, const double *levels,
-		   const size_t *starts, size_t nlevels, double amp)
+/* Points for one series: point i has revision rev[i] and median m[i]. */
+static struct kb_history_point *points(const double *m, const char *const *rev, size_t n)
 {
-	unsigned s = 7;
+	struct kb_history_point *p = calloc(n, sizeof(*p));
 
-	for (size_t i = 0, l = 0; i < n; i++) {
-		while (l + 1 < nlevels && i >= starts[l + 1])
-			l++;
-		m[i] = levels[l] * (1 + noise(&s, amp));
-		lo[i] = m[i] * 0.995;
-		hi[i] = m[i] * 1.005;
+	assert_non_null(p);
+	for (size_t i = 0; i < n; i++) {
+		char date[48];
+
+		snprintf(date, sizeof(date), "2026-11-01T%02zu:%02zu:00Z", 10 + i / 60, i % 60);
+		p[i].run_id = (int64_t)i + 1;
+		p[i].bench = strdup("suite/k/1");
+		p[i].fingerprint = strdup("m");
+		p[i].git = strdup(rev[i]);
+		p[i].date = strdup(date);
+		p[i].status = KB_STATUS_OK;
+		p[i].median = m[i];
+		p[i].ci_low = m[i] * 0.99;
+		p[i].ci_high = m[i] * 1.01;
+		p[i].log_se = p[i].df = NAN;
+	}
+	return p;
+}
+
+/*
+ * The issue's example: six runs of one revision within half an hour, runs
+ * 2-3 at 532.6 us, the others at 310-314 us.  The old detector reported
+ * two change points (+69 %, -42 %); now: no change point, one drift note.
+ * Four earlier revisions at the normal level come first, so there are
+ * revision boundaries to judge.
+ */
+static void test_cp_drift_is_not_a_change(void **state)
+{
+	const double m[10] = {312e3, 309e3, 315e3, 311e3,
+			      314.4e3, 532.6e3, 531.9e3, 310.1e3, 309.8e3, 310.6e3};
+	const char *rev[10] = {"r1", "r2", "r3", "r4", "b720096", "b720096", "b720096",
+			       "b720096", "b720096", "b720096"};
+	struct kb_history_point *p = points(m, rev, 10);
+	struct kb_history_analysis an;
+
+	(void)state;
+	assert_int_equal(kb_history_analyse(p + 4, 6, NULL, &an), 0);
+	assert_int_equal(an.ncps, 0);
+	assert_int_equal(an.ngroups, 1);
+	assert_int_equal(an.ndrifts, 1);
+	assert_int_equal(an.drifts[0].first, 1);
+	assert_int_equal(an.drifts[0].last, 2);
+	assert_int_equal(an.drifts[0].ref_first, 3);
+	assert_int_equal(an.drifts[0].ref_last, 5);
+	assert_true(fabs(an.drifts[0].step - (532.25 / 310.1 - 1)) < 0.01);
+	kb_history_analysis_release(&an);
+
+	assert_int_equal(kb_history_analyse(p, 10, NULL, &an), 0);
+	assert_int_equal(an.ncps, 0);
+	assert_int_equal(an.ngroups, 5);
+	assert_int_equal(an.ndrifts, 1);
+	assert_int_equal(an.drifts[0].first, 5);
+	assert_int_equal(an.drifts[0].last, 6);
+	assert_true(an.p > 0.05);
+	kb_history_analysis_release(&an);
+	kb_history_points_free(p, 10);
+}
+
+/* n_rev revisions of runs_per runs: revision level (1 + step after
+ * `at`) x session offset (sd sess) x run noise (sd run). */
+static void simulate(struct kb_rng *r, double *m, const char **rev, size_t n_rev,
+		     const size_t *runs, size_t at, double step, double sess, double run)
+{
+	static const char *const names[] = {"r00", "r01", "r02", "r03", "r04", "r05", "r06",
+					    "r07", "r08", "r09", "r10", "r11", "r12", "r13"};
+	size_t k = 0;
+
+	for (size_t g = 0; g < n_rev; g++) {
+		double level = 1000 * (g >= at ? 1 + step : 1) * exp(sess * gauss(r));
+
+		for (size_t i = 0; i < runs[g]; i++, k++) {
+			m[k] = level * exp(run * gauss(r));
+			rev[k] = names[g];
+		}
 	}
 }
 
-static void test_changepoint_single_step(void **state)
+/* A real +8 % step at revision 6 of 10 (3 runs each), between-session noise
+ * 1 % and run noise 1 %: found there, once. */
+static void test_cp_real_step(void **state)
 {
-	double m[20], lo[20], hi[20], level[20];
-	const double levels[] = {100, 120};
-	const size_t starts[] = {0, 12};
-	struct kb_changepoint cp[4];
-	size_t n;
+	const size_t runs[10] = {3, 3, 3, 3, 3, 3, 3, 3, 3, 3};
+	double m[30];
+	const char *rev[30];
+	struct kb_history_point *p;
+	struct kb_history_analysis an;
+	struct kb_rng r;
 
 	(void)state;
-	series(m, lo, hi, 20, levels, starts, 2, 0.01);
-	assert_int_equal(kb_history_changepoints(m, lo, hi, 20, NULL, cp, 4, &n, level), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(cp[0].index, 12); /* the first run at the new level */
-	assert_true(fabs(cp[0].step - 0.20) < 0.02);
-	assert_true(fabs(cp[0].before - 100) < 1.5);
-	assert_true(fabs(cp[0].after - 120) < 1.5);
-	assert_true(cp[0].z >= 4);
-	assert_true(level[0] == cp[0].before && level[11] == cp[0].before);
-	assert_true(level[12] == cp[0].after && level[19] == cp[0].after);
-	/* an improvement is found the same way, with a negative step */
-	for (size_t i = 0; i < 20; i++) {
-		m[i] = 1e4 / m[i];
-		lo[i] = m[i] * 0.995;
-		hi[i] = m[i] * 1.005;
-	}
-	assert_int_equal(kb_history_changepoints(m, lo, hi, 20, NULL, cp, 4, &n, NULL), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(cp[0].index, 12);
-	assert_true(cp[0].step < -0.15);
+	kb_rng_seed(&r, 2026);
+	simulate(&r, m, rev, 10, runs, 6, 0.08, 0.01, 0.01);
+	p = points(m, rev, 30);
+	assert_int_equal(kb_history_analyse(p, 30, NULL, &an), 0);
+	assert_int_equal(an.ngroups, 10);
+	assert_int_equal(an.ncps, 1);
+	assert_int_equal(an.cps[0].index, 18); /* the first run of revision 6 */
+	assert_string_equal(p[an.cps[0].index].git, "r06");
+	assert_true(fabs(an.cps[0].step - 0.08) < 0.025);
+	assert_true(an.cps[0].p <= 0.05);
+	assert_true(an.p == an.cps[0].p);
+	assert_true(fabs(an.noise - 0.01) < 0.005); /* the run noise, recovered */
+	assert_true(an.level[0] == an.cps[0].before && an.level[29] == an.cps[0].after);
+	kb_history_analysis_release(&an);
+	/* the same series with the step taken out: nothing */
+	for (size_t i = 18; i < 30; i++)
+		p[i].median /= 1.08;
+	assert_int_equal(kb_history_analyse(p, 30, NULL, &an), 0);
+	assert_int_equal(an.ncps, 0);
+	kb_history_analysis_release(&an);
+	kb_history_points_free(p, 30);
 }
 
-static void test_changepoint_two_steps(void **state)
+/*
+ * 1000 null histories (no code change): 8 revisions of 1-3 runs, a session
+ * offset per revision (sd 2 %) and run noise (sd 1 %).  The stated rate is
+ * alpha = 5 % per series.  With min_step 0 the permutation test alone
+ * decides: the count must be consistent with at most 5 % (<= 50 + 2 sd of
+ * a binomial(1000, 0.05), 64) and, to show the test is calibrated and not
+ * merely dead, not far below it (>= 30).  With the default 5 % min_step
+ * the count is at most 50 outright.
+ */
+static void test_cp_false_alarm_rate(void **state)
 {
-	double m[24], lo[24], hi[24];
-	const double levels[] = {100, 130, 90};
-	const size_t starts[] = {0, 8, 16};
-	struct kb_changepoint cp[4];
-	size_t n;
-
-	(void)state;
-	series(m, lo, hi, 24, levels, starts, 3, 0.01);
-	assert_int_equal(kb_history_changepoints(m, lo, hi, 24, NULL, cp, 4, &n, NULL), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(cp[0].index, 8);
-	assert_int_equal(cp[1].index, 16);
-	assert_true(fabs(cp[0].step - 0.30) < 0.03);
-	assert_true(fabs(cp[1].step - (90.0 / 130 - 1)) < 0.03);
-}
-
-static void test_changepoint_none(void **state)
-{
-	double m[30], lo[30], hi[30];
-	const double levels[] = {100};
-	const size_t starts[] = {0};
-	struct kb_changepoint cp[4];
-	size_t n = 99;
-
-	(void)state;
-	/* flat but noisy (+-3 %): no step */
-	series(m, lo, hi, 30, levels, starts, 1, 0.03);
-	assert_int_equal(kb_history_changepoints(m, lo, hi, 30, NULL, cp, 4, &n, NULL), 0);
-	assert_int_equal(n, 0);
-	/* one slow run is an outlier, not a change point */
-	m[10] *= 1.5;
-	assert_int_equal(kb_history_changepoints(m, lo, hi, 30, NULL, cp, 4, &n, NULL), 0);
-	assert_int_equal(n, 0);
-	/* too short to tell */
-	assert_int_equal(kb_history_changepoints(m, lo, hi, 3, NULL, cp, 4, &n, NULL), 0);
-	assert_int_equal(n, 0);
-	assert_int_equal(kb_history_changepoints(m, NULL, NULL, 0, NULL, cp, 4, &n, NULL), 0);
-	assert_int_equal(n, 0);
-}
-
-static void test_changepoint_thresholds(void **state)
-{
-	double m[20], lo[20], hi[20];
-	const double levels[] = {100, 103};
-	const size_t starts[] = {0, 10};
 	struct kb_changepoint_opts opts = KB_CHANGEPOINT_OPTS_INIT;
-	struct kb_changepoint cp[4];
-	size_t n;
+	size_t alarms = 0, alarms_step = 0;
+	struct kb_rng r;
 
 	(void)state;
-	/* a clean 3 % step: real, but below the default 5 % */
-	series(m, lo, hi, 20, levels, starts, 2, 0.002);
-	assert_int_equal(kb_history_changepoints(m, lo, hi, 20, &opts, cp, 4, &n, NULL), 0);
-	assert_int_equal(n, 0);
-	opts.min_step = 0.01;
-	assert_int_equal(kb_history_changepoints(m, lo, hi, 20, &opts, cp, 4, &n, NULL), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(cp[0].index, 10);
-	/* the same 3 % inside +-4 % noise is not beyond the noise */
-	series(m, lo, hi, 20, levels, starts, 2, 0.04);
-	for (size_t i = 0; i < 20; i++) {
-		lo[i] = m[i] * 0.96;
-		hi[i] = m[i] * 1.04;
+	kb_rng_seed(&r, 7);
+	opts.permutations = 499;
+	for (int h = 0; h < 1000; h++) {
+		size_t runs[8], n = 0;
+		double m[24];
+		const char *rev[24];
+		struct kb_history_point *p;
+		struct kb_history_analysis an;
+
+		for (size_t g = 0; g < 8; g++)
+			n += runs[g] = 1 + (size_t)kb_rng_below(&r, 3);
+		simulate(&r, m, rev, 8, runs, 8, 0, 0.02, 0.01);
+		p = points(m, rev, n);
+		opts.min_step = 0;
+		assert_int_equal(kb_history_analyse(p, n, &opts, &an), 0);
+		alarms += an.ncps > 0;
+		kb_history_analysis_release(&an);
+		opts.min_step = 0.05;
+		assert_int_equal(kb_history_analyse(p, n, &opts, &an), 0);
+		alarms_step += an.ncps > 0;
+		kb_history_analysis_release(&an);
+		kb_history_points_free(p, n);
 	}
-	assert_int_equal(kb_history_changepoints(m, lo, hi, 20, &opts, cp, 4, &n, NULL), 0);
-	assert_int_equal(n, 0);
+	print_message("false change points in 1000 null histories: %zu (test alone), %zu (with"
+		      " the 5 %% min step); stated rate 5 %%\n", alarms, alarms_step);
+	assert_true(alarms <= 64);
+	assert_true(alarms >= 30);
+	assert_true(alarms_step <= 50);
 }
 
-static void test_changepoint_bad_input(void **state)
+/* Benjamini-Hochberg thresholds, by hand (k q / m against the sorted p). */
+static void test_bh_threshold(void **state)
 {
-	double m[6] = {100, 100, 0, 100, 100, 100};
-	struct kb_changepoint cp[2];
-	size_t n;
+	const double a[] = {0.01, 0.04, 0.03, 0.2};
+	/* Benjamini & Hochberg (1995), table-like example: k = 2 passes */
+	const double b[] = {0.041, 0.001, 0.039, 0.008, 0.042, 0.06, 0.074, 0.205, NAN};
+	const double c[] = {0.2, 0.5};
+	const double e[] = {0.04, 0.03}; /* step-up: both pass, though 0.03 > 1 q / 2 */
 
 	(void)state;
-	assert_int_equal(kb_history_changepoints(m, NULL, NULL, 6, NULL, cp, 2, &n, NULL),
-			 -KB_EINVAL);
-	m[2] = NAN;
-	assert_int_equal(kb_history_changepoints(m, NULL, NULL, 6, NULL, cp, 2, &n, NULL),
-			 -KB_EINVAL);
-	/* no CI given: between-run noise alone */
-	double s[8] = {10, 10.1, 9.9, 10, 15, 15.1, 14.9, 15};
-	assert_int_equal(kb_history_changepoints(s, NULL, NULL, 8, NULL, cp, 2, &n, NULL), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(cp[0].index, 4);
+	assert_true(kb_history_bh_threshold(a, 4, 0.05) == 0.01);
+	assert_true(kb_history_bh_threshold(b, 9, 0.05) == 0.008); /* NAN is not a test */
+	assert_true(kb_history_bh_threshold(c, 2, 0.05) == 0);
+	assert_true(kb_history_bh_threshold(c, 0, 0.05) == 0);
+	assert_true(kb_history_bh_threshold(a, 4, 1.0) == 0.2);
+	assert_true(kb_history_bh_threshold(e, 2, 0.05) == 0.04);
+}
+
+/*
+ * Disturbed runs: 8 benchmarks.  Six runs of one revision where runs 2-3
+ * were 69 % slower on every benchmark: those two are marked (against the
+ * others of their revision), the rest not.  Then one run per revision: a
+ * one-run excursion on every benchmark is marked (it moved against both
+ * neighbours), a code change that makes everything 20 % faster from run 4
+ * on is not (the run after moved along with it).
+ */
+static void test_mark_disturbed(void **state)
+{
+	struct kb_history_point p[48];
+	size_t nruns;
+
+	(void)state;
+	for (int pass = 0; pass < 2; pass++) {
+		memset(p, 0, sizeof(p));
+		for (size_t b = 0; b < 8; b++) {
+			for (size_t r = 0; r < 6; r++) {
+				struct kb_history_point *q = &p[b * 6 + r];
+				char bench[32], date[32], git[16];
+				double f = 1 + 0.003 * (double)((b * 7 + r * 3) % 5);
+
+				snprintf(bench, sizeof(bench), "s/b%zu/1", b);
+				snprintf(date, sizeof(date), "2026-11-01T10:0%zu:00Z", r);
+				snprintf(git, sizeof(git), pass == 0 ? "b720096" : "rev%zu", r);
+				q->run_id = (int64_t)r + 1;
+				q->bench = strdup(bench);
+				q->fingerprint = strdup("m");
+				q->git = strdup(git);
+				q->date = strdup(date);
+				q->status = KB_STATUS_OK;
+				q->median = 100.0 * (double)(b + 1) * f;
+				if (pass == 0 && (r == 1 || r == 2))
+					q->median *= 1.69;
+				if (pass == 1 && r == 1)
+					q->median *= 1.3;  /* excursion */
+				if (pass == 1 && r >= 3)
+					q->median *= 0.8;  /* code change at run 4 */
+			}
+		}
+		assert_int_equal(kb_history_mark_disturbed(p, 48, 0.05, &nruns), 0);
+		if (pass == 0)
+			assert_int_equal(nruns, 2);
+		else
+			assert_int_equal(nruns, 1);
+		for (size_t i = 0; i < 48; i++) {
+			bool want = pass == 0 ? (p[i].run_id == 2 || p[i].run_id == 3)
+					      : p[i].run_id == 2;
+
+			assert_int_equal(p[i].run_disturbed, want);
+		}
+		for (size_t i = 0; i < 48; i++) {
+			free(p[i].bench);
+			free(p[i].fingerprint);
+			free(p[i].git);
+			free(p[i].date);
+		}
+	}
+}
+
+/* Disturbed points are left out of the decision unless asked. */
+static void test_cp_disturbed_left_out(void **state)
+{
+	const size_t runs[10] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+	struct kb_changepoint_opts opts = KB_CHANGEPOINT_OPTS_INIT;
+	double m[20];
+	const char *rev[20];
+	struct kb_history_point *p;
+	struct kb_history_analysis an;
+	struct kb_rng r;
+
+	(void)state;
+	kb_rng_seed(&r, 11);
+	simulate(&r, m, rev, 10, runs, 10, 0, 0.005, 0.005);
+	/* the last five revisions' runs all 30 % slower -- but disturbed */
+	for (size_t i = 10; i < 20; i++)
+		m[i] *= 1.3;
+	p = points(m, rev, 20);
+	for (size_t i = 10; i < 20; i++)
+		p[i].run_disturbed = true;
+	assert_int_equal(kb_history_analyse(p, 20, NULL, &an), 0);
+	assert_int_equal(an.used, 10);
+	assert_int_equal(an.ngroups, 5);
+	assert_int_equal(an.ncps, 0);
+	kb_history_analysis_release(&an);
+	opts.include_disturbed = true;
+	assert_int_equal(kb_history_analyse(p, 20, &opts, &an), 0);
+	assert_int_equal(an.ncps, 1);
+	assert_int_equal(an.cps[0].index, 10);
+	kb_history_analysis_release(&an);
+	kb_history_points_free(p, 20);
+}
+
+static void test_cp_bad_input(void **state)
+{
+	const double m[3] = {100, 0, 100};
+	const char *rev[3] = {"a", "b", "c"};
+	struct kb_history_point *p = points(m, rev, 3);
+	struct kb_history_analysis an;
+
+	(void)state;
+	assert_int_equal(kb_history_analyse(p, 3, NULL, &an), -KB_EINVAL);
+	p[1].median = NAN;
+	assert_int_equal(kb_history_analyse(p, 3, NULL, &an), -KB_EINVAL);
+	p[1].median = 100;
+	/* too short to tell: no p-value at all */
+	assert_int_equal(kb_history_analyse(p, 3, NULL, &an), 0);
+	assert_int_equal(an.ncps, 0);
+	assert_true(isnan(an.p));
+	assert_true(isnan(an.noise)); /* no revision measured twice */
+	kb_history_analysis_release(&an);
+	assert_int_equal(kb_history_analyse(p, 0, NULL, &an), 0);
+	assert_int_equal(an.ncps, 0);
+	kb_history_analysis_release(&an);
+	kb_history_points_free(p, 3);
 }
 
 int main(void)
@@ -621,11 +874,14 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_interrupted_write),
 		cmocka_unit_test(test_series_and_export),
-		cmocka_unit_test(test_changepoint_single_step),
-		cmocka_unit_test(test_changepoint_two_steps),
-		cmocka_unit_test(test_changepoint_none),
-		cmocka_unit_test(test_changepoint_thresholds),
-		cmocka_unit_test(test_changepoint_bad_input),
+		cmocka_unit_test(test_migrate_v1),
+		cmocka_unit_test(test_cp_drift_is_not_a_change),
+		cmocka_unit_test(test_cp_real_step),
+		cmocka_unit_test(test_cp_false_alarm_rate),
+		cmocka_unit_test(test_bh_threshold),
+		cmocka_unit_test(test_mark_disturbed),
+		cmocka_unit_test(test_cp_disturbed_left_out),
+		cmocka_unit_test(test_cp_bad_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
