@@ -691,8 +691,7 @@ struct worker_run {
 	uint32_t index;
 	const size_t *plan;
 	size_t nplan;
-	struct kb_worker_ref ref[2];
-	bool have_ref[2];
+	struct kb_worker_refs refs;
 };
 
 /* Runs one worker over the planned benchmarks and merges what it measured. */
@@ -774,8 +773,8 @@ static int run_worker(const struct kb_config *cfg, int argc, char **argv, struct
 	if (f)
 		fclose(f);
 	for (int i = 0; i < 2; i++) {
-		w->ref[i] = s.ref[i];
-		w->have_ref[i] = s.have_ref[i];
+		w->refs.ref[i] = s.ref[i];
+		w->refs.have[i] = s.have_ref[i];
 	}
 	kb_proc_describe(p.status, why, sizeof(why));
 	last_line(p.err, tail, sizeof(tail));
@@ -820,59 +819,6 @@ out:
 	return rc;
 }
 
-/* log(x / median of x over the processes that have it) */
-static double rel_to_median(const double *v, const bool *have, size_t n, size_t i)
-{
-	double tmp[64], med;
-	size_t k = 0;
-
-	for (size_t j = 0; j < n && k < 64; j++)
-		if (have[j] && v[j] > 0)
-			tmp[k++] = v[j];
-	if (k < 2 || !(v[i] > 0))
-		return 0;
-	med = kb_stats_median(tmp, k);
-	return log(v[i] / med);
-}
-
-/*
- * A process was disturbed when a reference probe it measured (at its start
- * or end) moved from the probes' median over all processes by more than its
- * own noise allows: max(8 %, 4 x its MAD) for the spin, max(10 %, 4 x MAD)
- * for the memory read.  Returns the reason, or NULL.
- */
-static char *disturbance(const struct worker_run *w, size_t nw, size_t i)
-{
-	double spin[2 * KB_MAX_PROCESSES * 8], mem[2 * KB_MAX_PROCESSES * 8];
-	bool have[2 * KB_MAX_PROCESSES * 8];
-	size_t m = 0;
-	char *why = NULL;
-
-	for (size_t j = 0; j < nw && m + 2 <= sizeof(have) / sizeof(have[0]); j++)
-		for (int k = 0; k < 2; k++) {
-			spin[m] = w[j].ref[k].spin_ns;
-			mem[m] = w[j].ref[k].mem_ns;
-			have[m++] = w[j].have_ref[k];
-		}
-	for (int k = 0; k < 2 && !why; k++) {
-		size_t at = 2 * i + (size_t)k;
-		double ds, dm, ns, nm;
-
-		if (at >= m || !have[at])
-			continue;
-		ds = rel_to_median(spin, have, m, at);
-		dm = rel_to_median(mem, have, m, at);
-		ns = fmax(0.08, 4 * w[i].ref[k].spin_noise);
-		nm = fmax(0.10, 4 * w[i].ref[k].mem_noise);
-		if (fabs(ds) > ns || fabs(dm) > nm)
-			why = kb_strdup_printf("measured while the machine was disturbed: in process %zu the "
-					       "reference spin moved %+.0f %% and the memory read %+.0f %% "
-					       "from the other processes' (at its %s)",
-					       i + 1, expm1(ds) * 100, expm1(dm) * 100, k ? "end" : "start");
-	}
-	return why;
-}
-
 int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instance *const *instances,
 			    size_t n, int argc, char **argv, struct kb_run *run)
 {
@@ -880,12 +826,13 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 	size_t *plan = calloc(n ? n : 1, sizeof(*plan));
 	size_t max_procs = cfg->processes ? cfg->processes : KB_MAX_PROCESSES;
 	struct worker_run *w = calloc(max_procs, sizeof(*w));
+	struct kb_worker_refs *refs = calloc(max_procs, sizeof(*refs));
 	char dir[] = "/tmp/kbench-workers.XXXXXX";
 	double t0 = now_s();
 	size_t nw = 0;
 	int rc = 0;
 
-	if (!brs || !plan || !w) {
+	if (!brs || !plan || !w || !refs) {
 		rc = kb_error(KB_ENOMEM, "out of memory starting the run");
 		goto out_free;
 	}
@@ -932,6 +879,8 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 	if (cfg->progress)
 		fprintf(stderr, "\r\033[K");
 	rmdir(dir);
+	for (size_t p = 0; p < nw; p++)
+		refs[p] = w[p].refs;
 	for (size_t i = 0; i < n; i++) {
 		struct kb_bench_run *br = &brs[i];
 
@@ -953,7 +902,7 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 			for (size_t s = 0; s < br->nsamples && !measured; s++)
 				measured = br->sample_process[s] == p;
 			if (measured)
-				br->disturbed = disturbance(w, nw, p);
+				br->disturbed = kb_worker_disturbance(refs, nw, p);
 		}
 	}
 	if (interrupted)
@@ -986,5 +935,6 @@ out_free:
 	free(brs);
 	free(plan);
 	free(w);
+	free(refs);
 	return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "stats.h"
+#include "strbuf.h"
 
 /* ---- fields ------------------------------------------------------------------- */
 
@@ -386,6 +387,69 @@ void kb_worker_stream_release(struct kb_worker_stream *s)
 {
 	free(s->running);
 	s->running = NULL;
+}
+
+/* The log of a process's probe: the mean of its start and end readings. */
+static bool probe_log(const struct kb_worker_refs *w, bool mem, double *v)
+{
+	double sum = 0;
+	int k = 0;
+
+	for (int ph = 0; ph < 2; ph++) {
+		double x = mem ? w->ref[ph].mem_ns : w->ref[ph].spin_ns;
+
+		if (w->have[ph] && x > 0) {
+			sum += log(x);
+			k++;
+		}
+	}
+	if (k)
+		*v = sum / k;
+	return k > 0;
+}
+
+/* How far process i's probe lies from the others', in log units, and the
+ * limit: max(floor, 4 x the probes' robust spread between processes). */
+static bool probe_outlier(const struct kb_worker_refs *w, size_t nw, size_t i, bool mem, double floor,
+			  double *dev)
+{
+	double v[64], d[64], med, mad, me;
+	size_t n = 0;
+
+	if (!probe_log(&w[i], mem, &me))
+		return false;
+	for (size_t j = 0; j < nw && n < sizeof(v) / sizeof(v[0]); j++)
+		if (probe_log(&w[j], mem, &v[n]))
+			n++;
+	if (n < 3)
+		return false;
+	med = kb_stats_median(v, n);
+	for (size_t j = 0; j < n; j++)
+		d[j] = fabs(v[j] - med);
+	mad = 1.4826 * kb_stats_median(d, n);
+	*dev = me - med;
+	return fabs(*dev) > fmax(floor, 4 * mad);
+}
+
+/*
+ * A process was disturbed when a reference probe it measured (the mean of
+ * its start and end readings) lies from the other processes' by more than
+ * the probes' own spread between processes allows: max(floor, 4 x 1.4826 x
+ * MAD), the floor 8 % for the spin and 15 % for the memory read.  Needs
+ * three processes.  Returns the reason, or NULL.
+ */
+char *kb_worker_disturbance(const struct kb_worker_refs *w, size_t nw, size_t i)
+{
+	double ds = 0, dm = 0;
+	bool s = probe_outlier(w, nw, i, false, log(1.08), &ds);
+	bool m = probe_outlier(w, nw, i, true, log(1.15), &dm);
+
+	if (!s && !m)
+		return NULL;
+	return kb_strdup_printf("measured while the machine was disturbed: in process %zu the reference "
+				"%s moved %+.0f %% from the other processes' (beyond their spread)",
+				i + 1, s && m ? "spin and memory read" : s ? "spin" : "memory read",
+				expm1(s ? ds : dm) * 100);
 }
 
 /* ---- reference probes -------------------------------------------------------------- */

@@ -42,6 +42,21 @@ struct kb_worker_ref {
 	double mem_ns, mem_noise;
 };
 
+/* A process's probes at its start and end (have: read from its stream). */
+struct kb_worker_refs {
+	struct kb_worker_ref ref[2];
+	bool have[2];
+};
+
+/*
+ * Whether process i of n was disturbed: its probe (the mean of its start and
+ * end readings, log scale) lies from the median over the processes by more
+ * than max(floor, 4 x 1.4826 x MAD) of the processes' probes, the floor 8 %
+ * for the spin, 15 % for the memory read; needs n >= 3.  Returns the
+ * malloc'ed reason, or NULL.
+ */
+char *kb_worker_disturbance(const struct kb_worker_refs *refs, size_t n, size_t i);
+
 /* Measures the reference probes (a few ms). */
 void kb_worker_ref_measure(struct kb_worker_ref *ref);
 
