@@ -359,34 +359,7 @@ static int write_reports(const struct args *a, const char *format, const struct 
 
 /* SIGINT/SIGTERM: the first ends the comparison after stopping the running
  * children (that round is dropped) and writes the reports of what was
- * measured; a second ends kbench-ab at once. */
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	if (got_signal) {
-		kb_proc_kill_all(SIGKILL);
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	got_signal = sig;
-	kb_ab_interrupt(sig);
-	kb_proc_kill_all(SIGTERM);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
+ * measured; a second ends kbench-ab at once (kb_proc_catch_interrupts). */
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -420,7 +393,7 @@ int main(int argc, char **argv)
 	show_progress = !a.quiet && isatty(STDERR_FILENO);
 	if (show_progress)
 		opt.progress = progress;
-	catch_signals();
+	kb_proc_catch_interrupts(kb_ab_interrupt);
 	rc = kb_ab_run(a.bins[0], a.bins[1], &opt, &ab);
 	if (show_progress)
 		fputs("\r\033[K", stderr);

@@ -43,35 +43,8 @@ static void apply_quick(struct kb_config *cfg)
 		cfg->samples_per_round = 3;
 }
 
-/*
- * SIGINT/SIGTERM: the first stops the run after the current batch (the
- * results so far are written, exit 128 + signal); children are told to
- * stop too.  A second one ends the process at once.
- */
-static void on_signal(int sig)
-{
-	if (kb_runner_interrupted()) {
-		kb_proc_kill_all(SIGKILL);
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	kb_runner_interrupt(sig);
-	kb_proc_kill_all(SIGTERM);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
+/* SIGINT/SIGTERM: the first stops the run after the current batch (the
+ * results so far are written, exit 128 + signal); a second ends it at once. */
 static void say_interrupted(const struct kb_run *run, const char *out)
 {
 	size_t done = 0;
@@ -223,7 +196,7 @@ int kb_main(int argc, char **argv)
 	}
 	cfg.conf_path = conf_used;
 	/* from here an interruption ends the run with what it has measured */
-	catch_signals();
+	kb_proc_catch_interrupts(kb_runner_interrupt);
 	kb_context_measure_peaks(!cfg.no_peaks);
 	if ((rc = kb_filter_new(cfg.filter, &filter)) || (rc = kb_registry_expand(cfg.quick, cfg.large, &all))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());

@@ -47,6 +47,36 @@ void kb_proc_kill_all(int sig)
 			kill((pid_t)live[i], sig);
 }
 
+static void (*volatile interrupt_first)(int sig);
+static volatile sig_atomic_t interrupted_once;
+
+static void on_interrupt(int sig)
+{
+	if (interrupted_once) {
+		kb_proc_kill_all(SIGKILL);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	interrupted_once = sig;
+	if (interrupt_first)
+		interrupt_first(sig);
+	kb_proc_kill_all(SIGTERM);
+}
+
+void kb_proc_catch_interrupts(void (*first)(int sig))
+{
+	struct sigaction sa;
+
+	interrupt_first = first;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;

@@ -68,4 +68,13 @@ bool kb_proc_ok(int status);
  */
 void kb_proc_kill_all(int sig);
 
+/*
+ * Ctrl-C the kbench way, for a main: SIGINT and SIGTERM are caught; the
+ * first calls `first(sig)` (which must be async-signal-safe: set a flag)
+ * and sends SIGTERM to every live child, so the program can stop after its
+ * current step and keep what it has; a second kills the children with
+ * SIGKILL and ends the process at once by the same signal.
+ */
+void kb_proc_catch_interrupts(void (*first)(int sig));
+
 #endif /* KB_PROC_H */
