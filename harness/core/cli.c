@@ -141,10 +141,13 @@ static int parse_seconds(const char *v, double *out)
 	return parse_double(buf, out) == 0 && *out >= 0 ? 0 : -1;
 }
 
-static int apply(const struct flag *fl, const char *value, const char *origin, struct kb_config *cfg)
+/* `spelled` is the flag as the user typed it (a Google Benchmark alias), or
+ * NULL for its kbench name: messages name what was typed. */
+static int apply(const struct flag *fl, const char *value, const char *origin, const char *spelled,
+		 struct kb_config *cfg)
 {
 	void *field = (char *)cfg + fl->offset;
-	const char *name = fl->name;
+	const char *name = spelled ? spelled : fl->name;
 	double d;
 	uint64_t u;
 
@@ -262,12 +265,13 @@ int kb_cli_parse(int argc, char **argv, struct kb_config *cfg, bool *help, bool 
 		if (!v)
 			continue;
 		snprintf(origin, sizeof(origin), "environment %s: ", flags[i].env);
-		if ((rc = apply(&flags[i], v, origin, cfg)))
+		if ((rc = apply(&flags[i], v, origin, NULL, cfg)))
 			return rc;
 	}
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *eq, *name;
 		const struct flag *fl;
+		char spelled[64];
 		size_t len;
 
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -286,20 +290,21 @@ int kb_cli_parse(int argc, char **argv, struct kb_config *cfg, bool *help, bool 
 		fl = find_flag(name, len);
 		if (!fl)
 			return kb_error(KB_EINVAL, "unknown flag \"%.*s\" (see --help)", (int)(len + 2), arg);
+		snprintf(spelled, sizeof(spelled), "%.*s", (int)(len < sizeof(spelled) ? len : sizeof(spelled) - 1), name);
 		if (!eq && fl->kind != K_BOOL) {
 			/* "--flag value" */
 			if (i + 1 >= argc)
-				return kb_error(KB_EINVAL, "--%s needs a value (--%s=...)", fl->name, fl->name);
+				return kb_error(KB_EINVAL, "--%s needs a value (--%s=...)", spelled, spelled);
 			/* "--filter --list" is a forgotten value, not a filter of
 			 * "--list"; a value that starts with "--" needs the = form */
 			if (strncmp(argv[i + 1], "--", 2) == 0)
 				return kb_error(KB_EINVAL, "--%s needs a value, got the flag %s (a value that "
-					"starts with -- is written --%s=VALUE)", fl->name, argv[i + 1], fl->name);
-			if ((rc = apply(fl, argv[++i], "--", cfg)))
+					"starts with -- is written --%s=VALUE)", spelled, argv[i + 1], spelled);
+			if ((rc = apply(fl, argv[++i], "--", spelled, cfg)))
 				return rc;
 			continue;
 		}
-		if ((rc = apply(fl, eq ? eq + 1 : NULL, "--", cfg)))
+		if ((rc = apply(fl, eq ? eq + 1 : NULL, "--", spelled, cfg)))
 			return rc;
 	}
 	return 0;
