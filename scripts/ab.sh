@@ -16,7 +16,7 @@
 # Environment (set by the Makefile): BASE, FILTER, AB_FLAGS, AB_RUNNER_FLAGS, AB_CUDA (default
 # 0: CPU benchmarks only, faster to build), B (build dir, default build),
 # CC, OPT, CFLAGS, LDFLAGS (MAKE, default make).  Exit status: kbench-ab's (0 no regression,
-# 1 regression, 2 bad input, 130/143 interrupted), or 2 when a build fails.
+# 1 regression, 2 bad input, 130/143/129 on SIGINT/SIGTERM/SIGHUP), or 2 when a build fails.
 set -eu
 
 die() {
@@ -99,7 +99,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM HUP
+trap 'cleanup; trap - EXIT; exit 143' TERM
+trap 'cleanup; trap - EXIT; exit 129' HUP
 
 wt=$(mktemp -d "${TMPDIR:-/tmp}/kbench-ab-$short.XXXXXX")
 echo "ab: checking out $BASE ($short) in $wt"

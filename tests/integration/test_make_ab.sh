@@ -12,7 +12,7 @@
 #  4. a change to nothing the binary runs (README) is an A/A over every suite;
 #  5. a BASE that is not a commit: exit 2, named;
 #  6. Ctrl-C (SIGINT to the process group) while OLD builds, SIGTERM and
-#     SIGHUP: exit 130 / 143 / 143, the worktree and its directory gone;
+#     SIGHUP: exit 130 / 143 / 129 (128 + the signal), the worktree and its directory gone;
 #  7. a failing OLD build: exit 2 with its log's tail, NEW not built;
 #  8. OLD and NEW get the same CC, OPT, CFLAGS, LDFLAGS and CUDA setting,
 #     from ab.sh and from make ab itself; kbench-ab's arguments and exit
@@ -226,8 +226,9 @@ for sig in INT TERM HUP; do
 	rc=0
 	wait "$pid" || rc=$?
 	want=130
-	# scripts/ab.sh exits 143 on SIGTERM and on SIGHUP (a closed terminal)
-	[ "$sig" = TERM ] || [ "$sig" = HUP ] && want=143
+	# scripts/ab.sh exits 128 + the signal: 143 on SIGTERM, 129 on SIGHUP (a closed terminal)
+	[ "$sig" = TERM ] && want=143
+	[ "$sig" = HUP ] && want=129
 	[ "$rc" -eq "$want" ] || { cat "$tmp/ab.txt"; fail "SIG$sig: exit $rc, expected $want"; }
 	no_worktree "SIG$sig"
 done
