@@ -4,6 +4,7 @@
  * Exit 0: they hold (|z| > 1.96 in at most --max-z-rate of the pairs and
  * coverage at least --min-coverage); 1: they do not; 2: bad input or usage.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,27 @@ int main(int argc, char **argv)
 			       pct(r->z_over, r->pairs), pct(r->t_over, r->pairs), pct(r->covered, r->ordered),
 			       r->max_abs_z, 100 * r->spread);
 		}
+	}
+	/* the machine between the runs: an interval made inside one run cannot
+	 * see a drift between runs, the reference probes can */
+	for (int mem = 0; mem < 2; mem++) {
+		double lo = INFINITY, hi = 0;
+		size_t k = 0;
+
+		for (size_t i = 0; i < nfiles; i++) {
+			const char *v = kb_run_context(&runs[i], mem ? "reference.memory_read_ns"
+								     : "reference.spin_ns");
+			double x = v ? atof(v) : 0;
+
+			if (x > 0) {
+				lo = x < lo ? x : lo;
+				hi = x > hi ? x : hi;
+				k++;
+			}
+		}
+		if (k >= 2)
+			printf("reference %s across the runs: %.3g to %.3g ms (%.0f %% apart)\n",
+			       mem ? "memory read" : "spin", lo / 1e6, hi / 1e6, 100 * (hi / lo - 1));
 	}
 	printf("|z| > 1.96 in %.1f %% of pairs (nominal 5 %%; at most %.0f %% expected), "
 	       "|z| > t(Welch df) in %.1f %%\n",

@@ -819,6 +819,40 @@ out:
 	return rc;
 }
 
+/*
+ * The machine's state during the run, for comparing runs: the median over
+ * the workers' probe readings (context.reference: spin_ns, memory_read_ns,
+ * and their spread between processes as max/min - 1).
+ */
+static void record_reference(struct kb_run *run, const struct kb_worker_refs *refs, size_t nw)
+{
+	for (int mem = 0; mem < 2; mem++) {
+		double v[2 * KB_MAX_PROCESSES * 8];
+		size_t n = 0;
+		char key[64];
+
+		for (size_t p = 0; p < nw && n + 2 <= sizeof(v) / sizeof(v[0]); p++)
+			for (int k = 0; k < 2; k++) {
+				double x = mem ? refs[p].ref[k].mem_ns : refs[p].ref[k].spin_ns;
+				if (refs[p].have[k] && x > 0)
+					v[n++] = x;
+			}
+		if (n == 0)
+			continue;
+		snprintf(key, sizeof(key), "reference.%s", mem ? "memory_read_ns" : "spin_ns");
+		kb_ctx_add_num(run, key, kb_stats_median(v, n));
+		{
+			double lo = v[0], hi = v[0];
+			for (size_t i = 1; i < n; i++) {
+				lo = fmin(lo, v[i]);
+				hi = fmax(hi, v[i]);
+			}
+			snprintf(key, sizeof(key), "reference.%s_spread", mem ? "memory_read" : "spin");
+			kb_ctx_add_num(run, key, hi / lo - 1);
+		}
+	}
+}
+
 int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instance *const *instances,
 			    size_t n, int argc, char **argv, struct kb_run *run)
 {
@@ -928,6 +962,7 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 		snprintf(buf, sizeof(buf), "%zu", nw);
 		kb_run_add_config(run, "processes_run", buf, true);
 	}
+	record_reference(run, refs, nw);
 out_clear:
 	for (size_t i = 0; i < n; i++)
 		bench_run_clear(&brs[i]);

@@ -50,11 +50,12 @@ printf '{"schema_version": 1' > "$tmp/cut.json"
 [ "$rc" -eq 2 ] && grep -q "cut.json" "$tmp/cut.txt" || fail "a truncated file: exit $rc, $(cat "$tmp/cut.txt")"
 
 # the make target's script, end to end
-CALCHECK_RUNS=2 CALCHECK_FILTER='^calibration/empty$' CALCHECK_FLAGS='--quick --no-peaks' \
+CALCHECK_RUNS=2 CALCHECK_FILTER='^calibration/empty$' CALCHECK_FLAGS='--quick --no-peaks --processes=3' \
 	sh "$R/scripts/calibration-check.sh" "$B" >"$tmp/make.txt" 2>&1
 rc=$?
 [ "$rc" -le 1 ] || fail "calibration-check: exit $rc: $(tail -n 5 "$tmp/make.txt")"
-grep -q "2 runs, 1 benchmarks ok in all" "$tmp/make.txt" && grep -q "^coverage: " "$tmp/make.txt" ||
+grep -q "2 runs, 1 benchmarks ok in all" "$tmp/make.txt" && grep -q "^coverage: " "$tmp/make.txt" &&
+	grep -q "^reference memory read across the runs: .* ms (.* % apart)" "$tmp/make.txt" ||
 	fail "calibration-check output: $(cat "$tmp/make.txt")"
 [ "$failures" -eq 0 ] || exit 1
 echo ok
