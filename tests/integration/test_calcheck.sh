@@ -49,6 +49,23 @@ printf '{"schema_version": 1' > "$tmp/cut.json"
 "$B/kbench-calcheck" "$tmp/good0.json" "$tmp/cut.json" >"$tmp/cut.txt" 2>&1; rc=$?
 [ "$rc" -eq 2 ] && grep -q "cut.json" "$tmp/cut.txt" || fail "a truncated file: exit $rc, $(cat "$tmp/cut.txt")"
 
+# no leak on the good and the bad paths (the normal build; ASan's LSan covers the other)
+case "$B" in
+*asan*) ;;
+*)
+	if command -v valgrind >/dev/null 2>&1; then
+		for args in "$tmp/good0.json $tmp/good1.json" "$tmp/good0.json $tmp/cut.json"; do
+			# shellcheck disable=SC2086
+			valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+				--error-exitcode=99 "$B/kbench-calcheck" $args >/dev/null 2>"$tmp/vg.txt"
+			[ $? -ne 99 ] || fail "valgrind: kbench-calcheck $args: $(cat "$tmp/vg.txt")"
+		done
+	else
+		fail "valgrind is not installed (install-deps.sh test installs it)"
+	fi
+	;;
+esac
+
 # the make target's script, end to end
 CALCHECK_RUNS=2 CALCHECK_FILTER='^calibration/empty$' CALCHECK_FLAGS='--quick --no-peaks --processes=3' \
 	sh "$R/scripts/calibration-check.sh" "$B" >"$tmp/make.txt" 2>&1
