@@ -308,21 +308,6 @@ static int run_child(char *const argv[], char *const envp[], double timeout_s, s
 	return rc;
 }
 
-/* The last line of a child's stderr, for messages. */
-static const char *last_line(const struct kb_proc *p, char *tmp, size_t len)
-{
-	const char *s = p->err ? p->err : "";
-	size_t n = p->err_len;
-
-	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	size_t start = n;
-	while (start && s[start - 1] != '\n')
-		start--;
-	snprintf(tmp, len, "%.*s", (int)(n - start), s + start);
-	return tmp;
-}
-
 static const char *arm_name(int arm)
 {
 	return arm == 0 ? "OLD" : "NEW";
@@ -362,7 +347,7 @@ static int exec_list(void *ctx, const struct kb_ab_options *opt, int arm, const 
 	if (!kb_proc_ok(p.status)) {
 		kb_proc_describe(p.status, why, sizeof(why));
 		rc = kb_error(KB_EIO, "%s binary %s --list failed (%s): %s", arm_name(arm), binary, why,
-			      last_line(&p, tail, sizeof(tail)));
+			      kb_proc_last_line(p.err, tail, sizeof(tail)));
 		goto out;
 	}
 	for (char *line = p.out, *next; line && *line; line = next) {
@@ -452,7 +437,7 @@ static int exec_run(void *ctx, const struct kb_ab_options *opt, const struct kb_
 	    p.out_len == 0) {
 		kb_proc_describe(p.status, why, sizeof(why));
 		rc = kb_error(KB_EIO, "%s binary %s failed (%s) in a round: %s", arm_name(c->arm),
-			      c->binary, why, last_line(&p, tail, sizeof(tail)));
+			      c->binary, why, kb_proc_last_line(p.err, tail, sizeof(tail)));
 		goto out;
 	}
 	snprintf(name, sizeof(name), "%s output", arm_name(c->arm));

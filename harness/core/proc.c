@@ -298,6 +298,19 @@ void kb_proc_describe(int status, char *buf, size_t len)
 		snprintf(buf, len, "status %d", status);
 }
 
+const char *kb_proc_last_line(const char *s, char *out, size_t len)
+{
+	size_t n = s ? strlen(s) : 0, start;
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	start = n;
+	while (start && s[start - 1] != '\n')
+		start--;
+	snprintf(out, len, "%.*s", (int)(n - start), s ? s + start : "");
+	return out;
+}
+
 bool kb_proc_ok(int status)
 {
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;

@@ -59,6 +59,10 @@ void kb_proc_release(struct kb_proc *p);
 /* "exit status 3", "killed by signal 9 (Killed)" for a waitpid status. */
 void kb_proc_describe(int status, char *buf, size_t len);
 
+/* The last non-empty line of a child's captured output `s` (NULL: ""),
+ * for messages; returns out. */
+const char *kb_proc_last_line(const char *s, char *out, size_t len);
+
 /* True when the status is a normal exit with code 0. */
 bool kb_proc_ok(int status);
 

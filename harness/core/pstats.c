@@ -192,13 +192,15 @@ static void components(const double *x, const uint32_t *proc, const uint32_t *ro
 }
 
 int kb_stats_process_summary(const double *x, const uint32_t *proc, const uint32_t *round,
-			     size_t n, double level, double *medians,
+			     size_t n, double level, double **medians_out,
 			     struct kb_process_summary *out)
 {
 	uint32_t maxp = 0;
-	double *buf, sum = 0, ss = 0, mean;
+	double *buf, *medians, sum = 0, ss = 0, mean;
 	size_t P = 0;
 
+	if (medians_out)
+		*medians_out = NULL;
 	memset(out, 0, sizeof(*out));
 	out->center = out->ci_low = out->ci_high = out->log_se = out->df = NAN;
 	if (n == 0)
@@ -210,8 +212,13 @@ int kb_stats_process_summary(const double *x, const uint32_t *proc, const uint32
 			maxp = proc[i];
 	}
 	buf = malloc(n * sizeof(*buf));
-	if (!buf)
+	medians = malloc(((size_t)maxp + 1) * sizeof(*medians));
+	if (!buf || !medians) {
+		free(buf);
+		free(medians);
 		return kb_error(KB_ENOMEM, "out of memory");
+	}
+	out->nmedians = (size_t)maxp + 1;
 	for (uint32_t p = 0; p <= maxp; p++) {
 		size_t k = 0;
 
@@ -230,7 +237,7 @@ int kb_stats_process_summary(const double *x, const uint32_t *proc, const uint32
 	out->center = exp(mean);
 	components(x, proc, round, n, out);
 	if (P < 2)
-		return 0;
+		goto out;
 	for (uint32_t p = 0; p <= maxp; p++)
 		if (!isnan(medians[p]))
 			ss += (log(medians[p]) - mean) * (log(medians[p]) - mean);
@@ -242,5 +249,10 @@ int kb_stats_process_summary(const double *x, const uint32_t *proc, const uint32
 		out->ci_low = exp(mean - q * out->log_se);
 		out->ci_high = exp(mean + q * out->log_se);
 	}
+out:
+	if (medians_out)
+		*medians_out = medians;
+	else
+		free(medians);
 	return 0;
 }

@@ -38,6 +38,7 @@ double kb_stats_t_quantile(double p, double df);
 
 struct kb_process_summary {
 	size_t processes;   /* processes with at least one sample */
+	size_t nmedians;    /* max(proc) + 1: the length of the medians array */
 	double center;      /* geometric mean of the process medians, ns */
 	double ci_low;      /* the t interval (ns); NAN when processes < 2 */
 	double ci_high;
@@ -51,13 +52,14 @@ struct kb_process_summary {
 
 /*
  * Summarizes n samples (ns, > 0) measured in processes proc[i] (0-based)
- * and rounds round[i] (round numbers are per process).  `medians` receives
- * the median of each process 0..max(proc), NAN for a process with no
- * sample; it must hold max(proc) + 1 values.  Returns 0, or -KB_EINVAL
- * when n is 0 or a sample is not finite and positive.
+ * and rounds round[i] (round numbers are per process).  With `medians`
+ * not NULL, *medians receives a malloc'ed array of out->nmedians values: the
+ * median of each process 0..max(proc), NAN for a process with no sample
+ * (NULL on failure).  Returns 0, or -KB_EINVAL when n is 0 or a sample is
+ * not finite and positive, or -KB_ENOMEM.
  */
 int kb_stats_process_summary(const double *x, const uint32_t *proc, const uint32_t *round,
-			     size_t n, double level, double *medians,
+			     size_t n, double level, double **medians,
 			     struct kb_process_summary *out);
 
 #ifdef __cplusplus

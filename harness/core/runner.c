@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -305,17 +304,11 @@ static char *dup_or_null(const char *s)
 static void process_interval(struct kb_result *r, double level)
 {
 	struct kb_process_summary ps;
-	uint32_t maxp = 0;
 
-	for (size_t i = 0; i < r->nsamples; i++)
-		if (r->sample_process[i] > maxp)
-			maxp = r->sample_process[i];
-	r->proc.medians_ns = calloc((size_t)maxp + 1, sizeof(*r->proc.medians_ns));
-	if (!r->proc.medians_ns ||
-	    kb_stats_process_summary(r->samples_ns, r->sample_process, r->sample_round, r->nsamples,
-				     level, r->proc.medians_ns, &ps))
+	if (kb_stats_process_summary(r->samples_ns, r->sample_process, r->sample_round, r->nsamples,
+				     level, &r->proc.medians_ns, &ps))
 		return;
-	r->proc.nmedians = (size_t)maxp + 1;
+	r->proc.nmedians = ps.nmedians;
 	r->proc.processes = ps.processes;
 	r->proc.log_se = ps.log_se;
 	r->proc.df = ps.df;
@@ -421,29 +414,6 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 	return 0;
 }
 
-static void bench_run_clear(struct kb_bench_run *br)
-{
-	free(br->samples);
-	free(br->cpu_samples);
-	free(br->sample_round);
-	free(br->sample_process);
-	free(br->peak_owned);
-	free(br->timer_owned);
-	free(br->disturbed);
-	free(br->message);
-	free(br->label);
-	for (size_t i = 0; i < br->ncounters; i++)
-		free(br->counters[i].name);
-	free(br->counters);
-	for (size_t i = 0; i < br->nstr_params; i++) {
-		free(br->str_param_names[i]);
-		free(br->str_param_values[i]);
-	}
-	free(br->str_param_names);
-	free(br->str_param_values);
-	kb__bench_run_drop_kept(br);
-}
-
 enum kb_status kb__runner_probe(const struct kb_config *cfg, const struct kb_instance *inst,
 				struct kb_probe *probe, uint64_t iters, size_t batches,
 				char **message)
@@ -469,7 +439,7 @@ enum kb_status kb__runner_probe(const struct kb_config *cfg, const struct kb_ins
 	st = br.status;
 	*message = br.message;
 	br.message = NULL;
-	bench_run_clear(&br);
+	kb__bench_run_clear(&br);
 	return st;
 }
 
@@ -615,21 +585,13 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 	}
 out:
 	for (size_t i = 0; i < n; i++)
-		bench_run_clear(&brs[i]);
+		kb__bench_run_clear(&brs[i]);
 	free(brs);
 	free(order);
 	return rc;
 }
 
 /* ---- several processes ----------------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 extern char **environ;
 
@@ -638,20 +600,12 @@ extern char **environ;
 static double process_half_width(const struct kb_bench_run *br, double level)
 {
 	struct kb_process_summary ps;
-	uint32_t maxp = 0;
-	double *med, hw = INFINITY;
 
-	if (!br->sample_process || br->nsamples == 0)
+	if (!br->sample_process || br->nsamples == 0 ||
+	    kb_stats_process_summary(br->samples, br->sample_process, br->sample_round, br->nsamples,
+				     level, NULL, &ps) || ps.processes < 2)
 		return INFINITY;
-	for (size_t i = 0; i < br->nsamples; i++)
-		if (br->sample_process[i] > maxp)
-			maxp = br->sample_process[i];
-	med = calloc((size_t)maxp + 1, sizeof(*med));
-	if (med && kb_stats_process_summary(br->samples, br->sample_process, br->sample_round,
-					    br->nsamples, level, med, &ps) == 0 && ps.processes >= 2)
-		hw = (ps.ci_high - ps.ci_low) / 2 / ps.center;
-	free(med);
-	return hw;
+	return (ps.ci_high - ps.ci_low) / 2 / ps.center;
 }
 
 /* Whether a benchmark wants another process; settles `converged`. */
@@ -673,25 +627,12 @@ static bool wants_process(struct kb_bench_run *br, const struct kb_config *cfg, 
 	return true;
 }
 
-/* The last non-empty line of a child's stderr, for messages. */
-static void last_line(const char *s, char *out, size_t len)
-{
-	size_t n = s ? strlen(s) : 0, start;
-
-	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	start = n;
-	while (start && s[start - 1] != '\n')
-		start--;
-	snprintf(out, len, "%.*s", (int)(n - start), s ? s + start : "");
-}
-
 struct worker_run {
 	const char *dir;
 	uint32_t index;
 	const size_t *plan;
 	size_t nplan;
-	struct kb_worker_refs refs;
+	struct kb_worker_refs *refs; /* where its probe readings go */
 };
 
 /* Runs one worker over the planned benchmarks and merges what it measured. */
@@ -772,12 +713,9 @@ static int run_worker(const struct kb_config *cfg, int argc, char **argv, struct
 	       : kb_error(KB_EIO, "worker process %u wrote no stream (%s)", w->index + 1, strerror(errno));
 	if (f)
 		fclose(f);
-	for (int i = 0; i < 2; i++) {
-		w->refs.ref[i] = s.ref[i];
-		w->refs.have[i] = s.have_ref[i];
-	}
+	*w->refs = s.refs;
 	kb_proc_describe(p.status, why, sizeof(why));
-	last_line(p.err, tail, sizeof(tail));
+	kb_proc_last_line(p.err, tail, sizeof(tail));
 	if (interrupted) {
 		rc = 0; /* stopped with the parent: what it sent is kept */
 	} else if (rc || p.timed_out || !kb_proc_ok(p.status) || !s.done) {
@@ -862,7 +800,7 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 	struct worker_run *w = calloc(max_procs, sizeof(*w));
 	struct kb_worker_refs *refs = calloc(max_procs, sizeof(*refs));
 	char dir[] = "/tmp/kbench-workers.XXXXXX";
-	double t0 = now_s();
+	double t0 = (double)kb_clock_real.wall_ns(NULL) / 1e9;
 	size_t nw = 0;
 	int rc = 0;
 
@@ -895,10 +833,12 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 				plan[m++] = i;
 		if (m == 0)
 			break;
-		w[nw] = (struct worker_run){ .dir = dir, .index = (uint32_t)nw, .plan = plan, .nplan = m };
+		w[nw] = (struct worker_run){ .dir = dir, .index = (uint32_t)nw, .plan = plan, .nplan = m,
+					     .refs = &refs[nw] };
 		if (cfg->progress) {
 			/* at least the processes still due, at the pace so far */
-			double el = (now_s() - t0) , per = nw ? el / (double)nw : 0;
+			double el = (double)kb_clock_real.wall_ns(NULL) / 1e9 - t0;
+			double per = nw ? el / (double)nw : 0;
 			size_t due = cfg->processes ? cfg->processes - nw
 				     : nw < KB_MIN_PROCESSES ? KB_MIN_PROCESSES - nw : 1;
 
@@ -913,8 +853,6 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 	if (cfg->progress)
 		fprintf(stderr, "\r\033[K");
 	rmdir(dir);
-	for (size_t p = 0; p < nw; p++)
-		refs[p] = w[p].refs;
 	for (size_t i = 0; i < n; i++) {
 		struct kb_bench_run *br = &brs[i];
 
@@ -965,7 +903,7 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 	record_reference(run, refs, nw);
 out_clear:
 	for (size_t i = 0; i < n; i++)
-		bench_run_clear(&brs[i]);
+		kb__bench_run_clear(&brs[i]);
 out_free:
 	free(brs);
 	free(plan);

@@ -15,6 +15,29 @@
 #include "error.h"
 #include "stats.h"
 
+void kb__bench_run_clear(struct kb_bench_run *br)
+{
+	free(br->samples);
+	free(br->cpu_samples);
+	free(br->sample_round);
+	free(br->sample_process);
+	free(br->peak_owned);
+	free(br->timer_owned);
+	free(br->disturbed);
+	free(br->message);
+	free(br->label);
+	for (size_t i = 0; i < br->ncounters; i++)
+		free(br->counters[i].name);
+	free(br->counters);
+	for (size_t i = 0; i < br->nstr_params; i++) {
+		free(br->str_param_names[i]);
+		free(br->str_param_values[i]);
+	}
+	free(br->str_param_names);
+	free(br->str_param_values);
+	kb__bench_run_drop_kept(br);
+}
+
 void kb__bench_run_status(struct kb_bench_run *br, enum kb_status st, const char *msg)
 {
 	if (br->status == KB_STATUS_ERROR)

@@ -120,6 +120,9 @@ void kb__state_release(struct kb_state *s, bool keep);
 void kb__bench_run_drop_kept(struct kb_bench_run *br);
 /* Records a status for the instance (first error wins). */
 void kb__bench_run_status(struct kb_bench_run *br, enum kb_status st, const char *msg);
+/* Frees what a record owns (samples, messages, counters, parameters, kept
+ * allocations); the struct itself is the caller's. */
+void kb__bench_run_clear(struct kb_bench_run *br);
 /* Sets (adds or replaces) a body counter / string parameter of the record
  * (kb_set_counter, kb_set_rate, kb_set_param_str; the worker reader). */
 int kb__bench_run_counter(struct kb_bench_run *br, const char *name, double value, bool rate);

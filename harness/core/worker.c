@@ -9,11 +9,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "error.h"
 #include "stats.h"
 #include "strbuf.h"
+#include "timer.h"
 
 /* ---- fields ------------------------------------------------------------------- */
 
@@ -341,14 +341,14 @@ int kb_worker_read(FILE *f, const char *name, struct kb_bench_run *brs, size_t n
 			set_owned(&s->running, NULL);
 		} else if (!strcmp(field[0], "ref") && nf == 6 && field[1]) {
 			int k = strcmp(field[1], "end") == 0;
-			struct kb_worker_ref *r = &s->ref[k];
+			struct kb_worker_ref *r = &s->refs.ref[k];
 
 			if (!to_num(field[2], &r->spin_ns) || !to_num(field[3], &r->spin_noise) ||
 			    !to_num(field[4], &r->mem_ns) || !to_num(field[5], &r->mem_noise)) {
 				rc = bad_line(name, lineno, "a ref record with a value that is not a number");
 				break;
 			}
-			s->have_ref[k] = true;
+			s->refs.have[k] = true;
 		} else if ((br = nf >= 2 ? find(brs, n, field[1]) : NULL) == NULL) {
 			rc = bad_line(name, lineno, "a record of an unknown benchmark or kind");
 			break;
@@ -454,14 +454,6 @@ char *kb_worker_disturbance(const struct kb_worker_refs *w, size_t nw, size_t i)
 
 /* ---- reference probes -------------------------------------------------------------- */
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 /* median and MAD/median of five */
 static void five(const double *v, double *median, double *noise)
 {
@@ -481,7 +473,7 @@ void kb_worker_ref_measure(struct kb_worker_ref *ref)
 	uint64_t *buf = malloc(MEM);
 
 	for (int r = -15; r < 5; r++) { /* ~30 ms untimed first: the core leaves its idle state */
-		double t0 = now_ns();
+		double t0 = (double)kb_clock_real.wall_ns(NULL);
 		uint64_t x = 88172645463325252ull + (uint64_t)r;
 
 		for (int i = 0; i < SPIN; i++) { /* a dependent chain: the core's latency */
@@ -491,7 +483,7 @@ void kb_worker_ref_measure(struct kb_worker_ref *ref)
 		}
 		sink += x;
 		if (r >= 0)
-			spin[r] = now_ns() - t0;
+			spin[r] = (double)kb_clock_real.wall_ns(NULL) - t0;
 	}
 	five(spin, &ref->spin_ns, &ref->spin_noise);
 	ref->mem_ns = ref->mem_noise = NAN;
@@ -500,13 +492,13 @@ void kb_worker_ref_measure(struct kb_worker_ref *ref)
 	for (size_t i = 0; i < MEM / sizeof(*buf); i++)
 		buf[i] = i;
 	for (int r = 0; r < 5; r++) {
-		double t0 = now_ns();
+		double t0 = (double)kb_clock_real.wall_ns(NULL);
 		uint64_t s = 0;
 
 		for (size_t i = 0; i < MEM / sizeof(*buf); i += 8) /* a cache line each */
 			s += buf[i];
 		sink += s;
-		mem[r] = now_ns() - t0;
+		mem[r] = (double)kb_clock_real.wall_ns(NULL) - t0;
 	}
 	five(mem, &ref->mem_ns, &ref->mem_noise);
 	(void)sink;

@@ -72,8 +72,7 @@ void kb_worker_write_done(FILE *f);
 struct kb_worker_stream {
 	bool header, done;
 	char *running;                /* begun and not ended: the id a crash is blamed on */
-	struct kb_worker_ref ref[2];  /* start, end */
-	bool have_ref[2];
+	struct kb_worker_refs refs;   /* the probes at its start [0] and end [1] */
 };
 
 /*

@@ -34,27 +34,6 @@ static void make_run(struct kb_bench_run *br, struct kb_instance *inst, const ch
 	br->timer_name = "wall";
 }
 
-static void clear_run(struct kb_bench_run *br)
-{
-	free(br->samples);
-	free(br->cpu_samples);
-	free(br->sample_round);
-	free(br->sample_process);
-	free(br->message);
-	free(br->label);
-	free(br->peak_owned);
-	free(br->timer_owned);
-	for (size_t i = 0; i < br->ncounters; i++)
-		free(br->counters[i].name);
-	free(br->counters);
-	for (size_t i = 0; i < br->nstr_params; i++) {
-		free(br->str_param_names[i]);
-		free(br->str_param_values[i]);
-	}
-	free(br->str_param_names);
-	free(br->str_param_values);
-}
-
 static void round_trip_and_merge(void **st)
 {
 	struct kb_instance in_w, in_p;
@@ -96,8 +75,8 @@ static void round_trip_and_merge(void **st)
 		fclose(f);
 		assert_true(s.header && s.done);
 		assert_null(s.running);
-		assert_true(s.have_ref[0] && !s.have_ref[1]);
-		assert_true(s.ref[0].mem_ns == 2e6);
+		assert_true(s.refs.have[0] && !s.refs.have[1]);
+		assert_true(s.refs.ref[0].mem_ns == 2e6);
 		kb_worker_stream_release(&s);
 	}
 	assert_int_equal(p.nsamples, 6);
@@ -116,8 +95,8 @@ static void round_trip_and_merge(void **st)
 	assert_true(p.counters[0].rate && p.counters[0].value == 3.5);
 	assert_string_equal(p.str_param_values[0], "-");
 	free(buf);
-	clear_run(&w);
-	clear_run(&p);
+	kb__bench_run_clear(&w);
+	kb__bench_run_clear(&p);
 }
 
 static int read_text(const char *text, struct kb_bench_run *br, struct kb_worker_stream *s)
@@ -152,7 +131,7 @@ static void crash_and_bad_streams(void **st)
 	assert_int_equal(read_text("kbench-worker\t1\nsamples\tt/w/1\t2\t5,nan\t5,5\t0,0\n", &br, &s), -KB_EPARSE);
 	assert_non_null(strstr(kb_last_error(), "stream:2: a samples record with a malformed list"));
 	kb_worker_stream_release(&s);
-	clear_run(&br);
+	kb__bench_run_clear(&br);
 }
 
 static struct kb_worker_refs refs_of(double spin, double mem)
