@@ -17,32 +17,9 @@
 # Skips (77) without nvcc, in the sanitizer build, and in a build made with
 # CUDA off.
 set -eu
-root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${KB_BUILD:-$root/build}
+. "$(dirname "$0")/cuda_env.sh"
+cuda_env built
 kb="$build/kbench"
-
-nvcc=$(command -v nvcc 2>/dev/null || true)
-[ -n "$nvcc" ] || { [ -x /usr/local/cuda/bin/nvcc ] && nvcc=/usr/local/cuda/bin/nvcc; } || true
-if [ -z "$nvcc" ]; then
-	echo "skip [no-nvcc]: nvcc not found (CUDA parts are not built)"
-	exit 77
-fi
-case "$build" in
-*asan | */asan/)
-	echo "skip [san-cuda-off]: the sanitizer build ($build) is made with CUDA off"
-	exit 77
-	;;
-esac
-# the build's own record of its CUDA setting (make CUDA=0, or a toolkit
-# without libraries: the Makefile turned CUDA off and said why)
-if [ -f "$build/.cuda-config" ] && [ "$(cut -d' ' -f1 "$build/.cuda-config")" = 0 ]; then
-	echo "skip [cuda-off]: $build was built with CUDA off (CUDA=0, or no usable toolkit)"
-	exit 77
-fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # ---- 1. objects and symbols ---------------------------------------------------
 [ -x "$kb" ] || fail "$kb not built"

@@ -17,28 +17,8 @@
 # Skips (77) without nvcc, in the sanitizer build, and in a build made with
 # CUDA off.
 set -eu
-root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${KB_BUILD:-$root/build}
-case "$build" in
-*asan | */asan/)
-	echo "skip [san-cuda-off]: the sanitizer build is made with CUDA off"
-	exit 77
-	;;
-esac
-nvcc=$(command -v nvcc 2>/dev/null || true)
-[ -n "$nvcc" ] || { [ -x /usr/local/cuda/bin/nvcc ] && nvcc=/usr/local/cuda/bin/nvcc; } || true
-if [ -z "$nvcc" ]; then
-	echo "skip [no-nvcc]: nvcc not found"
-	exit 77
-fi
-if [ -f "$build/.cuda-config" ] && [ "$(cut -d' ' -f1 "$build/.cuda-config")" = 0 ]; then
-	echo "skip [cuda-off]: $build was built with CUDA off"
-	exit 77
-fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/cuda_env.sh"
+cuda_env built
 
 objs=""
 for f in device check timer launch_bound; do

@@ -8,24 +8,8 @@
 #
 # No GPU needed.  Skips (77) without nvcc and in the sanitizer build.
 set -eu
-root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${KB_BUILD:-$root/build}
-case "$build" in
-*asan | */asan/)
-	echo "skip [san-cuda-off]: the sanitizer build is made with CUDA off"
-	exit 77
-	;;
-esac
-nvcc=$(command -v nvcc 2>/dev/null || true)
-[ -n "$nvcc" ] || { [ -x /usr/local/cuda/bin/nvcc ] && nvcc=/usr/local/cuda/bin/nvcc; } || true
-if [ -z "$nvcc" ]; then
-	echo "skip [no-nvcc]: nvcc not found"
-	exit 77
-fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/cuda_env.sh"
+cuda_env
 
 arch='-gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90'
 files=$(cd "$root" && { grep -l '__CUDA_ARCH_LIST__' kernels/cuda/*.cu suites/*_cuda.cu || true; })

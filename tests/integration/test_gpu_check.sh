@@ -8,26 +8,8 @@
 # Skips (77) without nvcc, in the sanitizer build (CUDA off), and where a
 # GPU is present (there the script itself is the check: run it).
 set -eu
-root=${KB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${KB_BUILD:-$root/build}
-case "$build" in
-*asan | */asan/)
-	echo "skip [san-cuda-off]: the sanitizer build is made with CUDA off"
-	exit 77
-	;;
-esac
-if ! command -v nvcc > /dev/null 2>&1 && ! [ -x /usr/local/cuda/bin/nvcc ]; then
-	echo "skip [no-nvcc]: nvcc not found (gpu-check.sh builds with CUDA=1)"
-	exit 77
-fi
-if [ -f "$build/.cuda-config" ] && [ "$(cut -d' ' -f1 "$build/.cuda-config")" = 0 ]; then
-	echo "skip [cuda-off]: $build was built with CUDA off"
-	exit 77
-fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/cuda_env.sh"
+cuda_env built
 
 # what the driver says here, through the build's own probe
 "$build/kbench" --filter='^memory/d2d/4KiB$' --max-time=0.05 --out="$tmp/probe.json" > /dev/null 2>&1 || true
