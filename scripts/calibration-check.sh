@@ -1,13 +1,19 @@
 #!/bin/sh
 # make calibration-check [CALCHECK_RUNS=5] [CALCHECK_FILTER=regex] [CALCHECK_FLAGS=...]
+#                        [CALCHECK_SAVE_DRIFT=1]
 #
 # Runs kbench CALCHECK_RUNS times, each a separate invocation of the same
 # benchmarks (an A/A), then kbench-calcheck: for every benchmark and pair of
 # runs the z of their difference against the stated intervals, and how often
 # one run's interval contains another's centre.  Tells a team whether its
 # machines (CI runners, cluster nodes) give intervals that hold when run
-# again.  Results in $B/calcheck/.  Exit: kbench-calcheck's (0 the intervals
-# hold, 1 they do not, 2 bad input), or 2 when a run fails.
+# again.  Results in $B/calcheck/.  Then (CALCHECK_SAVE_DRIFT=0 skips it)
+# saves the machine's drift between the invocations, beyond what each run's
+# process interval covers, where later kbench runs on this machine find it
+# and widen their intervals by it (docs/method.md, "Drift between
+# invocations"); a second make calibration-check then checks intervals that
+# include it.  Exit: kbench-calcheck's (0 the intervals hold, 1 they do not,
+# 2 bad input), or 2 when a run fails.
 set -eu
 B=${1:-build}
 runs=${CALCHECK_RUNS:-5}
@@ -23,4 +29,7 @@ while [ "$i" -le "$runs" ]; do
 		{ echo "calibration-check: run $i failed" >&2; exit 2; }
 	i=$((i + 1))
 done
-exec "$B/kbench-calcheck" --verbose "$out"/run-*.json
+save=--save-drift
+[ "${CALCHECK_SAVE_DRIFT:-1}" = 0 ] && save=
+# shellcheck disable=SC2086 # $save is one flag or none
+exec "$B/kbench-calcheck" --verbose $save "$out"/run-*.json

@@ -25,6 +25,10 @@ STRICT=${STRICT:-0}
 # in one unless the processes are the point (test_workers, test_calcheck,
 # test_flags and test_robust pass --processes themselves: a flag beats this).
 export KBENCH_PROCESSES=1
+# and never with the developer's own drift file (make calibration-check)
+# or other per-machine caches: an empty cache of their own
+KBENCH_CACHE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kb-tests-cache.XXXXXX") || exit 2
+export KBENCH_CACHE_DIR
 
 # key<TAB>why it is expected
 EXPECTED='no-gpu	no CUDA device on this machine
@@ -43,7 +47,7 @@ skipped=0
 failures=""
 reasons=""
 log_dir=$(mktemp -d "${TMPDIR:-/tmp}/kbench-tests.XXXXXX")
-trap 'rm -rf "$log_dir"' EXIT INT TERM
+trap 'rm -rf "$log_dir" "$KBENCH_CACHE_DIR"' EXIT INT TERM
 
 # the key of the first "skip [KEY]:" line of a log; "unkeyed" when none
 skip_key() { # log

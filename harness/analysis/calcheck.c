@@ -99,6 +99,125 @@ next:
 	return 0;
 }
 
+/* A suite's running pool, or one benchmark's estimate. */
+struct pool {
+	const char *name, *suite; /* suite: a benchmark's */
+	double sum;
+	size_t n;
+};
+
+static void pool_add(struct pool *p, size_t *np, const char *name, double v)
+{
+	size_t i = 0;
+
+	while (i < *np && strcmp(p[i].name, name))
+		i++;
+	if (i == *np)
+		p[(*np)++] = (struct pool){ .name = name };
+	p[i].sum += v;
+	p[i].n++;
+}
+
+static double pool_mean(const struct pool *p, size_t np, const char *name)
+{
+	for (size_t i = 0; i < np; i++)
+		if (!strcmp(p[i].name, name))
+			return fmax(0, p[i].sum / (double)p[i].n);
+	return 0;
+}
+
+int kb_calcheck_drift(const struct kb_run *runs, size_t n, struct kb_drift *out)
+{
+	size_t nb = n ? runs[0].nresults : 0, np = 0, nbench = 0;
+	struct pool *pool = calloc(nb + 1, sizeof(*pool)), *bench = calloc(nb + 1, sizeof(*bench));
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!pool || !bench) {
+		free(pool);
+		free(bench);
+		return kb_error(KB_ENOMEM, "out of memory");
+	}
+	if (n < 2) {
+		rc = kb_error(KB_EINVAL, "the drift needs at least two runs (got %zu)", n);
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++)
+		if (!runs[k].fingerprint || strcmp(runs[k].fingerprint, runs[0].fingerprint ?
+						   runs[0].fingerprint : "")) {
+			rc = kb_error(KB_EMISMATCH, "the drift is a machine's: run %zu was measured on "
+				      "%s, run 1 on %s", k + 1, runs[k].fingerprint ? runs[k].fingerprint
+				      : "an unknown machine", runs[0].fingerprint ? runs[0].fingerprint : "an "
+				      "unknown machine");
+			goto out;
+		}
+	for (size_t b = 0; b < nb; b++) {
+		const struct kb_result *r0 = &runs[0].results[b];
+		double sum = 0, sum2 = 0, se2 = 0, v;
+		bool all = true;
+
+		for (size_t k = 0; k < n && all; k++) {
+			const struct kb_result *r = kb_run_find(&runs[k], r0->id);
+
+			all = r && r->status == KB_STATUS_OK && r->summary.median > 0 &&
+			      r->proc.processes >= 2 && isfinite(r->proc.process_log_se);
+			if (all) {
+				double l = log(r->summary.median);
+
+				sum += l;
+				sum2 += l * l;
+				se2 += r->proc.process_log_se * r->proc.process_log_se;
+			}
+		}
+		if (!all)
+			continue;
+		/* the sample variance of the log centres, less what the runs' own
+		 * intervals explain (unclamped, so that the pooled mean is unbiased) */
+		v = (sum2 - sum * sum / (double)n) / (double)(n - 1) - se2 / (double)n;
+		pool_add(pool, &np, r0->suite, v);
+		pool_add(pool, &np, "*", v);
+		bench[nbench++] = (struct pool){ .name = r0->id, .suite = r0->suite, .sum = v, .n = 1 };
+	}
+	if (np == 0) {
+		rc = kb_error(KB_EINVAL, "no benchmark was measured in two or more processes and ok in "
+			      "all %zu runs: the drift needs process-level intervals (not --processes=1)",
+			      n);
+		goto out;
+	}
+	out->fingerprint = strdup(runs[0].fingerprint);
+	if (!out->fingerprint) {
+		rc = kb_error(KB_ENOMEM, "out of memory");
+		goto out;
+	}
+	out->invocations = n;
+	out->entries = calloc(np + nbench, sizeof(*out->entries));
+	if (!out->entries) {
+		rc = kb_error(KB_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < np + nbench; i++) {
+		struct kb_drift_entry *s = &out->entries[out->nentries];
+		const struct pool *p = i < np ? &pool[i] : &bench[i - np];
+
+		s->name = strdup(p->name);
+		if (!s->name) {
+			rc = kb_error(KB_ENOMEM, "out of memory");
+			goto out;
+		}
+		s->log_var = i < np ? pool_mean(pool, np, p->name)
+				    : (fmax(0, p->sum) + pool_mean(pool, np, p->suite)) / 2;
+		s->df = (double)(n - 1);
+		s->benchmarks = p->n;
+		out->nentries++;
+	}
+out:
+	free(pool);
+	free(bench);
+	if (rc)
+		kb_drift_release(out);
+	return rc;
+}
+
 void kb_calcheck_release(struct kb_calcheck *c)
 {
 	free(c->rows);

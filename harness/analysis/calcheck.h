@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 
+#include "drift.h"
 #include "result.h"
 
 struct kb_calcheck_row {
@@ -47,5 +48,18 @@ struct kb_calcheck {
  * no benchmark ok in all of them.  kb_calcheck_release frees *out. */
 int kb_calcheck_runs(const struct kb_run *runs, size_t n, struct kb_calcheck *out);
 void kb_calcheck_release(struct kb_calcheck *c);
+
+/*
+ * The machine's drift between the runs (drift.h): per benchmark ok in all
+ * runs, v_b = var(log centres) - mean(process-level se^2) with n - 1
+ * degrees of freedom, pooled as a mean per suite and over all ("*"),
+ * clamped at zero.  Uses the process-level standard error of each run
+ * (interval.process_log_se), never one already widened by a drift, so runs
+ * made with a drift file estimate it afresh.  Needs runs measured in two or
+ * more processes on one machine (fingerprint).  Fills *out (fingerprint,
+ * invocations, suites; date and path left to the caller).  Returns 0, or
+ * -KB_EINVAL / -KB_EMISMATCH naming what is missing.
+ */
+int kb_calcheck_drift(const struct kb_run *runs, size_t n, struct kb_drift *out);
 
 #endif /* KB_CALCHECK_H */

@@ -407,6 +407,7 @@ static int read_process_info(struct where *w, const json_t *b, struct kb_result 
 	int rc;
 
 	p->log_se = p->df = p->within_ci_low = p->within_ci_high = NAN;
+	p->process_log_se = p->process_df = p->drift_log_var = p->drift_df = NAN;
 	p->var_within_round = p->var_between_rounds = p->var_between_processes = NAN;
 	if ((rc = get_nonneg(w, b, "processes", false, &procs)))
 		return rc;
@@ -414,9 +415,26 @@ static int read_process_info(struct where *w, const json_t *b, struct kb_result 
 	if (iv && json_is_object(iv)) {
 		const json_t *wp = json_object_get(iv, "within_process");
 
+		const json_t *dr = json_object_get(iv, "drift");
+
 		if ((rc = get_nonneg(w, iv, "log_se", false, &p->log_se)) ||
-		    (rc = get_nonneg(w, iv, "df", false, &p->df)))
+		    (rc = get_nonneg(w, iv, "df", false, &p->df)) ||
+		    (rc = get_nonneg(w, iv, "process_log_se", false, &p->process_log_se)) ||
+		    (rc = get_nonneg(w, iv, "process_df", false, &p->process_df)))
 			return rc;
+		/* files from before the drift: the process-level figures are the totals */
+		if (!json_object_get(iv, "process_log_se")) {
+			p->process_log_se = p->log_se;
+			p->process_df = p->df;
+		}
+		if (dr && json_is_object(dr) &&
+		    ((rc = get_nonneg(w, dr, "log_var", true, &p->drift_log_var)) ||
+		     (rc = get_nonneg(w, dr, "df", true, &p->drift_df)) ||
+		     (rc = get_str(w, dr, "entry", true, false, &p->drift_entry))))
+			return rc;
+		if (dr && !json_is_object(dr) && !json_is_null(dr))
+			return schema_err(w, "interval.drift", "expected an object or null, found %s",
+					  type_name(dr));
 		if (wp && json_is_object(wp) &&
 		    ((rc = get_nonneg(w, wp, "low", false, &p->within_ci_low)) ||
 		     (rc = get_nonneg(w, wp, "high", false, &p->within_ci_high))))

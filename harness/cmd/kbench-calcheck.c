@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "calcheck.h"
 #include "compare.h"
+#include "drift.h"
+#include "fileio.h"
 #include "error.h"
 #include "json_read.h"
 #include "tool.h"
@@ -25,6 +28,10 @@ static const char usage[] =
 	"\n"
 	"  --max-z-rate=PCT    at most this share of pairs with |z| > 1.96 (default 10)\n"
 	"  --min-coverage=PCT  at least this coverage (default 80)\n"
+	"  --save-drift[=FILE] estimate the machine's drift between the runs (beyond each\n"
+	"                      run's process interval) and save it where kbench finds it\n"
+	"                      (default: the machine's file, kbench --help: --drift); later\n"
+	"                      kbench runs on this machine widen their intervals by it\n"
 	"  --verbose           one row per benchmark\n"
 	"  --help              this text\n"
 	"\n"
@@ -35,14 +42,62 @@ static double pct(size_t a, size_t b)
 	return b ? 100.0 * (double)a / (double)b : 0;
 }
 
+/* --save-drift: estimates the drift from the runs and saves it; 0 or the
+ * tool's failure status. */
+static int save_drift(const struct kb_run *runs, size_t n, const char *path)
+{
+	struct kb_drift d;
+	char date[32], *def = NULL;
+	time_t now = time(NULL);
+	int rc;
+
+	if (kb_calcheck_drift(runs, n, &d))
+		return kb_tool_fail("--save-drift: %s", kb_last_error());
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	d.date = strdup(date);
+	if (!path || !*path) {
+		char *slash;
+
+		path = def = kb_drift_default_path(d.fingerprint);
+		if (!def || !d.date) {
+			kb_drift_release(&d);
+			free(def);
+			return kb_tool_fail("--save-drift: no default place (set HOME or KBENCH_CACHE_DIR, "
+					    "or name a file)");
+		}
+		slash = strrchr(def, '/');
+		*slash = 0;
+		rc = kb_mkdir_p(def);
+		*slash = '/';
+		if (rc) {
+			kb_drift_release(&d);
+			free(def);
+			return kb_tool_fail("--save-drift: %s", kb_last_error());
+		}
+	}
+	rc = kb_drift_save(path, &d);
+	if (rc)
+		kb_tool_fail("--save-drift: %s", kb_last_error());
+	else {
+		printf("drift between invocations saved to %s (from %zu runs; sd of log time):", path, n);
+		for (size_t i = 0; i < d.nentries; i++)
+			if (!strchr(d.entries[i].name, '/'))
+				printf(" %s %.1f %%", d.entries[i].name, 100 * sqrt(d.entries[i].log_var));
+		printf("\nlater kbench runs on this machine widen their intervals by it (--drift)\n");
+	}
+	kb_drift_release(&d);
+	free(def);
+	return rc ? KB_TOOL_EXIT_BAD : 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *files[256], *v;
+	const char *files[256], *v, *drift_path = NULL;
 	struct kb_run runs[256];
 	struct kb_calcheck c;
 	double max_z = 0.10, min_cov = 0.80;
 	size_t nfiles = 0, nloaded = 0;
-	bool verbose = false;
+	bool verbose = false, want_drift = false;
 	int status = KB_TOOL_EXIT_BAD;
 
 	kb_tool_init("kbench-calcheck");
@@ -53,6 +108,11 @@ int main(int argc, char **argv)
 		if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
 			fputs(usage, stdout);
 			return 0;
+		} else if (!strcmp(s, "--save-drift") || !strncmp(s, "--save-drift=", 13)) {
+			want_drift = true;
+			drift_path = s[12] == '=' ? s + 13 : NULL;
+			if (drift_path && !*drift_path)
+				return kb_tool_fail("--save-drift=: expected a file name");
 		} else if (!strcmp(s, "--verbose")) {
 			verbose = true;
 		} else if (kb_tool_flag(s, "--max-z-rate", &v)) {
@@ -134,6 +194,8 @@ int main(int argc, char **argv)
 		status = 1;
 	}
 	kb_calcheck_release(&c);
+	if (want_drift && save_drift(runs, nfiles, drift_path))
+		status = KB_TOOL_EXIT_BAD;
 out:
 	for (size_t i = 0; i < nloaded; i++)
 		kb_run_clear(&runs[i]);

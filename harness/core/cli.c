@@ -54,6 +54,10 @@ static const struct flag flags[] = {
 	  "                         process only (the interval then covers only its noise)" },
 	{ "worker-timeout", NULL, "KBENCH_WORKER_TIMEOUT", K_SECONDS, OFF(worker_timeout_s),
 	  "S      a worker process silent this long is killed (default 120)" },
+	{ "drift", NULL, "KBENCH_DRIFT", K_STR, OFF(drift_spec),
+	  "F      the machine's drift between invocations, added to each interval:\n"
+	  "                         auto (default: the file make calibration-check saved for\n"
+	  "                         this machine, if any), none, or a drift file" },
 	{ "rounds", "benchmark_repetitions", "KBENCH_ROUNDS", K_COUNT, OFF(rounds),
 	  "N      exactly N rounds (per process; default adaptive, 2 per worker process)" },
 	{ "min-rounds", NULL, "KBENCH_MIN_ROUNDS", K_COUNT, OFF(min_rounds),
@@ -347,6 +351,7 @@ void kb_cli_record(const struct kb_config *cfg, const char *pinned, struct kb_ru
 					      : "between processes: t on the log of the process medians",
 			  false);
 	add_num(run, "worker_timeout_s", cfg->worker_timeout_s);
+	kb_run_add_config(run, "drift", cfg->drift_spec, false);
 	add_num(run, "min_rounds", (double)cfg->min_rounds);
 	add_num(run, "samples_per_round", (double)cfg->samples_per_round);
 	add_num(run, "dropped_samples_per_round", 1);

@@ -23,4 +23,5 @@ void kb_config_defaults(struct kb_config *cfg)
 	cfg->metric = KB_METRIC_TIME;
 	cfg->processes = 0;
 	cfg->worker_timeout_s = 120;
+	cfg->drift_spec = "auto";
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 struct kb_clock;
+struct kb_drift;
 
 /* The output formats; their names and writers are one table (writer.h). */
 enum kb_format { KB_FORMAT_CONSOLE, KB_FORMAT_JSON, KB_FORMAT_CSV, KB_FORMAT_GBENCH };
@@ -48,6 +49,8 @@ struct kb_config {
 	const struct kb_clock *clock; /* NULL: the real clocks */
 	size_t processes;          /* --processes: 0 adaptive (KB_MIN_PROCESSES..KB_MAX_PROCESSES), else fixed */
 	double worker_timeout_s;   /* --worker-timeout: a worker silent this long is killed */
+	const char *drift_spec;    /* --drift: auto (default), none, or a drift file (drift.h) */
+	const struct kb_drift *drift; /* the drift file loaded for this run, or NULL */
 	/* a worker process's own (set by kb_main from the parent's environment) */
 	FILE *worker_out;          /* the stream to the parent (worker.h), or NULL */
 	uint32_t process_index;    /* this process's index in the run: order seed, sample tag */

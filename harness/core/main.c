@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "context.h"
+#include "drift.h"
 #include "error.h"
 #include "fileio.h"
 #include "kbench.h"
@@ -163,6 +164,7 @@ int kb_main(int argc, char **argv)
 	struct kb_timer_info timer;
 	struct kb_metric_setup metric;
 	struct kb_run run;
+	struct kb_drift drift = { 0 };
 	const char *conf_used = NULL;
 	char pinned[256];
 	bool help, version;
@@ -248,6 +250,13 @@ int kb_main(int argc, char **argv)
 		goto out;
 	}
 	kb_cli_record(&cfg, pinned, &run);
+	/* the machine's drift between invocations (checked always, used with
+	 * worker processes: one process's interval says it covers only itself) */
+	if ((rc = kb_drift_resolve(cfg.drift_spec, run.fingerprint, &drift))) {
+		fprintf(stderr, "kbench: --drift: %s\n", kb_last_error());
+		goto out;
+	}
+	cfg.drift = drift.path && cfg.processes != 1 ? &drift : NULL;
 	t0 = kb_clock_real.wall_ns(NULL);
 	if ((rc = cfg.processes == 1 ? kb_runner_run(&cfg, sel, nsel, &timer, &run)
 				     : kb_runner_run_processes(&cfg, sel, nsel, argc, argv, &run)) ||
@@ -258,6 +267,7 @@ int kb_main(int argc, char **argv)
 		goto out;
 	}
 	kb_context_finish(&run, (double)(kb_clock_real.wall_ns(NULL) - t0) / 1e9);
+	kb_drift_apply(&run, cfg.drift, cfg.target_ci);
 	status = 0;
 	for (size_t i = 0; i < run.nresults; i++)
 		if (run.results[i].status == KB_STATUS_ERROR)
@@ -288,6 +298,7 @@ out:
 	kb_filter_free(filter);
 	kb_instance_list_clear(&all);
 	kb_run_clear(&run);
+	kb_drift_release(&drift);
 	kb_conf_clear();
 	return status;
 }

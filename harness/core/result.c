@@ -68,6 +68,7 @@ void kb_result_clear(struct kb_result *r)
 	free(r->sample_process);
 	free(r->proc.medians_ns);
 	free(r->proc.disturbed);
+	free(r->proc.drift_entry);
 	for (i = 0; i < r->ncounters; i++)
 		free(r->counters[i].name);
 	free(r->counters);

@@ -68,8 +68,14 @@ struct kb_process_info {
 	double *medians_ns;      /* the median of process 0..nmedians-1 (NAN: it did not measure
 				  * this benchmark), or NULL */
 	size_t nmedians;
-	double log_se;           /* standard error of the mean log median; NAN with one process */
-	double df;               /* its degrees of freedom, processes - 1 */
+	double log_se;           /* standard error of the centre on the log scale, drift included
+				  * when a drift file was applied (drift.h); NAN with one process */
+	double df;               /* its degrees of freedom (processes - 1 without drift) */
+	double process_log_se;   /* the processes' part alone: sd(log m_p) / sqrt(P) */
+	double process_df;       /* processes - 1 */
+	double drift_log_var;    /* the drift added (variance of log time), NAN: none */
+	double drift_df;
+	char *drift_entry;       /* the drift file's entry used ("*": all), or NULL */
 	double within_ci_low;    /* the order-statistic interval of all samples pooled, ns */
 	double within_ci_high;
 	/* variance components of log time; NAN when not estimable */

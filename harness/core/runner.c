@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "drift.h"
 #include "error.h"
 #include "probe.h"
 #include "pstats.h"
@@ -310,8 +311,8 @@ static void process_interval(struct kb_result *r, double level)
 		return;
 	r->proc.nmedians = ps.nmedians;
 	r->proc.processes = ps.processes;
-	r->proc.log_se = ps.log_se;
-	r->proc.df = ps.df;
+	r->proc.log_se = r->proc.process_log_se = ps.log_se;
+	r->proc.df = r->proc.process_df = ps.df;
 	r->proc.var_within_round = ps.var_within_round;
 	r->proc.var_between_rounds = ps.var_between_rounds;
 	r->proc.var_between_processes = ps.var_between_processes;
@@ -376,7 +377,8 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 		br->nsamples = 0;
 	}
 	r->proc.processes = br->processes ? br->processes : 1;
-	r->proc.log_se = r->proc.df = NAN;
+	r->proc.log_se = r->proc.df = r->proc.process_log_se = r->proc.process_df = NAN;
+	r->proc.drift_log_var = r->proc.drift_df = NAN;
 	r->proc.within_ci_low = r->proc.within_ci_high = NAN;
 	r->proc.var_within_round = r->proc.var_between_rounds = r->proc.var_between_processes = NAN;
 	r->proc.disturbed = dup_or_null(br->disturbed);
@@ -595,22 +597,35 @@ out:
 
 extern char **environ;
 
-/* The process-level half-width of a record (relative); INFINITY when fewer
- * than two processes measured it. */
-static double process_half_width(const struct kb_bench_run *br, double level)
+/* The half-width of a record's interval (relative), the machine's drift
+ * included (cfg->drift); INFINITY when fewer than two processes measured
+ * it.  *drift_bound: whether the drift dominates, so that more processes
+ * would narrow it little (the processes' variance under a quarter of the
+ * drift's: the total within 12 % of the drift alone). */
+static double process_half_width(const struct kb_bench_run *br, const struct kb_config *cfg,
+				 bool *drift_bound)
 {
+	const struct kb_drift_entry *s =
+		cfg->drift ? kb_drift_lookup(cfg->drift, br->inst->id, br->inst->bench->suite) : NULL;
 	struct kb_process_summary ps;
+	double se, df;
 
+	*drift_bound = false;
 	if (!br->sample_process || br->nsamples == 0 ||
 	    kb_stats_process_summary(br->samples, br->sample_process, br->sample_round, br->nsamples,
-				     level, NULL, &ps) || ps.processes < 2)
+				     cfg->ci_level, NULL, &ps) || ps.processes < 2)
 		return INFINITY;
-	return (ps.ci_high - ps.ci_low) / 2 / ps.center;
+	if (!s)
+		return (ps.ci_high - ps.ci_low) / 2 / ps.center;
+	*drift_bound = ps.log_se * ps.log_se < s->log_var / 4;
+	kb_drift_combine(ps.log_se, ps.df, s, &se, &df);
+	return sinh(kb_stats_t_quantile(1 - (1 - cfg->ci_level) / 2, df) * se);
 }
 
 /* Whether a benchmark wants another process; settles `converged`. */
 static bool wants_process(struct kb_bench_run *br, const struct kb_config *cfg, size_t done_procs)
 {
+	bool drift_bound;
 	double hw;
 
 	if (br->done || br->status != KB_STATUS_OK)
@@ -619,9 +634,9 @@ static bool wants_process(struct kb_bench_run *br, const struct kb_config *cfg, 
 		return done_procs < cfg->processes;
 	if (done_procs < KB_MIN_PROCESSES)
 		return true;
-	hw = process_half_width(br, cfg->ci_level);
+	hw = process_half_width(br, cfg, &drift_bound);
 	br->converged = hw <= cfg->target_ci;
-	if (br->converged || done_procs >= KB_MAX_PROCESSES ||
+	if (br->converged || drift_bound || done_procs >= KB_MAX_PROCESSES ||
 	    br->spent_ns >= cfg->max_time_s * 1e9 * KB_PROCESS_TIME_FACTOR)
 		return false;
 	return true;
@@ -856,8 +871,11 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 	for (size_t i = 0; i < n; i++) {
 		struct kb_bench_run *br = &brs[i];
 
-		if (br->status == KB_STATUS_OK)
-			br->converged = process_half_width(br, cfg->ci_level) <= cfg->target_ci;
+		if (br->status == KB_STATUS_OK) {
+			bool drift_bound;
+
+			br->converged = process_half_width(br, cfg, &drift_bound) <= cfg->target_ci;
+		}
 		if (interrupted && br->status == KB_STATUS_OK && !br->converged &&
 		    (cfg->processes ? br->processes < cfg->processes : br->processes < KB_MAX_PROCESSES)) {
 			kb__bench_run_status(br, KB_STATUS_INTERRUPTED, NULL);

@@ -179,9 +179,16 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 		if (run->nresults && most <= 1)
 			fprintf(f, "%sone process (--processes=1): the intervals cover only this process's "
 				"noise, not the run-to-run spread%s\n", dim, reset);
+		else if (run->nresults && kb_run_context(run, "drift.file"))
+			fprintf(f, "%sintervals between %zu processes at most (t on the log of the process "
+				"medians), widened by this machine's drift between invocations (%s, %s)%s\n",
+				dim, most, kb_run_context(run, "drift.file"),
+				kb_run_context(run, "drift.date") ? kb_run_context(run, "drift.date") : "?",
+				reset);
 		else if (run->nresults)
 			fprintf(f, "%sintervals between %zu processes at most (t on the log of the process "
-				"medians)%s\n", dim, most, reset);
+				"medians); drift between invocations not included (make calibration-check "
+				"measures it)%s\n", dim, most, reset);
 	}
 	fprintf(f, "%s%-*s  %12s  %8s  %12s  %16s  %6s  %s%s%s\n", dim, (int)width, "benchmark",
 		"median", "95% CI", "iterations", "throughput", "%peak", instr ? "instr/iter  " : "",

@@ -119,13 +119,28 @@ static void write_interval(struct kb_jsonw *w, const struct kb_result *r)
 
 	kb_jsonw_uint(w, "processes", p->processes ? p->processes : 1);
 	kb_jsonw_object(w, "interval");
-	kb_jsonw_str(w, "method", between ? "t on the log of the process medians"
-					  : "within one process: order statistics of its samples");
+	bool drift = between && p->drift_entry;
+
+	kb_jsonw_str(w, "method", drift     ? "t on the log of the process medians, widened by the "
+					      "machine's drift between invocations"
+				  : between ? "t on the log of the process medians"
+					    : "within one process: order statistics of its samples");
 	kb_jsonw_num(w, "level", r->summary.ci_level);
 	kb_jsonw_num(w, "low", r->summary.ci_low);
 	kb_jsonw_num(w, "high", r->summary.ci_high);
 	kb_jsonw_num(w, "log_se", p->log_se);
 	kb_jsonw_num(w, "df", p->df);
+	kb_jsonw_num(w, "process_log_se", between ? p->process_log_se : NAN);
+	kb_jsonw_num(w, "process_df", between ? p->process_df : NAN);
+	if (drift) {
+		kb_jsonw_object(w, "drift");
+		kb_jsonw_str(w, "entry", p->drift_entry);
+		kb_jsonw_num(w, "log_var", p->drift_log_var);
+		kb_jsonw_num(w, "df", p->drift_df);
+		kb_jsonw_end_object(w);
+	} else {
+		kb_jsonw_null(w, "drift");
+	}
 	kb_jsonw_object(w, "within_process");
 	kb_jsonw_num(w, "low", p->within_ci_low);
 	kb_jsonw_num(w, "high", p->within_ci_high);

@@ -61,6 +61,7 @@ CASES = {
     "processes": ("2", [], lambda r: (r["config"]["processes"] == 2 and r["config"]["processes_run"] == 2
                                       and r["benchmarks"][0]["processes"] == 2) or "processes %r" % r["config"], "0"),
     "worker-timeout": ("30", [], cfg("worker_timeout_s", 30), "later"),
+    "drift": ("none", [], cfg("drift", "none"), "/nonexistent/drift.txt"),
     "pin": ("none", [], cfg("pin", "none"), "9999"),
     "quick": ("true", [], cfg("quick", True), "maybe"),
     "large": ("true", [], cfg("large", True), "maybe"),
@@ -128,9 +129,9 @@ for name in names:
         p = run(name, argv, env)
         checked += 1
         origin = label.split("=")[0]
-        # --pin and --config are checked when used, after parsing: their
+        # --pin, --config and --drift are checked when used, after parsing: their
         # message names the value rather than where it came from
-        named = origin.lstrip("-") in p.stderr or (name in ("pin", "config") and bad in p.stderr)
+        named = origin.lstrip("-") in p.stderr or (name in ("pin", "config", "drift") and bad in p.stderr)
         if p.returncode != 2:
             errors.append("%s (bad): exit %d, want 2" % (label, p.returncode))
         elif not named:
