@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "calcheck.h"
 #include "compare.h"
@@ -31,7 +32,8 @@ static const char usage[] =
 	"  --save-drift[=FILE] estimate the machine's drift between the runs (beyond each\n"
 	"                      run's process interval) and save it where kbench finds it\n"
 	"                      (default: the machine's file, kbench --help: --drift); later\n"
-	"                      kbench runs on this machine widen their intervals by it\n"
+	"                      kbench runs on this machine widen their intervals by it;\n"
+	"                      an earlier estimate in that file is pooled with this one\n"
 	"  --verbose           one row per benchmark\n"
 	"  --help              this text\n"
 	"\n"
@@ -75,11 +77,27 @@ static int save_drift(const struct kb_run *runs, size_t n, const char *path)
 			return kb_tool_fail("--save-drift: %s", kb_last_error());
 		}
 	}
+	/* an earlier calibration of this machine in the same file is pooled */
+	if (access(path, F_OK) == 0) {
+		struct kb_drift old;
+
+		if ((rc = kb_drift_load(path, &old)) == 0) {
+			rc = kb_drift_merge(&d, &old);
+			kb_drift_release(&old);
+		}
+		if (rc) {
+			kb_drift_release(&d);
+			free(def);
+			return kb_tool_fail("--save-drift: %s (remove the file to start afresh)",
+					    kb_last_error());
+		}
+	}
 	rc = kb_drift_save(path, &d);
 	if (rc)
 		kb_tool_fail("--save-drift: %s", kb_last_error());
 	else {
-		printf("drift between invocations saved to %s (from %zu runs; sd of log time):", path, n);
+		printf("drift between invocations saved to %s (from %zu runs%s; sd of log time):", path,
+		       d.invocations, d.invocations > n ? ", earlier calibrations pooled" : "");
 		for (size_t i = 0; i < d.nentries; i++)
 			if (!strchr(d.entries[i].name, '/'))
 				printf(" %s %.1f %%", d.entries[i].name, 100 * sqrt(d.entries[i].log_var));

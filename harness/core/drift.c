@@ -191,6 +191,37 @@ int kb_drift_save(const char *path, const struct kb_drift *d)
 	return kb_file_write_atomic(path, write_drift, d);
 }
 
+int kb_drift_merge(struct kb_drift *d, const struct kb_drift *earlier)
+{
+	size_t n = d->nentries;
+
+	if (!d->fingerprint || !earlier->fingerprint || strcmp(d->fingerprint, earlier->fingerprint))
+		return kb_error(KB_EMISMATCH, "%s was measured on %s, the runs on %s: not pooled",
+				earlier->path ? earlier->path : "the earlier drift",
+				earlier->fingerprint ? earlier->fingerprint : "an unknown machine",
+				d->fingerprint ? d->fingerprint : "an unknown machine");
+	for (size_t j = 0; j < earlier->nentries; j++) {
+		const struct kb_drift_entry *e = &earlier->entries[j];
+		struct kb_drift_entry *x = NULL;
+		int rc;
+
+		for (size_t i = 0; i < n && !x; i++)
+			if (!strcmp(d->entries[i].name, e->name))
+				x = &d->entries[i];
+		if (!x) {
+			if ((rc = add_entry(d, e->name, e->log_var, e->df, e->benchmarks)))
+				return rc;
+			continue;
+		}
+		x->log_var = (x->df * x->log_var + e->df * e->log_var) / (x->df + e->df);
+		x->df += e->df;
+		if (e->benchmarks > x->benchmarks)
+			x->benchmarks = e->benchmarks;
+	}
+	d->invocations += earlier->invocations;
+	return 0;
+}
+
 const struct kb_drift_entry *kb_drift_lookup(const struct kb_drift *d, const char *id,
 					     const char *suite)
 {

@@ -71,6 +71,17 @@ int kb_drift_load(const char *path, struct kb_drift *d);
 int kb_drift_save(const char *path, const struct kb_drift *d);
 void kb_drift_release(struct kb_drift *d);
 
+/*
+ * Pools an earlier estimate of the same machine into `d`: each entry's
+ * variance becomes the df-weighted mean of the two, its degrees of freedom
+ * their sum (the invocations of two calibrations are independent), and
+ * entries found in one only are kept.  The machine's drift changes with
+ * the hour (its neighbours), so each calibration adds to the estimate
+ * rather than replacing it.  Returns 0, or -KB_EMISMATCH for another
+ * machine's, -KB_ENOMEM.
+ */
+int kb_drift_merge(struct kb_drift *d, const struct kb_drift *earlier);
+
 /* The entry of benchmark `id`, else of `suite`, else "*", else NULL (id or
  * suite may be NULL). */
 const struct kb_drift_entry *kb_drift_lookup(const struct kb_drift *d, const char *id,
