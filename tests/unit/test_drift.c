@@ -76,6 +76,36 @@ static void load_save_roundtrip(void **st)
 	kb_drift_release(&e);
 }
 
+/* Pooling an earlier calibration: memory (0.01, df 4) with (0.04, df 8)
+ * gives (4 x 0.01 + 8 x 0.04) / 12 = 0.03 with df 12; an entry in one only
+ * is kept; another machine's is refused. */
+static void merge(void **st)
+{
+	struct kb_drift d, old;
+
+	(void)st;
+	assert_int_equal(kb_drift_load(write_file("a.txt", GOOD), &d), 0);
+	assert_int_equal(kb_drift_load(write_file("b.txt", "kbench-drift 1\nfingerprint fp1\ndate d\n"
+						       "invocations 9\nsuite memory 0.04 8 2\n"
+						       "suite * 0.0025 8 3\nsuite matmul 0.001 8 1\n"),
+				       &old), 0);
+	assert_int_equal(kb_drift_merge(&d, &old), 0);
+	assert_int_equal(d.invocations, 14);
+	assert_true(fabs(kb_drift_lookup(&d, NULL, "memory")->log_var - 0.03) < 1e-12);
+	assert_true(kb_drift_lookup(&d, NULL, "memory")->df == 12);
+	assert_true(kb_drift_lookup(&d, "memory/memcpy/1", "memory")->log_var == 0.04);
+	assert_true(kb_drift_lookup(&d, "memory/memcpy/1", "memory")->df == 4);
+	assert_true(!strcmp(kb_drift_lookup(&d, NULL, "matmul")->name, "matmul"));
+	kb_drift_release(&old);
+	assert_int_equal(kb_drift_load(write_file("c.txt", "kbench-drift 1\nfingerprint fp9\ndate d\n"
+						       "invocations 2\nsuite * 0 1 1\n"),
+				       &old), 0);
+	assert_int_equal(kb_drift_merge(&d, &old), -KB_EMISMATCH);
+	assert_non_null(strstr(kb_last_error(), "fp9"));
+	kb_drift_release(&old);
+	kb_drift_release(&d);
+}
+
 /* Each bad file is refused with its name, its line and what was expected. */
 static void bad_files(void **st)
 {
@@ -359,6 +389,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(load_save_roundtrip), cmocka_unit_test(bad_files),
+		cmocka_unit_test(merge),
 		cmocka_unit_test(combine_by_hand),     cmocka_unit_test(resolve),
 		cmocka_unit_test(estimate_by_hand),    cmocka_unit_test(coverage_with_drift),
 		cmocka_unit_test(coverage_without_drift), cmocka_unit_test(coverage_uneven_drift),
