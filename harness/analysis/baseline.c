@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calcheck.h"
+#include "drift.h"
 #include "error.h"
+#include "pstats.h"
 #include "stats.h"
 
 /* Expected range of n standard normal values (d2 of control-chart tables). */
@@ -111,16 +114,119 @@ static size_t representative(const double *med, size_t n)
 	return best;
 }
 
+/* Whether every ok result of every run was measured in two processes or more. */
+static bool all_process_level(const struct kb_run *runs, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < runs[k].nresults; i++) {
+			const struct kb_result *r = &runs[k].results[i];
+
+			if (r->status == KB_STATUS_OK && (r->proc.processes < 2 || !r->proc.medians_ns))
+				return false;
+		}
+	return true;
+}
+
+/*
+ * The process level of one benchmark over the n runs (baseline.h): every
+ * run's process medians in one array, the centre their geometric mean, the
+ * interval from the pooled within-run variance over all processes plus the
+ * drift over the n runs, the drift recorded.  `e`: the drift estimated
+ * from these runs (or NULL).
+ */
+static int pool_processes(struct kb_result *const *pick, size_t n, const struct kb_drift_entry *e,
+			  struct kb_result *out)
+{
+	size_t total = 0, k, j, used = 0;
+	double sum = 0, within = 0, wdf = 0, v = NAN, vdf = NAN, *all, se2, df, q, den;
+
+	for (k = 0; k < n; k++)
+		total += pick[k]->proc.nmedians;
+	all = malloc((total ? total : 1) * sizeof(*all));
+	if (!all)
+		return kb_error(KB_ENOMEM, "out of memory");
+	for (k = 0; k < n; k++) {
+		const struct kb_process_info *p = &pick[k]->proc;
+		double s = 0, s2 = 0;
+		size_t m = 0;
+
+		for (j = 0; j < p->nmedians; j++) {
+			double x = p->medians_ns[j];
+
+			all[used++] = x;
+			if (x > 0 && isfinite(x)) {
+				s += log(x);
+				s2 += log(x) * log(x);
+				m++;
+			}
+		}
+		sum += s;
+		if (m >= 2) {
+			within += s2 - s * s / (double)m;
+			wdf += (double)(m - 1);
+		}
+		/* a drift the runs carried (a calibration file) */
+		if (isfinite(p->drift_log_var) && p->drift_df > 0 && !isfinite(v)) {
+			v = p->drift_log_var;
+			vdf = p->drift_df;
+		}
+	}
+	if (e) { /* pooled with the runs' own estimate, weighted by df */
+		if (isfinite(v)) {
+			v = (vdf * v + e->df * e->log_var) / (vdf + e->df);
+			vdf += e->df;
+		} else {
+			v = e->log_var;
+			vdf = e->df;
+		}
+	}
+	free(out->proc.medians_ns);
+	out->proc.medians_ns = all;
+	out->proc.nmedians = used;
+	{
+		size_t m = 0;
+
+		for (j = 0; j < used; j++)
+			m += all[j] > 0 && isfinite(all[j]);
+		out->proc.processes = m;
+		out->summary.median = exp(sum / (double)m);
+		within = wdf > 0 ? within / wdf : 0;
+		se2 = within / (double)m + (isfinite(v) ? v / (double)n : 0);
+		den = (wdf > 0 ? pow(within / (double)m, 2) / wdf : 0) +
+		      (isfinite(v) && v > 0 ? pow(v / (double)n, 2) / vdf : 0);
+		df = den > 0 ? se2 * se2 / den : wdf;
+	}
+	out->proc.process_log_se = sqrt(within / (double)out->proc.processes);
+	out->proc.process_df = wdf;
+	out->proc.log_se = sqrt(se2);
+	out->proc.df = df;
+	out->proc.drift_log_var = v;
+	out->proc.drift_df = vdf;
+	free(out->proc.drift_entry);
+	out->proc.drift_entry = isfinite(v) ? strdup(e ? e->name : "*") : NULL;
+	if (df > 0 && se2 > 0) {
+		q = kb_stats_t_quantile(1 - (1 - out->summary.ci_level) / 2, df);
+		out->summary.ci_low = out->summary.median * exp(-q * sqrt(se2));
+		out->summary.ci_high = out->summary.median * exp(q * sqrt(se2));
+	}
+	return 0;
+}
+
 int kb_baseline_merge(struct kb_run *runs, size_t n, const char *const *names, struct kb_run *out)
 {
 	double *med = NULL;
 	char buf[64];
 	size_t i, k;
+	struct kb_drift drift = { 0 };
+	bool pooled;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = check_runs(runs, n, names)))
 		return rc;
+	/* runs with worker processes: every run's process medians are kept, and
+	 * the drift between the runs is estimated from them */
+	pooled = all_process_level(runs, n) && kb_calcheck_drift(runs, n, &drift) == 0;
 	med = malloc(n * sizeof(*med));
 	out->results = calloc(runs[0].nresults, sizeof(*out->results));
 	if (!med || !out->results) {
@@ -142,7 +248,8 @@ int kb_baseline_merge(struct kb_run *runs, size_t n, const char *const *names, s
 	snprintf(buf, sizeof(buf), "%zu", n);
 	if ((rc = kb_run_add_config(out, "baseline.runs", buf, true)) ||
 	    (rc = kb_run_add_config(out, "baseline.noise_method",
-			     "exp(2.326*sqrt(2)*sigma)-1, sigma = range(ln run medians)/d2(runs)", false)))
+			     "exp(2.326*sqrt(2)*sigma)-1, sigma = range(ln run medians)/d2(runs)", false)) ||
+	    (pooled && (rc = kb_run_add_config(out, "baseline.pooled_runs", buf, true))))
 		goto out_fail;
 
 	for (i = 0; i < runs[0].nresults; i++) {
@@ -172,12 +279,21 @@ int kb_baseline_merge(struct kb_run *runs, size_t n, const char *const *names, s
 		out->results[out->nresults].noise =
 			out->results[out->nresults].status == KB_STATUS_OK ? kb_baseline_noise(med, n) : NAN;
 		out->nresults++;
+		if (pooled && out->results[out->nresults - 1].status == KB_STATUS_OK) {
+			pick[best] = &out->results[out->nresults - 1];
+			if ((rc = pool_processes(pick, n, kb_drift_lookup(&drift, id,
+									  pick[best]->suite),
+						 pick[best])))
+				goto out_fail;
+		}
 	}
 	free(med);
+	kb_drift_release(&drift);
 	return 0;
 
 out_fail:
 	free(med);
+	kb_drift_release(&drift);
 	kb_run_clear(out);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "pstats.h"
 #include "stats.h"
 
 /*
@@ -67,6 +68,8 @@ const char *kb_compare_method_name(enum kb_compare_method m)
 		return "none";
 	case KB_METHOD_SAMPLES:
 		return "samples";
+	case KB_METHOD_PROCESSES:
+		return "processes";
 	case KB_METHOD_SUMMARY:
 		return "summary";
 	case KB_METHOD_POINT:
@@ -342,7 +345,39 @@ struct side {
 	double rel_ci;     /* relative half-width of that interval, NAN when none */
 	bool ci_approx;    /* interval approximated from the reported sd */
 	bool from_time;    /* rate samples reconstructed from time samples */
+	/* the process level (time, or a rate made from it): the log process
+	 * medians' mean and variance, their count, the drift recorded */
+	size_t procs;
+	double lmean, lvar;
+	double drift_v, drift_df;
 };
+
+/* The log process medians of a result: count, mean, variance (procs < 2:
+ * not usable). */
+static void process_fill(const struct kb_result *r, struct side *s)
+{
+	double sum = 0, sum2 = 0;
+	size_t n = 0;
+
+	s->procs = 0;
+	s->lmean = s->lvar = NAN;
+	s->drift_v = r->proc.drift_log_var;
+	s->drift_df = r->proc.drift_df;
+	for (size_t i = 0; r->proc.medians_ns && i < r->proc.nmedians; i++) {
+		double m = r->proc.medians_ns[i];
+
+		if (m > 0 && isfinite(m)) {
+			sum += log(m);
+			sum2 += log(m) * log(m);
+			n++;
+		}
+	}
+	if (n < 2)
+		return;
+	s->procs = n;
+	s->lmean = sum / (double)n;
+	s->lvar = fmax(0, (sum2 - sum * sum / (double)n) / (double)(n - 1));
+}
 
 /*
  * The interval of a result's median time.  From its samples whenever it
@@ -401,6 +436,9 @@ static int side_fill(const struct kb_result *r, const struct kb_compare *c, stru
 {
 	memset(s, 0, sizeof(*s));
 	s->value = s->ci_lo = s->ci_hi = s->rel_ci = NAN;
+	s->lmean = s->lvar = s->drift_v = s->drift_df = NAN;
+	if (strcmp(c->metric, "time") == 0 || c->higher_is_better)
+		process_fill(r, s);
 	if (strcmp(c->metric, "time") == 0) {
 		s->value = r->summary.median;
 		if (r->nsamples) {
@@ -489,14 +527,28 @@ static void row_init(struct kb_compare_row *row)
 	row->ci_low = row->ci_high = row->p = row->p_adjusted = NAN;
 	row->threshold = row->floor = NAN;
 	row->baseline_rel_ci = row->current_rel_ci = NAN;
+	row->df = row->drift_log_var = NAN;
 }
 
+/* Whether a result has the process medians the process-level test needs. */
+static bool has_processes(const struct kb_result *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; r->proc.medians_ns && i < r->proc.nmedians; i++)
+		n += r->proc.medians_ns[i] > 0 && isfinite(r->proc.medians_ns[i]);
+	return n >= 2;
+}
+
+/* `processes`: the row will be tested at the process level, whose test
+ * carries the between-run spread itself: the baseline's noise does not
+ * raise its threshold. */
 static int effective_threshold(const struct kb_result *b, const struct kb_compare *c,
-			       struct kb_compare_row *row)
+			       struct kb_compare_row *row, bool processes)
 {
 	const struct kb_compare_config *cfg = c->opt.config;
 	const char *pattern = NULL;
-	double thr = c->opt.threshold, noise = b->noise;
+	double thr = c->opt.threshold, noise = processes ? NAN : b->noise;
 	size_t i;
 
 	row->threshold_source = KB_THRESHOLD_USER;
@@ -688,6 +740,74 @@ static int boot_interval(const struct side *sb, const struct side *sc, const str
 	return 0;
 }
 
+/*
+ * The process level (compare.h): Welch's t on the log process medians of
+ * the two sides, each side's mean carrying the drift between invocations
+ * divided by the invocations it pools.
+ */
+static int estimate_processes(const struct side *sb, const struct side *sc,
+			      const struct kb_compare *c, struct kb_compare_row *row,
+			      struct pending *pd)
+{
+	double a = sb->lvar / (double)sb->procs, b = sc->lvar / (double)sc->procs;
+	double v = NAN, vdf = NAN, dv, se2, den, d, t, q;
+
+	/* the drift of this machine: the larger recorded, with its df */
+	if (isfinite(sb->drift_v) && sb->drift_df > 0) {
+		v = sb->drift_v;
+		vdf = sb->drift_df;
+	}
+	if (isfinite(sc->drift_v) && sc->drift_df > 0 && !(sc->drift_v <= v)) {
+		v = sc->drift_v;
+		vdf = sc->drift_df;
+	}
+	row->drift_log_var = v;
+	dv = isfinite(v) ? v * (1.0 / (double)c->baseline_runs + 1.0 / (double)c->current_runs) : 0;
+	se2 = a + b + dv;
+	d = sc->lmean - sb->lmean; /* log(current / baseline) of the times */
+	row->method = KB_METHOD_PROCESSES;
+	row->baseline_n = sb->procs;
+	row->current_n = sc->procs;
+	/* each side's own process-level half-width, for the "noisy side" notes */
+	row->baseline_rel_ci = sinh(kb_stats_t_quantile(1 - (1 - c->opt.ci_level) / 2,
+							 (double)(sb->procs - 1)) * sqrt(a));
+	row->current_rel_ci = sinh(kb_stats_t_quantile(1 - (1 - c->opt.ci_level) / 2,
+							(double)(sc->procs - 1)) * sqrt(b));
+	if (!(se2 > 0)) { /* identical processes on both sides: nothing varies */
+		row->df = INFINITY;
+		row->ratio = exp(c->higher_is_better ? -d : d);
+		row->ci_low = row->ci_high = row->ratio;
+		pd->p_worse = pd->p_better = d == 0 ? 1 : d > 0 ? 0 : 1;
+		if (c->higher_is_better) {
+			double x = pd->p_worse;
+			pd->p_worse = pd->p_better;
+			pd->p_better = x;
+		}
+		return 0;
+	}
+	den = a * a / (double)(sb->procs - 1) + b * b / (double)(sc->procs - 1) +
+	      (dv > 0 ? dv * dv / vdf : 0);
+	row->df = den > 0 ? se2 * se2 / den : INFINITY;
+	t = d / sqrt(se2);
+	q = kb_stats_t_quantile(1 - (1 - c->opt.ci_level) / 2, isfinite(row->df) ? row->df : 1e9);
+	/* times: worse is slower (d > 0); rates: worse is lower (the time grew) */
+	pd->p_worse = 1 - kb_stats_t_cdf(t, isfinite(row->df) ? row->df : 1e9);
+	pd->p_better = kb_stats_t_cdf(t, isfinite(row->df) ? row->df : 1e9);
+	if (c->higher_is_better) {
+		row->ratio = exp(-d);
+		row->ci_low = exp(-d - q * sqrt(se2));
+		row->ci_high = exp(-d + q * sqrt(se2));
+	} else {
+		row->ratio = exp(d);
+		row->ci_low = exp(d - q * sqrt(se2));
+		row->ci_high = exp(d + q * sqrt(se2));
+	}
+	if (!isfinite(v))
+		return note_add(&row->note, "process level, without the drift between invocations "
+				"(neither file records one)");
+	return 0;
+}
+
 /* Estimates the ratio and its interval; sets method, p-values. */
 static int estimate(const struct side *sb, const struct side *sc, const struct kb_compare *c,
 		    struct kb_compare_row *row, struct pending *pd)
@@ -702,6 +822,13 @@ static int estimate(const struct side *sb, const struct side *sc, const struct k
 	row->baseline_n = sb->n;
 	row->current_n = sc->n;
 	pd->p_worse = pd->p_better = NAN;
+	if (sb->procs >= 2 && sc->procs >= 2) {
+		if (strcmp(c->metric, "time") == 0) {
+			row->baseline = exp(sb->lmean);
+			row->current = exp(sc->lmean);
+		}
+		return estimate_processes(sb, sc, c, row, pd);
+	}
 	if (sb->n >= o->min_samples && sc->n >= o->min_samples) {
 		if ((rc = boot_interval(sb, sc, c, row)))
 			return rc;
@@ -757,7 +884,7 @@ static int decide(const struct kb_compare *c, struct kb_compare_row *row, const 
 {
 	double w = row->ratio, wl = row->ci_low, wh = row->ci_high;
 	double thr = row->threshold, fl = row->floor, alpha = c->opt.alpha;
-	bool tested = row->method == KB_METHOD_SAMPLES;
+	bool tested = row->method == KB_METHOD_SAMPLES || row->method == KB_METHOD_PROCESSES;
 	bool worse_sig, better_sig;
 
 	if (c->higher_is_better) { /* orient so that > 1 is worse */
@@ -766,6 +893,7 @@ static int decide(const struct kb_compare *c, struct kb_compare_row *row, const 
 		wh = 1 / row->ci_low;
 	}
 	row->p = w >= 1 ? pd->p_worse : pd->p_better;
+	row->past_threshold = w > 1 + thr;
 	row->p_adjusted = w >= 1 ? pd->adj_worse : pd->adj_better;
 	if (row->method == KB_METHOD_POINT) {
 		row->verdict = w > 1 + thr ? KB_VERDICT_REGRESSED :
@@ -814,7 +942,9 @@ static int compare_one(const struct kb_result *b, const struct kb_result *r, str
 	rc = status_verdict(b, r, row);
 	if (rc <= 0)
 		return rc;
-	if ((rc = effective_threshold(b, c, row)))
+	if ((rc = effective_threshold(b, c, row,
+				      has_processes(b) && has_processes(r) &&
+					      (strcmp(c->metric, "time") == 0 || c->higher_is_better))))
 		return rc;
 	rc = side_fill(b, c, &sb, &why);
 	if (rc == 0) {
@@ -873,7 +1003,7 @@ static int adjust_all(struct kb_compare *c, struct pending *pd)
 		goto out;
 	}
 	for (i = 0; i < c->nrows; i++)
-		if (c->rows[i].method == KB_METHOD_SAMPLES) {
+		if (c->rows[i].method == KB_METHOD_SAMPLES || c->rows[i].method == KB_METHOD_PROCESSES) {
 			pw[n] = pd[i].p_worse;
 			pb[n] = pd[i].p_better;
 			idx[n++] = i;
@@ -927,6 +1057,7 @@ static int warn_global_shift(struct kb_compare *c)
 static int add_warnings(struct kb_compare *c, const struct kb_run *base)
 {
 	size_t i, fallback = 0, point = 0, noise = 0, compared = 0, raised = 0, cut = 0, sub = 0;
+	size_t procs = 0, no_drift = 0;
 	int rc = 0;
 
 	for (i = 0; i < c->nrows; i++) {
@@ -936,6 +1067,8 @@ static int add_warnings(struct kb_compare *c, const struct kb_run *base)
 		if (row->method == KB_METHOD_NONE)
 			continue;
 		compared++;
+		procs += row->method == KB_METHOD_PROCESSES;
+		no_drift += row->method == KB_METHOD_PROCESSES && !isfinite(row->drift_log_var);
 		cut += row->method == KB_METHOD_SAMPLES &&
 		       (row->resamples < c->opt.resamples || row->subsampled);
 		sub += row->subsampled;
@@ -960,7 +1093,12 @@ static int add_warnings(struct kb_compare *c, const struct kb_run *base)
 				"all samples would give" : "fewer resamples");
 	if (!rc && raised)
 		rc = warn(c, "%zu benchmarks' thresholds were raised to their recorded between-run noise", raised);
-	if (!rc && compared && !noise && strcmp(c->metric, "instructions") != 0)
+	if (!rc && no_drift)
+		rc = warn(c, "%zu of %zu benchmarks compared at the process level without the machine's "
+			  "drift between invocations (neither file records one; make calibration-check "
+			  "measures it, make baseline estimates it from its runs): an offset between the "
+			  "two runs can look like a change", no_drift, procs);
+	if (!rc && compared > procs && !noise && strcmp(c->metric, "instructions") != 0)
 		rc = warn(c, "the baseline records no between-run noise (not made by `make baseline`): "
 			  "the gate cannot account for run-to-run offsets");
 	if (!rc)
@@ -1069,6 +1207,13 @@ int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
 	}
 	if ((rc = check_machines(baseline, current, out->baseline_name, out->current_name, opt, out)))
 		goto out_fail;
+	{ /* invocations pooled in each file: a baseline of several runs */
+		const char *vb = kb_run_context(baseline, "baseline.pooled_runs");
+		const char *vc = kb_run_context(current, "baseline.pooled_runs");
+
+		out->baseline_runs = vb && atoi(vb) >= 1 ? (size_t)atoi(vb) : 1;
+		out->current_runs = vc && atoi(vc) >= 1 ? (size_t)atoi(vc) : 1;
+	}
 	if (strcmp(out->metric, "instructions") == 0) {
 		if (strcmp(metric_of(baseline), "instructions") != 0) {
 			rc = kb_error(KB_EMISMATCH, "%s has no instruction counts (measured with --metric=%s): "
@@ -1115,7 +1260,9 @@ int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
 		row = &out->rows[i];
 		if (row->method != KB_METHOD_NONE && (rc = decide(out, row, &pd[i])))
 			goto out_fail;
-		if (row->verdict == KB_VERDICT_REGRESSED)
+		if (row->verdict == KB_VERDICT_REGRESSED ||
+		    (row->verdict == KB_VERDICT_INCONCLUSIVE && row->past_threshold &&
+		     opt->fail_inconclusive))
 			row->failure = true;
 		out->counts[row->verdict]++;
 		out->failures += row->failure;

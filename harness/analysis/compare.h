@@ -93,6 +93,7 @@ const char *kb_threshold_source_name(enum kb_threshold_source s);
 enum kb_compare_method {
 	KB_METHOD_NONE = 0, /* nothing to compare (new, missing, error, skipped) */
 	KB_METHOD_SAMPLES,  /* bootstrap interval + Mann-Whitney from raw samples */
+	KB_METHOD_PROCESSES, /* Welch t on the log process medians, drift included */
 	KB_METHOD_SUMMARY,  /* interval from the two summaries, no test */
 	KB_METHOD_POINT,    /* point estimates only: threshold alone */
 };
@@ -125,6 +126,8 @@ struct kb_compare_options {
 	const char *metric;     /* "time" or "instructions"; NULL: the baseline's config.metric */
 	double instructions_threshold; /* the threshold when gating on instructions, default 0.005 */
 	int counter_direction;  /* +1 higher is better, -1 lower is better, 0 guess by name */
+	bool fail_inconclusive; /* --fail-on=...,inconclusive: an inconclusive row whose estimate
+				 * is worse than the threshold fails too */
 	const struct kb_compare_config *config; /* overrides, or NULL */
 };
 
@@ -150,7 +153,11 @@ struct kb_compare_row {
 	enum kb_compare_method method;
 	double baseline_rel_ci;    /* relative half-width of each side's median CI; NAN */
 	double current_rel_ci;
-	size_t baseline_n, current_n; /* samples used per side */
+	size_t baseline_n, current_n; /* samples used per side (processes for KB_METHOD_PROCESSES) */
+	double df;                 /* KB_METHOD_PROCESSES: the Welch-Satterthwaite degrees of freedom */
+	double drift_log_var;      /* the drift variance included per invocation (NAN: none known) */
+	bool past_threshold;       /* the estimate is worse than the threshold (an inconclusive
+				    * row that --fail-on=inconclusive fails) */
 	char *note;                /* why, in words; NULL when nothing to add */
 	size_t resamples;          /* bootstrap resamples drawn; 0 when no bootstrap */
 	bool subsampled;           /* the bootstrap ran on a subsample (see the note) */
@@ -167,6 +174,7 @@ struct kb_compare {
 	size_t nwarnings;
 	size_t counts[KB_VERDICT_COUNT];
 	size_t failures;           /* rows with failure set */
+	size_t baseline_runs, current_runs; /* invocations pooled in each file (baseline.pooled_runs) */
 };
 
 /*

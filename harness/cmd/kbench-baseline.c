@@ -19,6 +19,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "json_read.h"
+#include "stats.h"
 #include "writer.h"
 #include "tool.h"
 
@@ -29,9 +30,12 @@ static const char usage[] =
 	"       kbench-baseline --fingerprint FILE\n"
 	"\n"
 	"Merges N >= 2 runs of the same suites (each from its own process) into\n"
-	"DIR/<fingerprint>/<suite>.json (DIR defaults to baselines): per benchmark the\n"
-	"raw samples of the run with the median median, plus `noise`, the between-run\n"
-	"dispersion kbench-compare uses as a floor for its threshold.\n"
+	"DIR/<fingerprint>/<suite>.json (DIR defaults to baselines).  Runs made with\n"
+	"worker processes: per benchmark every run's process medians, their centre and\n"
+	"the drift between the runs, which kbench-compare's process-level test uses.\n"
+	"Older one-process runs: the raw samples of the run with the median median,\n"
+	"plus `noise`, the between-run dispersion kbench-compare uses as a floor for\n"
+	"its threshold.\n"
 	"\n"
 	"  --dir=DIR        where the baseline folders live (default baselines; KBENCH_BASELINE_DIR)\n"
 	"  --threshold=PCT  only for the printout: which noises raise this gate threshold (default 5)\n"
@@ -111,9 +115,62 @@ static int stage_suite(const struct kb_run *merged, const char *suite, const cha
 	return rc;
 }
 
+/*
+ * A baseline pooled at the process level: per benchmark its centre, the
+ * drift between the runs, and the smallest change a new run of the same
+ * size would show at even odds through Holm's strictest level over these
+ * benchmarks (alpha 1 %): se_diff from the within-run process spread and
+ * the drift on both sides, times the normal quantile of 1 - 0.01 / m.
+ */
+static void print_pooled(const struct kb_run *merged, size_t runs, double threshold)
+{
+	size_t i, m = 0, below = 0;
+	double z;
+
+	for (i = 0; i < merged->nresults; i++)
+		m += merged->results[i].status == KB_STATUS_OK;
+	z = kb_stats_norm_quantile(1 - 0.01 / (double)(m ? m : 1));
+	printf("%-48s %12s %8s %8s %10s\n", "benchmark", "centre", "95% CI", "drift", "resolves");
+	for (i = 0; i < merged->nresults; i++) {
+		const struct kb_result *r = &merged->results[i];
+		double P, w, v, se_new, se_base, mde;
+		char t[32];
+
+		if (r->status != KB_STATUS_OK) {
+			printf("%-48s %12s %8s %8s %10s  %s\n", r->id, "-", "-", "-", "-",
+			       kb_status_name(r->status));
+			continue;
+		}
+		P = (double)r->proc.processes;
+		w = r->proc.process_log_se * r->proc.process_log_se * P; /* a process median's variance */
+		v = isfinite(r->proc.drift_log_var) ? r->proc.drift_log_var : 0;
+		se_new = sqrt(w / (P / (double)runs) + v);
+		se_base = sqrt(w / P + v / (double)runs);
+		mde = expm1(z * sqrt(se_new * se_new + se_base * se_base));
+		kb_format_time(r->summary.median, t, sizeof(t));
+		printf("%-48s %12s  ±%5.1f%% %7.1f%% %9.1f%%%s\n", r->id, t,
+		       100 * (r->summary.ci_high - r->summary.ci_low) / 2 / r->summary.median,
+		       100 * sqrt(v), 100 * mde, mde > threshold ? "  (above the threshold)" : "");
+		below += mde > threshold;
+	}
+	printf("resolves: the change a new run of the same size shows at even odds through Holm's\n"
+	       "strictest level (alpha 1 %% over %zu benchmarks)", m);
+	if (below)
+		printf("; for %zu benchmarks it is above the %.1f %% threshold:\n"
+		       "smaller changes there will pass unseen (more runs, more processes, a quieter\n"
+		       "machine or larger sizes help)", below, threshold * 100);
+	printf("\n");
+}
+
 static void print_noise(const struct kb_run *merged, double threshold)
 {
 	size_t i, raised = 0;
+	const char *pooled = kb_run_context(merged, "baseline.pooled_runs");
+
+	if (pooled && atoi(pooled) >= 2) {
+		print_pooled(merged, (size_t)atoi(pooled), threshold);
+		return;
+	}
 
 	printf("%-48s %14s %8s\n", "benchmark", "median", "noise");
 	for (i = 0; i < merged->nresults; i++) {
