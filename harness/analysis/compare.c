@@ -802,9 +802,6 @@ static int estimate_processes(const struct side *sb, const struct side *sc,
 		row->ci_low = exp(d - q * sqrt(se2));
 		row->ci_high = exp(d + q * sqrt(se2));
 	}
-	if (!isfinite(v))
-		return note_add(&row->note, "process level, without the drift between invocations "
-				"(neither file records one)");
 	return 0;
 }
 
@@ -913,7 +910,14 @@ static int decide(const struct kb_compare *c, struct kb_compare_row *row, const 
 	/* A move beyond the floor whose interval reaches past the threshold
 	 * could be a regression (or an improvement) we cannot confirm. */
 	if ((w > 1 + fl && wh > 1 + thr) || (w < 1 - fl && wl < 1 - thr)) {
+		int rc;
+
 		row->verdict = KB_VERDICT_INCONCLUSIVE;
+		if (row->past_threshold &&
+		    (rc = note_add(&row->note, "%s past the threshold, not confirmed%s",
+				   c->higher_is_better ? "a drop" : "a slowdown",
+				   c->opt.fail_inconclusive ? " (fails: --fail-on=inconclusive)" : "")))
+			return rc;
 		if (w > 1 + thr && wl > 1 + fl && !worse_sig)
 			return note_add(&row->note, "not significant after Holm (p = %.2g, adjusted %.2g >= alpha %.2g)",
 					pd->p_worse, pd->adj_worse, alpha);

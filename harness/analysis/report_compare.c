@@ -48,12 +48,20 @@ void kb_report_compare_change(const struct kb_compare_row *row, char *buf, size_
 
 static const char *status_line(const struct kb_compare *c)
 {
-	if (c->counts[KB_VERDICT_REGRESSED] && c->counts[KB_VERDICT_ERROR] && c->failures)
+	size_t errors = 0, unconfirmed = 0;
+
+	for (size_t i = 0; i < c->nrows; i++) {
+		errors += c->rows[i].failure && c->rows[i].verdict == KB_VERDICT_ERROR;
+		unconfirmed += c->rows[i].failure && c->rows[i].verdict == KB_VERDICT_INCONCLUSIVE;
+	}
+	if (c->counts[KB_VERDICT_REGRESSED] && errors)
 		return "FAIL: regressions and errors";
 	if (c->counts[KB_VERDICT_REGRESSED])
 		return "FAIL: regression";
-	if (c->failures)
+	if (errors)
 		return "FAIL: errors in the current run";
+	if (unconfirmed)
+		return "FAIL: inconclusive past the threshold (--fail-on=inconclusive)";
 	return "PASS: no regression";
 }
 
@@ -84,6 +92,21 @@ static void settings_text(const struct kb_compare *c, char *buf, size_t len)
 }
 
 /* ---- console ------------------------------------------------------------- */
+
+/*
+ * Rows are listed by verdict (kb_report_verdict_order) in two passes: the
+ * inconclusive rows whose estimate is past the threshold in the first, the
+ * other inconclusive rows in the second, so the rows that might be
+ * regressions come first; other verdicts in the first pass only.
+ */
+static bool in_pass(const struct kb_compare_row *row, enum kb_verdict v, bool second)
+{
+	if (row->verdict != v)
+		return false;
+	if (v != KB_VERDICT_INCONCLUSIVE)
+		return !second;
+	return second != row->past_threshold;
+}
 
 static const char *verdict_color(enum kb_verdict v)
 {
@@ -131,11 +154,11 @@ int kb_report_compare_console(FILE *f, const struct kb_compare *c, bool color)
 	fprintf(f, "\n%s%-*s  %*s  %*s  %-*s  %-12s  %s%s\n", bold, wid, "benchmark", wval, "baseline",
 		wval, "current", wchg, "change [CI]", "verdict", "note", reset);
 	for (k = 0; k < kb_report_verdict_norder; k++)
-		for (i = 0; i < c->nrows; i++) {
-			const struct kb_compare_row *row = &c->rows[i];
+		for (i = 0; i < 2 * c->nrows; i++) {
+			const struct kb_compare_row *row = &c->rows[i % c->nrows];
 			const char *col = color ? verdict_color(row->verdict) : "";
 
-			if (row->verdict != kb_report_verdict_order[k])
+			if (!in_pass(row, kb_report_verdict_order[k], i >= c->nrows))
 				continue;
 			fmt_value(c, row->baseline, base, sizeof(base));
 			fmt_value(c, row->current, cur, sizeof(cur));
@@ -230,12 +253,12 @@ int kb_report_compare_markdown(FILE *f, const struct kb_compare *c)
 	for (k = 0; k < kb_report_verdict_norder; k++) {
 		if (kb_report_verdict_order[k] == KB_VERDICT_UNCHANGED)
 			continue;
-		for (i = 0; i < c->nrows; i++) {
-			if (c->rows[i].verdict != kb_report_verdict_order[k])
+		for (i = 0; i < 2 * c->nrows; i++) {
+			if (!in_pass(&c->rows[i % c->nrows], kb_report_verdict_order[k], i >= c->nrows))
 				continue;
 			if (!shown++)
 				md_header(f);
-			md_row(f, c, &c->rows[i]);
+			md_row(f, c, &c->rows[i % c->nrows]);
 		}
 	}
 	if (c->counts[KB_VERDICT_UNCHANGED]) {
@@ -276,6 +299,9 @@ static json_t *row_json(const struct kb_compare_row *row)
 			    json_string(kb_threshold_source_name(row->threshold_source)));
 	json_object_set_new(o, "floor", kb_json_num(row->floor));
 	json_object_set_new(o, "method", json_string(kb_compare_method_name(row->method)));
+	json_object_set_new(o, "df", kb_json_num(row->df));
+	json_object_set_new(o, "drift_log_var", kb_json_num(row->drift_log_var));
+	json_object_set_new(o, "past_threshold", json_boolean(row->past_threshold));
 	json_object_set_new(o, "baseline_n", json_integer((json_int_t)row->baseline_n));
 	json_object_set_new(o, "current_n", json_integer((json_int_t)row->current_n));
 	json_object_set_new(o, "baseline_rel_ci", kb_json_num(row->baseline_rel_ci));

@@ -44,13 +44,15 @@ static const char usage[] =
 	"  --format=console|markdown|json   output format (default console)\n"
 	"  --out=FILE          write the report to FILE (the console table still goes to stdout)\n"
 	"  --allow-mismatch    compare runs from different machine fingerprints (loudly)\n"
+	"  --fail-on=LIST      what fails: regressed (default), or regressed,inconclusive: an\n"
+	"                      inconclusive row whose estimate is past the threshold fails too\n"
 	"  --seed=N            bootstrap seed (default 42)\n"
 	"  --resamples=N       bootstrap resamples (default 10000)\n"
 	"  --help              this text\n"
 	"\n"
 	"Every option has an environment mirror: KBENCH_THRESHOLD, KBENCH_FLOOR, KBENCH_ALPHA,\n"
 	"KBENCH_CONFIG, KBENCH_COUNTER, KBENCH_FORMAT, KBENCH_OUT, KBENCH_ALLOW_MISMATCH=1,\n"
-	"KBENCH_SEED, KBENCH_RESAMPLES (flags win).  With $GITHUB_STEP_SUMMARY set, the\n"
+	"KBENCH_SEED, KBENCH_RESAMPLES, KBENCH_FAIL_ON (flags win).  With $GITHUB_STEP_SUMMARY set, the\n"
 	"Markdown report is appended to that file.\n"
 	"\n"
 	"Exit status: 0 no regression, 1 regression (or an error in CURRENT),\n"
@@ -58,7 +60,7 @@ static const char usage[] =
 
 struct args {
 	const char *threshold, *floor, *alpha, *config, *counter, *format, *out, *metric;
-	const char *seed, *resamples;
+	const char *seed, *resamples, *fail_on;
 	bool allow_mismatch, help;
 	const char *files[2];
 	int nfiles;
@@ -75,6 +77,7 @@ static void args_from_env(struct args *a)
 	a->out = getenv("KBENCH_OUT");
 	a->seed = getenv("KBENCH_SEED");
 	a->resamples = getenv("KBENCH_RESAMPLES");
+	a->fail_on = getenv("KBENCH_FAIL_ON");
 	a->allow_mismatch = kb_tool_env_true(getenv("KBENCH_ALLOW_MISMATCH"));
 }
 
@@ -100,7 +103,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			   !kb_tool_flag(s, "--alpha", &a->alpha) && !kb_tool_flag(s, "--config", &a->config) &&
 			   !kb_tool_flag(s, "--counter", &a->counter) && !kb_tool_flag(s, "--format", &a->format) &&
 			   !kb_tool_flag(s, "--out", &a->out) && !kb_tool_flag(s, "--seed", &a->seed) &&
-			   !kb_tool_flag(s, "--resamples", &a->resamples) && !kb_tool_flag(s, "--metric", &a->metric)) {
+			   !kb_tool_flag(s, "--resamples", &a->resamples) && !kb_tool_flag(s, "--metric", &a->metric) &&
+			   !kb_tool_flag(s, "--fail-on", &a->fail_on)) {
 			return kb_tool_fail("unknown option %s (see --help)", s);
 		}
 	}
@@ -175,6 +179,24 @@ static int make_options(const struct args *a, struct kb_compare_options *opt, ch
 		opt->resamples = (size_t)u;
 	}
 	opt->allow_mismatch = a->allow_mismatch;
+	if (a->fail_on) {
+		char buf[128], *save = NULL;
+		bool regressed = false;
+
+		snprintf(buf, sizeof(buf), "%s", a->fail_on);
+		for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+			if (strcmp(w, "regressed") == 0)
+				regressed = true;
+			else if (strcmp(w, "inconclusive") == 0)
+				opt->fail_inconclusive = true;
+			else
+				return kb_tool_fail("--fail-on=%s: expected regressed or regressed,inconclusive "
+						    "(\"%s\" is neither)", a->fail_on, w);
+		}
+		if (!regressed)
+			return kb_tool_fail("--fail-on=%s: a regression always fails: expected regressed "
+					    "or regressed,inconclusive", a->fail_on);
+	}
 	if (a->counter && *a->counter) {
 		char *colon;
 
