@@ -287,9 +287,11 @@ bench: deps all
 	@if [ "$(HISTORY)" != 0 ]; then $(B)/kbench-history --db=$(HISTORY_DB) add $(B)/results/latest.json || echo "make bench: the run was not added to the history $(HISTORY_DB)" >&2; fi
 
 # ---- regression gate (kbench-compare, kbench-baseline; scripts/ci-gate.sh) ---
-# `make baseline` measures the suites BASELINE_RUNS times (default 3), each in
-# its own process, and atomically rewrites baselines/<fingerprint>/<suite>.json
-# with each benchmark's between-run noise: commit that folder.
+# `make baseline` measures the suites BASELINE_RUNS times (default 5: the drift
+# between the runs is estimated from them with BASELINE_RUNS - 1 degrees of
+# freedom, docs/gating.md), each in its own invocation, and atomically rewrites
+# baselines/<fingerprint>/<suite>.json with every run's process medians and
+# that drift: commit that folder.
 # `make gate` measures again and compares with the committed baseline of this
 # machine: scripts/ci-gate.sh exits 1 on a regression or a failed validation,
 # 2 when this machine has no baseline (make itself then exits 2 and names the
@@ -301,7 +303,7 @@ bench: deps all
 # --metric=instructions: perf_event, else callgrind; gate at 0.5 %) against
 # baselines/instructions/<fingerprint>/, results in $(B)/gate/instructions/.
 # `make fuzz` runs the JSON reader's libFuzzer target for FUZZ_TIME seconds.
-BASELINE_RUNS ?= 3
+BASELINE_RUNS ?= 5
 METRIC ?= time
 GATE_FLAGS ?=
 COMPARE_FLAGS ?=

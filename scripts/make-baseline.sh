@@ -6,7 +6,7 @@
 #
 #   scripts/make-baseline.sh [BUILD_DIR]      (default build)
 #
-# Environment: BASELINE_RUNS (default 3), GATE_FLAGS (flags for build/kbench,
+# Environment: BASELINE_RUNS (default 5), GATE_FLAGS (flags for build/kbench,
 # the same as `make gate` uses), KBENCH_BASELINE_DIR (default baselines),
 # METRIC (time, or instructions: kbench --metric=instructions, written to
 # <baseline dir>/instructions/<fingerprint>/; time is measured too, so the
@@ -14,7 +14,7 @@
 set -u
 B=${1:-${KB_BUILD:-build}}
 root=$(cd "$(dirname "$0")/.." && pwd)
-runs=${BASELINE_RUNS:-3}
+runs=${BASELINE_RUNS:-5}
 dir=${KBENCH_BASELINE_DIR:-$root/baselines}
 out=$B/baseline-runs
 metric_flag=

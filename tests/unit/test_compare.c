@@ -18,6 +18,8 @@
 #include "compare.h"
 #include "error.h"
 #include "report_compare.h"
+#include "baseline.h"
+#include "pstats.h"
 #include "stats.h"
 
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
@@ -126,6 +128,145 @@ static int compare(const struct kb_run *b, const struct kb_run *r, const struct 
 		o = &def;
 	}
 	return kb_compare_runs(b, r, "base.json", "cur.json", o, c);
+}
+
+/* Gives a result process medians (and a drift, when v > 0). */
+static void set_processes(struct kb_result *r, const double *med, size_t n, double v, double vdf)
+{
+	r->proc.medians_ns = malloc(n * sizeof(double));
+	assert_non_null(r->proc.medians_ns);
+	memcpy(r->proc.medians_ns, med, n * sizeof(double));
+	r->proc.nmedians = r->proc.processes = n;
+	r->proc.drift_log_var = v > 0 ? v : NAN;
+	r->proc.drift_df = v > 0 ? vdf : NAN;
+}
+
+/*
+ * The process level by hand: baseline medians 100, 110, 121 and current
+ * 1.21 times those.  Each side's log medians have variance (log 1.1)^2 =
+ * 0.0090840, so se^2 = 2 x 0.0090840 / 3 = 0.0060560, d = log 1.21 =
+ * 0.190620, t = d / se = 2.4495 with df = se^4 / (2 (0.0030280)^2 / 2) = 4:
+ * one-sided p = 0.0352 (t(4) CDF), the interval exp(d +- 2.7764 se) =
+ * [0.9749, 1.5018].  p > alpha: inconclusive, past the threshold.  With a
+ * drift of 0.001 (df 4) on both one-run sides, se^2 = 0.0080560 and
+ * df = 0.0080560^2 / (0.0030280^2 + 0.002^2 / 4) = 6.3875.
+ */
+static void test_process_level_by_hand(void **state)
+{
+	const double mb[] = { 100, 110, 121 }, mc[] = { 121, 133.1, 146.41 };
+	struct kb_compare_options o;
+	struct kb_run b, r;
+	struct kb_compare c;
+	const struct kb_compare_row *row;
+	double se = sqrt(2 * log(1.1) * log(1.1) / 3), d = log(1.21);
+
+	(void)state;
+	run_init(&b, "fp", 2);
+	run_init(&r, "fp", 2);
+	set_processes(add_bench(&b, "s/k/1", 110, 0.01, 30, 1), mb, 3, 0, 0);
+	set_processes(add_bench(&r, "s/k/1", 133.1, 0.01, 30, 2), mc, 3, 0, 0);
+	kb_compare_options_init(&o);
+	assert_int_equal(kb_compare_runs(&b, &r, "b", "r", &o, &c), 0);
+	row = row_of(&c, "s/k/1");
+	assert_int_equal(row->method, KB_METHOD_PROCESSES);
+	assert_string_equal(kb_compare_method_name(row->method), "processes");
+	assert_near(row->ratio, 1.21, 1e-9);
+	assert_near(row->baseline, 110, 1e-9);
+	assert_near(row->df, 4, 1e-9);
+	assert_near(row->p, 1 - kb_stats_t_cdf(d / se, 4), 1e-12);
+	assert_near(row->p, 0.0352, 5e-4);
+	assert_near(row->ci_low, exp(d - 2.776445 * se), 1e-5);
+	assert_near(row->ci_high, exp(d + 2.776445 * se), 1e-5);
+	assert_int_equal(row->verdict, KB_VERDICT_INCONCLUSIVE);
+	assert_true(row->past_threshold);
+	assert_int_equal(kb_compare_exit_status(&c), 0);
+	/* the baseline's noise does not raise a process-level threshold */
+	assert_int_equal(row->threshold_source, KB_THRESHOLD_USER);
+	kb_compare_release(&c);
+	/* --fail-on=regressed,inconclusive: that row fails */
+	o.fail_inconclusive = true;
+	assert_int_equal(kb_compare_runs(&b, &r, "b", "r", &o, &c), 0);
+	assert_int_equal(kb_compare_exit_status(&c), 1);
+	assert_true(row_of(&c, "s/k/1")->failure);
+	kb_compare_release(&c);
+	o.fail_inconclusive = false;
+	/* a rate made from time: the same test, the ratio inverted */
+	kb_result_set_counter(&b.results[0], "gbps", 10);
+	kb_result_set_counter(&r.results[0], "gbps", 10 / 1.21);
+	o.counter = "gbps";
+	assert_int_equal(kb_compare_runs(&b, &r, "b", "r", &o, &c), 0);
+	row = row_of(&c, "s/k/1");
+	assert_int_equal(row->method, KB_METHOD_PROCESSES);
+	assert_near(row->ratio, 1 / 1.21, 1e-9);
+	assert_near(row->p, 1 - kb_stats_t_cdf(d / se, 4), 1e-12);
+	kb_compare_release(&c);
+	o.counter = NULL;
+	/* with a drift of 0.001 (df 4) recorded */
+	b.results[0].proc.drift_log_var = r.results[0].proc.drift_log_var = 0.001;
+	b.results[0].proc.drift_df = r.results[0].proc.drift_df = 4;
+	assert_int_equal(kb_compare_runs(&b, &r, "b", "r", &o, &c), 0);
+	row = row_of(&c, "s/k/1");
+	assert_near(row->df, 0.0080560 * 0.0080560 / (0.0030280 * 0.0030280 + 0.002 * 0.002 / 4), 0.01);
+	assert_near(row->p, 1 - kb_stats_t_cdf(d / sqrt(se * se + 0.002), row->df), 1e-12);
+	assert_near(row->drift_log_var, 0.001, 1e-15);
+	assert_int_equal(c.nwarnings, 0);
+	kb_compare_release(&c);
+	/* without: a warning says the drift is not included */
+	b.results[0].proc.drift_log_var = r.results[0].proc.drift_log_var = NAN;
+	assert_int_equal(kb_compare_runs(&b, &r, "b", "r", &o, &c), 0);
+	assert_true(c.nwarnings >= 1 && strstr(c.warnings[0], "without the machine's drift"));
+	kb_compare_release(&c);
+	/* one side with one process: the sample level */
+	free(r.results[0].proc.medians_ns);
+	r.results[0].proc.medians_ns = NULL;
+	r.results[0].proc.nmedians = 0;
+	assert_int_equal(kb_compare_runs(&b, &r, "b", "r", &o, &c), 0);
+	assert_int_equal(row_of(&c, "s/k/1")->method, KB_METHOD_SAMPLES);
+	kb_compare_release(&c);
+	kb_run_clear(&b);
+	kb_run_clear(&r);
+}
+
+/*
+ * A baseline of three process-level runs (centres 100, 110, 121, each from
+ * three processes within +-1 %): every run's process medians are kept (9),
+ * the centre is their geometric mean (110), the drift is estimated from the
+ * runs (variance of the log centres (log 1.1)^2 less the mean process se^2,
+ * averaged with the suite's (the same here), df 2), and the config says
+ * how many runs were pooled.
+ */
+static void test_baseline_pools_processes(void **state)
+{
+	struct kb_run runs[3], out;
+	const char *names[] = { "r1", "r2", "r3" };
+	const double c[] = { 100, 110, 121 };
+	double se2 = 0;
+
+	(void)state;
+	for (size_t k = 0; k < 3; k++) {
+		double m[] = { c[k] * 0.99, c[k], c[k] * 1.01 };
+		struct kb_result *r;
+
+		run_init(&runs[k], "fp", 1);
+		r = add_bench(&runs[k], "s/k/1", c[k], 0.01, 30, k);
+		r->suite = strdup("s");
+		set_processes(r, m, 3, 0, 0);
+		r->summary.median = c[k];
+		r->proc.process_log_se = sqrt((log(0.99) * log(0.99) + log(1.01) * log(1.01)) / 2 / 3);
+		se2 += r->proc.process_log_se * r->proc.process_log_se / 3;
+		r->proc.process_df = 2;
+	}
+	assert_int_equal(kb_baseline_merge(runs, 3, names, &out), 0);
+	assert_int_equal(out.results[0].proc.nmedians, 9);
+	assert_int_equal(out.results[0].proc.processes, 9);
+	assert_near(out.results[0].summary.median, 110, 0.01);
+	assert_string_equal(kb_run_context(&out, "baseline.pooled_runs"), "3");
+	assert_near(out.results[0].proc.drift_log_var, log(1.1) * log(1.1) - se2, 1e-9);
+	assert_near(out.results[0].proc.drift_df, 2, 0);
+	assert_true(out.results[0].summary.ci_low < 110 && out.results[0].summary.ci_high > 110);
+	kb_run_clear(&out);
+	for (size_t k = 0; k < 3; k++)
+		kb_run_clear(&runs[k]);
 }
 
 /* ---- the proofs in the issue ------------------------------------------------- */
@@ -926,6 +1067,7 @@ static void test_reporters(void **state)
 
 int main(void)
 {
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identical_all_unchanged),
 		cmocka_unit_test(test_identical_noisy_unchanged),
@@ -951,6 +1093,8 @@ int main(void)
 		cmocka_unit_test(test_parse_percent),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_reporters),
+		cmocka_unit_test(test_process_level_by_hand),
+		cmocka_unit_test(test_baseline_pools_processes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
