@@ -583,6 +583,7 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 		if (brs[i].peak && run->results[i].status == KB_STATUS_OK)
 			kb__context_use_peak(run, &run->results[i], brs[i].peak);
 	}
+	kb__context_settle_peaks(run);
 out:
 	for (size_t i = 0; i < n; i++)
 		kb__bench_run_clear(&brs[i]);
@@ -894,6 +895,7 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 		if (brs[i].peak && run->results[i].status == KB_STATUS_OK)
 			kb__context_use_peak(run, &run->results[i], brs[i].peak);
 	}
+	kb__context_settle_peaks(run);
 	{
 		char buf[64];
 
