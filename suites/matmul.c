@@ -5,8 +5,9 @@
  *
  * Ids: matmul/<s|d>gemm[_nt]_<backend>[_mt]/<n> for square n×n×n products
  * (_nt: B is stored transposed).  Every benchmark reports GFLOP/s from
- * 2·m·n·k flops and % of the flops_f32 / flops_f64 peak, and is validated
- * after timing (see check_gemm_*).
+ * 2·m·n·k flops and % of the flops_f32 / flops_f64 peak, bytes as the
+ * compulsory traffic 3·n²·sizeof(T) (so its arithmetic intensity places it
+ * on the roofline), and is validated after timing (see check_gemm_*).
  */
 #include <math.h>
 #include <stdio.h>
@@ -147,6 +148,8 @@ static bool gemm_setup(struct kb_state *state, const struct gemm_case *gc, size_
 		break;
 	}
 	kb_set_flops(state, 2.0 * (double)n * (double)n * (double)n);
+	/* the compulsory traffic (A and B read, C written once): the roofline's bytes */
+	kb_set_bytes(state, 3 * (uint64_t)n * n * (gc->f64 ? sizeof(double) : sizeof(float)));
 	kb_set_peak(state, gc->f64 ? "flops_f64" : "flops_f32");
 	return true;
 }

@@ -398,6 +398,8 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 			kb_result_set_counter(r, "gflops", br->flops / sec / 1e9);
 		if (br->bytes > 0)
 			kb_result_set_counter(r, "gbps", (double)br->bytes / sec / 1e9);
+		if (br->flops > 0 && br->bytes > 0) /* FLOP per byte: the roofline's x */
+			kb_result_set_counter(r, "arithmetic_intensity", br->flops / (double)br->bytes);
 		if (br->items > 0) {
 			kb_result_set_counter(r, "items_per_second", (double)br->items / sec);
 			kb_result_set_counter(r, "ns_per_item", r->summary.median / (double)br->items);
