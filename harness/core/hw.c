@@ -105,6 +105,17 @@ void kb_hw_choose_caches(struct kb_cache_fact cache[4], const struct kb_cache_cl
 					  claims[i].bytes[l], claims[i].source);
 }
 
+uint64_t kb_hw_cpuid_decode(unsigned eax, unsigned ebx, unsigned ecx, int *level)
+{
+	unsigned type = eax & 0x1f;
+
+	*level = (int)((eax >> 5) & 7);
+	if (type != 1 && type != 3) /* data or unified only */
+		return 0;
+	return (uint64_t)((ebx >> 22) + 1) * (((ebx >> 12) & 0x3ff) + 1) * ((ebx & 0xfff) + 1) *
+	       ((uint64_t)ecx + 1);
+}
+
 void kb_hw_cpuid_caches(uint64_t out[4])
 {
 	unsigned a, b, c, d, leaf = 4, max;
@@ -120,13 +131,14 @@ void kb_hw_cpuid_caches(uint64_t out[4])
 	if (leaf == 4 && __get_cpuid_max(0, NULL) < 4)
 		return;
 	for (unsigned sub = 0; sub < 16; sub++) {
+		int level;
+		uint64_t bytes;
+
 		__cpuid_count(leaf, sub, a, b, c, d);
-		unsigned type = a & 0x1f, level = (a >> 5) & 7;
-		uint64_t bytes = (uint64_t)((b >> 22) + 1) * (((b >> 12) & 0x3ff) + 1) *
-				 ((b & 0xfff) + 1) * ((uint64_t)c + 1);
-		if (type == 0)
+		if ((a & 0x1f) == 0) /* no more caches */
 			break;
-		if (type != 2 && level >= 1 && level <= 3 && !out[level]) /* data or unified */
+		bytes = kb_hw_cpuid_decode(a, b, c, &level);
+		if (bytes && level >= 1 && level <= 3 && !out[level])
 			out[level] = bytes;
 	}
 #endif

@@ -41,6 +41,10 @@ void kb_hw_choose_caches(struct kb_cache_fact cache[4], const struct kb_cache_cl
 /* One claim for one level (used by kb_hw_choose_caches). */
 void kb_hw_judge_cache(struct kb_cache_fact *c, int level, uint64_t below, uint64_t claim,
 		       const char *source);
+/* One subleaf of CPUID leaf 4 / 0x8000001D: the cache's bytes (ways x
+ * partitions x line size x sets) and *level; 0 for an instruction cache or
+ * none. */
+uint64_t kb_hw_cpuid_decode(unsigned eax, unsigned ebx, unsigned ecx, int *level);
 /* Cache sizes from CPUID leaf 0x8000001D (AMD) or 4 (Intel); 0 where none. */
 void kb_hw_cpuid_caches(uint64_t out[4]);
 /* Cache sizes from a sysfs CPU directory (cpu_dir/cache/index<i>/{level,
