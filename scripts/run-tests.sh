@@ -25,6 +25,9 @@ STRICT=${STRICT:-0}
 # in one unless the processes are the point (test_workers, test_calcheck,
 # test_flags and test_robust pass --processes themselves: a flag beats this).
 export KBENCH_PROCESSES=1
+# the peaks a test measures go to a cache in the build folder, never to the
+# user's $XDG_CACHE_HOME (measured once for all the tests)
+export KBENCH_PEAK_CACHE="${KBENCH_PEAK_CACHE:-$root/build/tests-peak-cache.conf}"
 
 # key<TAB>why it is expected
 EXPECTED='no-gpu	no CUDA device on this machine

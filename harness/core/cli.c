@@ -363,6 +363,7 @@ void kb_cli_record(const struct kb_config *cfg, const char *pinned, struct kb_ru
 	kb_run_add_config(run, "large", cfg->large ? "true" : "false", true);
 	kb_run_add_config(run, "measure_peaks", cfg->no_peaks ? "false" : "true", true);
 	kb_run_add_config(run, "remeasure_peaks", cfg->remeasure_peaks ? "true" : "false", true);
+	kb_run_add_config(run, "peak_cache", cfg->peak_cache, false);
 	kb_run_add_config(run, "require_gpu", cfg->require_gpu ? "true" : "false", true);
 	kb_run_add_config(run, "config_file", cfg->conf_path, false);
 	kb_run_add_config(run, "out_format", kb_format_info(cfg->out_format)->name, false);

@@ -136,12 +136,14 @@ bool kb__peak_known(const char *name)
 
 int kb__peak_level(uint64_t working_set_bytes)
 {
+	if (kb_cache_bytes(3) && working_set_bytes > kb_cache_bytes(3))
+		return 4; /* beyond the last-level cache, whatever the levels below say */
 	for (int l = 1; l <= 3; l++) {
 		uint64_t c = kb_cache_bytes(l);
 		if (c && working_set_bytes <= c)
 			return l;
 	}
-	return kb_cache_bytes(3) ? 4 : 0;
+	return 0;
 }
 
 /* ---- the cache file --------------------------------------------------------- */
@@ -332,7 +334,7 @@ static void peak_obtain(struct kb_run *run, struct peak *p)
 	v = kb_conf_number(conf_key);
 	if (!isnan(v)) {
 		p->value = v;
-		p->source = "kbench.conf";
+		p->method = p->source = "kbench.conf";
 		return;
 	}
 	if (!p->fn)
