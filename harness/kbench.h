@@ -315,13 +315,19 @@ bool kb_require_gpu(const struct kb_state *state);
  */
 void kb_set_peak(struct kb_state *state, const char *peak_name);
 /*
- * kb_set_peak for a memory-bandwidth peak, which describes DRAM: it applies
- * only when `working_set_bytes` exceeds the last-level cache (an in-cache
- * rate above a DRAM peak would read as 250 % of peak).
+ * kb_set_peak for a memory-bandwidth peak, taken against the level the
+ * working set lives in: `peak_name` (DRAM) when `working_set_bytes` exceeds
+ * the L3, "<peak_name>_l1" / "_l2" / "_l3" when it fits that cache (the
+ * first known level it fits) and such a peak is registered or configured.
+ * No peak when the level cannot be told (cache sizes unknown).
  */
 void kb_set_memory_peak(struct kb_state *state, const char *peak_name,
 			uint64_t working_set_bytes);
 typedef double (*kb_peak_fn)(void); /* returns GFLOP/s or GB/s, <= 0 on failure */
+/* Inside a kb_peak_fn: a figure behind the peak (the calibration kernel's
+ * rate, the theoretical peak; NAN for unknown), recorded in the context as
+ * peaks.<name>_<key> and kept in the peak cache with the peak. */
+void kb_peak_note(const char *key, double value);
 void kb_register_peak(const char *peak_name, const char *unit, const char *method,
 		      kb_peak_fn fn);
 #define KB_PEAK(pname, unit, method)                                          \

@@ -29,6 +29,9 @@ export KBENCH_PROCESSES=1
 # or other per-machine caches: an empty cache of their own
 KBENCH_CACHE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kb-tests-cache.XXXXXX") || exit 2
 export KBENCH_CACHE_DIR
+# the peaks a test measures go to a cache in the build folder, never to the
+# user's $XDG_CACHE_HOME (measured once for all the tests)
+export KBENCH_PEAK_CACHE="${KBENCH_PEAK_CACHE:-$root/build/tests-peak-cache.conf}"
 
 # key<TAB>why it is expected
 EXPECTED='no-gpu	no CUDA device on this machine

@@ -17,7 +17,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kbench.h"
 
@@ -221,49 +220,3 @@ EW(axpy, f64, simd_mt, EW_AXPY, true, true, true, QUICK_SIMD, F64_CACHE)
 EW(exp, f64, ref, EW_EXP, true, false, false, QUICK_REF, F64_CACHE)
 EW(exp, f64, simd, EW_EXP, true, true, false, QUICK_SIMD, F64_CACHE)
 EW(exp, f64, simd_mt, EW_EXP, true, true, true, QUICK_SIMD, F64_CACHE)
-
-/* ---- peak ---------------------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Best triad GB/s on every core over ~0.3 s, three f32 arrays totalling
- * 4× the L3 (at least 96 MiB), shrunk to fit a quarter of free memory. */
-KB_PEAK(bandwidth, "GB/s", "best f32 triad on all cores over 0.3 s, arrays totalling 4x L3")
-{
-	configure_cpu();
-	uint64_t total = 4 * kb_cpu_cache(3);
-	uint64_t avail = kb_mem_available();
-	if (total < (96u << 20))
-		total = 96u << 20;
-	if (avail && total > avail / 4)
-		total = avail / 4;
-	size_t n = (size_t)(total / 3 / sizeof(float));
-	float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
-	float *c = malloc(n * sizeof(float));
-	double best = 0;
-	int cores = kb_cores();
-	if (a && b && c && n > 0) {
-		for (size_t i = 0; i < n; i++) {
-			a[i] = 0;
-			b[i] = (float)(i % 13) + 1;
-			c[i] = (float)(i % 7) + 1;
-		}
-		double end = now_s() + 0.3;
-		for (int it = 0; it < 3 || (now_s() < end && it < 200); it++) {
-			double t0 = now_s();
-			kb_triad_f32_simd(n, a, b, c, (float)EW_SCALAR, cores);
-			double t = now_s() - t0;
-			if (t > 0 && 12.0 * (double)n / t * 1e-9 > best)
-				best = 12.0 * (double)n / t * 1e-9;
-		}
-	}
-	free(a);
-	free(b);
-	free(c);
-	return best;
-}

@@ -131,6 +131,8 @@ static void run_stream(struct kb_state *state, enum stream_op op, enum kb_cuda_c
 	if (mode == KB_CUDA_COLD ||
 	    (uint64_t)words[op] * sizeof(float) * (uint64_t)n >= 3 * (uint64_t)dev->l2_bytes)
 		kb_set_peak(state, "gpu_bandwidth");
+	else if ((uint64_t)words[op] * sizeof(float) * (uint64_t)n <= (uint64_t)dev->l2_bytes / 2)
+		kb_set_peak(state, "gpu_bandwidth_l2"); /* hot and within half the L2 */
 
 	in0 = (float *)kb_cuda_alloc(state, &mem, (size_t)n * sizeof(float));
 	in1 = in0 ? (float *)kb_cuda_alloc(state, &mem, (size_t)n * sizeof(float)) : NULL;

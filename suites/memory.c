@@ -21,6 +21,7 @@
 
 #include "cpu/kb_cpu.h"
 #include "cpu/kb_memory.h"
+#include "cpu/kb_peak_cpu.h"
 #include "cpu/kb_reduce_simd.h"
 #include "ref/kb_reduce_ref.h"
 
@@ -63,9 +64,10 @@ static const char *level_name(int64_t level)
 
 static void label_level(struct kb_state *state, int64_t level, uint64_t ws, uint64_t cache)
 {
-	if (cache)
-		kb_set_label(state, "%s: %.0f KiB working set (cache %.0f KiB)", level_name(level),
-			     ws / 1024.0, cache / 1024.0);
+	if (cache) /* the sizes the context records and %peak uses (kb_cache_bytes) */
+		kb_set_label(state, "%s: %.0f KiB working set (cache %.0f KiB%s)", level_name(level),
+			     ws / 1024.0, cache / 1024.0,
+			     kb_cache_bytes((int)level) ? "" : ", size unknown: assumed");
 	else
 		kb_set_label(state, "%s: %.0f MiB working set", level_name(level), ws / 1048576.0);
 	kb_set_counter(state, "working_set_bytes", (double)ws);
@@ -278,3 +280,68 @@ KB_BENCH(memory, sweep_read)
 }
 KB_SPACE(memory, sweep_read, "level=1,2,3,4");
 KB_QUICK(memory, sweep_read, "level=1,2");
+
+/* ---- peaks: bandwidth per level ---------------------------------------------- */
+
+/*
+ * Read and triad GB/s with the working set in one level (kb_peak_cpu.h):
+ * L1d and L2 (private) half the cache per thread, L3 (shared) half of it
+ * over all threads, DRAM 4x the L3 (at least 96 MiB, at most a quarter of
+ * free memory) over all threads.  The peak is the better of read and
+ * triad on all cores; the one-core figures are notes.  0 (unavailable)
+ * when the level's size is unknown.
+ */
+static double peak_level(int level)
+{
+	int cores = kb_cores();
+	uint64_t c = kb_cache_bytes(level == 4 ? 3 : level), total;
+	size_t per_thread[2];
+	double best = 0, v;
+
+	if (!c)
+		return 0;
+	cache_sizes((uint64_t[4]){ 0 });
+	if (level <= 2) { /* private: each thread its own half cache */
+		total = c / 2;
+		per_thread[0] = per_thread[1] = (size_t)total;
+	} else { /* shared: the working set split between the threads */
+		uint64_t avail = kb_mem_available();
+		total = level == 3 ? c / 2 : 4 * c > (96u << 20) ? 4 * c : 96u << 20;
+		if (avail && total > avail / 4)
+			total = avail / 4;
+		per_thread[0] = (size_t)total;
+		per_thread[1] = (size_t)(total / (uint64_t)cores);
+	}
+	kb_peak_note("working_set_bytes", (double)total); /* per thread in L1d/L2 */
+	for (int all = 0; all < 2; all++)
+		for (int kind = KB_PEAK_READ; kind <= KB_PEAK_TRIAD; kind++) {
+			v = kb_peak_bandwidth_gbps((enum kb_peak_bw)kind, per_thread[all],
+						   all ? cores : 1, level == 4 ? 0.15 : 0.05, 3);
+			kb_peak_note(kind == KB_PEAK_READ ? (all ? "read" : "read_1core")
+							  : (all ? "triad" : "triad_1core"), v);
+			if (all && v > best)
+				best = v;
+		}
+	return best;
+}
+
+KB_PEAK(bandwidth_l1, "GB/s", "best of f32 read and triad on all cores, each thread half the L1d")
+{
+	return peak_level(1);
+}
+
+KB_PEAK(bandwidth_l2, "GB/s", "best of f32 read and triad on all cores, each thread half the L2")
+{
+	return peak_level(2);
+}
+
+KB_PEAK(bandwidth_l3, "GB/s", "best of f32 read and triad on all cores, half the L3 split between them")
+{
+	return peak_level(3);
+}
+
+KB_PEAK(bandwidth, "GB/s", "DRAM: best of f32 read and triad on all cores, 4x the L3 (at least 96 MiB) "
+			   "split between them")
+{
+	return peak_level(4);
+}

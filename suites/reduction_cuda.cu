@@ -125,6 +125,8 @@ static void run_reduce(struct kb_state *state, enum red_kind kind, enum kb_cuda_
 	if (mode == KB_CUDA_COLD ||
 	    (is_dot(kind) ? 8u : 4u) * (uint64_t)n >= 3 * (uint64_t)dev->l2_bytes)
 		kb_set_peak(state, "gpu_bandwidth");
+	else if ((is_dot(kind) ? 8u : 4u) * (uint64_t)n <= (uint64_t)dev->l2_bytes / 2)
+		kb_set_peak(state, "gpu_bandwidth_l2"); /* hot and within half the L2 */
 
 	switch (kind) {
 	case SUM_CUB:

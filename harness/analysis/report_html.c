@@ -381,6 +381,7 @@ static void section_recommendations(struct out *o)
 }
 
 static const char *const kind_titles[][2] = {
+	{"roofline", "Roofline"},
 	{"scaling", "Scaling"},
 	{"comparison", "Comparison with the baseline"},
 	{"distribution", "Sample distributions"},

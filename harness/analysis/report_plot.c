@@ -201,6 +201,149 @@ int kb_plot_scaling_write(FILE *f, const struct kb_group *g, size_t family,
 	return rc ? rc : finish(f, "scaling");
 }
 
+/* ---- roofline ----------------------------------------------------------- */
+
+/* A numeric context value of a run, NAN when absent. */
+static double ctx_num(const struct kb_run *run, const char *key)
+{
+	for (size_t i = 0; i < run->ncontext; i++)
+		if (run->context[i].key && strcmp(run->context[i].key, key) == 0)
+			return run->context[i].value && run->context[i].is_num
+				       ? strtod(run->context[i].value, NULL)
+				       : NAN;
+	return NAN;
+}
+
+static const char *ctx_str(const struct kb_run *run, const char *key)
+{
+	for (size_t i = 0; i < run->ncontext; i++)
+		if (run->context[i].key && strcmp(run->context[i].key, key) == 0)
+			return run->context[i].value;
+	return NULL;
+}
+
+/* A point: GFLOP/s and arithmetic intensity, both positive. */
+static bool roofline_point(const struct kb_result *r, double *ai, double *gf)
+{
+	*ai = NAN;
+	*gf = NAN;
+	for (size_t i = 0; i < r->ncounters; i++) {
+		if (strcmp(r->counters[i].name, "arithmetic_intensity") == 0)
+			*ai = r->counters[i].value;
+		else if (strcmp(r->counters[i].name, "gflops") == 0)
+			*gf = r->counters[i].value;
+	}
+	return r->status == KB_STATUS_OK && isfinite(*ai) && *ai > 0 && isfinite(*gf) && *gf > 0;
+}
+
+bool kb_plot_roofline_has_points(const struct kb_group *g)
+{
+	double ai, gf;
+
+	if (g->nruns == 0)
+		return false;
+	for (size_t i = 0; i < g->runs[g->nruns - 1].nresults; i++)
+		if (roofline_point(&g->runs[g->nruns - 1].results[i], &ai, &gf))
+			return true;
+	return false;
+}
+
+int kb_plot_roofline_write(FILE *f, const struct kb_group *g, struct kb_plot_vars *vars)
+{
+	const struct kb_run *run = &g->runs[g->nruns - 1];
+	double ai, gf, xmin = INFINITY, xmax = 0, top = 0, bw_max = 0;
+	double bw_min = INFINITY;
+	size_t ncomp = 0, nmem = 0, nblocks = 0;
+	char name[64], label[160];
+	int rc = 0;
+
+	fprintf(f, "# kbench roofline data: run %s (%s)\n", g->labels ? g->labels[g->nruns - 1] : "",
+		run->date ? run->date : "");
+	/* the roofs: every peak of the context in GFLOP/s (compute) or GB/s (memory) */
+	for (size_t i = 0; i < run->ncontext && !rc; i++) {
+		const char *key = run->context[i].key, *unit;
+		char ukey[160];
+		double v;
+
+		if (!key || strncmp(key, "peaks.", 6) != 0 || strchr(key + 6, '.') ||
+		    !run->context[i].is_num || !isfinite(v = ctx_num(run, key)) || v <= 0)
+			continue;
+		snprintf(ukey, sizeof(ukey), "%s_unit", key);
+		if (!(unit = ctx_str(run, ukey)) || strstr(key, "pcie"))
+			continue;
+		if (strcmp(unit, "GFLOP/s") == 0) {
+			snprintf(name, sizeof(name), "comp_%zu", ++ncomp);
+			snprintf(label, sizeof(label), "%s %.4g GFLOP/s", key + 6, v);
+			top = fmax(top, v);
+		} else if (strcmp(unit, "GB/s") == 0) {
+			snprintf(name, sizeof(name), "mem_%zu", ++nmem);
+			snprintf(label, sizeof(label), "%s %.4g GB/s", key + 6, v);
+			bw_max = fmax(bw_max, v);
+			bw_min = fmin(bw_min, v);
+		} else {
+			continue;
+		}
+		fprintf(f, "# roof %s = %.6g %s\n", key + 6, v, unit);
+		rc = kb_plot_vars_num(vars, name, v);
+		snprintf(name, sizeof(name), "%s_label_%zu", unit[1] == 'F' ? "comp" : "mem",
+			 unit[1] == 'F' ? ncomp : nmem);
+		rc = rc ? rc : kb_plot_vars_str(vars, name, label);
+	}
+	/* the points: one block per suite, columns ai gflops low high "id" */
+	fprintf(f, "# one block per suite; columns: arithmetic_intensity(FLOP/byte) GFLOP/s "
+		   "GFLOP/s_low GFLOP/s_high id (the interval from the CI of the median time)\n");
+	for (size_t i = 0; i < run->nresults && !rc; i++) {
+		const struct kb_result *r = &run->results[i];
+		size_t slen = strcspn(r->id, "/");
+		bool first = true;
+
+		if (!roofline_point(r, &ai, &gf))
+			continue;
+		for (size_t j = 0; j < i && first; j++) { /* a suite's block starts at its first point */
+			double a2, g2;
+			first = !(roofline_point(&run->results[j], &a2, &g2) &&
+				  strncmp(run->results[j].id, r->id, slen + 1) == 0);
+		}
+		if (!first)
+			continue;
+		fprintf(f, "%s# suite %.*s\n", nblocks ? "\n\n" : "", (int)slen, r->id);
+		for (size_t j = i; j < run->nresults; j++) {
+			const struct kb_result *q = &run->results[j];
+			const struct kb_summary *s = &q->summary;
+
+			if (!roofline_point(q, &ai, &gf) || strncmp(q->id, r->id, slen + 1) != 0)
+				continue;
+			fprintf(f, "%.6g %.6g", ai, gf);
+			put_num(f, s->ci_high > 0 ? gf * s->median / s->ci_high : NAN);
+			put_num(f, s->ci_low > 0 ? gf * s->median / s->ci_low : NAN);
+			fputc(' ', f);
+			put_quoted(f, q->id);
+			fputc('\n', f);
+			xmin = fmin(xmin, ai);
+			xmax = fmax(xmax, ai);
+			top = fmax(top, gf);
+		}
+		snprintf(name, sizeof(name), "title_%zu", ++nblocks);
+		snprintf(label, sizeof(label), "%.*s", (int)slen, r->id);
+		rc = kb_plot_vars_str(vars, name, label);
+	}
+	/* the x range spans the points and every ridge point (peak / bandwidth) */
+	if (bw_max > 0) { /* the ridge points */
+		xmin = fmin(xmin, top / bw_max);
+		xmax = fmax(xmax, top / bw_min);
+	}
+	rc = rc ? rc : kb_plot_vars_num(vars, "ncomp", (double)ncomp);
+	rc = rc ? rc : kb_plot_vars_num(vars, "nmem", (double)nmem);
+	rc = rc ? rc : kb_plot_vars_num(vars, "nblocks", (double)nblocks);
+	rc = rc ? rc : kb_plot_vars_num(vars, "roof_top", top);
+	rc = rc ? rc : kb_plot_vars_num(vars, "xmin", pow(10, floor(log10(xmin / 2))));
+	rc = rc ? rc : kb_plot_vars_num(vars, "xmax", pow(10, ceil(log10(xmax * 2))));
+	snprintf(label, sizeof(label), "roofline%s%s: GFLOP/s against arithmetic intensity",
+		 ctx_str(run, "cpu.model") ? " of " : "", ctx_str(run, "cpu.model") ? ctx_str(run, "cpu.model") : "");
+	rc = rc ? rc : kb_plot_vars_str(vars, "plot_title", label);
+	return rc ? rc : finish(f, "roofline");
+}
+
 /* ---- comparison --------------------------------------------------------- */
 
 static unsigned verdict_colour(enum kb_verdict v)

@@ -11,6 +11,10 @@
  *                    whiskers) and jittered strip, outliers in colour
  *   history.gp       a benchmark's median and CI over runs, fitted levels,
  *                    change points marked
+ *   roofline.gp      GFLOP/s against arithmetic intensity, log-log: a
+ *                    compute roof per FLOP/s peak, a memory roof per
+ *                    bandwidth peak (L1d, L2, L3, DRAM, GPU), one point
+ *                    per benchmark with its interval
  *
  * The writers (kb_plot_*_write) only produce the data file and the gnuplot
  * variables; kb_plot_render() runs gnuplot.  Times are written in one unit
@@ -50,6 +54,20 @@ bool kb_plot_scaling_has_points(const struct kb_group *g, size_t family);
  * median_ns. */
 int kb_plot_scaling_write(FILE *f, const struct kb_group *g, size_t family,
 			  struct kb_plot_vars *vars);
+
+/* True when the last run has a result with GFLOP/s and an arithmetic
+ * intensity (a benchmark that sets both flops and bytes). */
+bool kb_plot_roofline_has_points(const struct kb_group *g);
+
+/*
+ * Roofline data of the last run: one block per suite (gnuplot "index"),
+ * columns: arithmetic_intensity gflops gflops_low gflops_high "id"; the
+ * roofs from the run's context peaks (GFLOP/s: compute roofs comp_1..N,
+ * GB/s: memory roofs mem_1..N, PCIe left out) as gnuplot variables with
+ * their labels, roof_top, xmin/xmax (decades around the points and the
+ * ridge points), nblocks and title_1..N.
+ */
+int kb_plot_roofline_write(FILE *f, const struct kb_group *g, struct kb_plot_vars *vars);
 
 /*
  * Comparison data: one row per compared benchmark (ratio known), columns:

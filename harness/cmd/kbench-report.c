@@ -255,6 +255,11 @@ static int write_scaling(FILE *f, const void *ctx, struct kb_plot_vars *vars)
 	return kb_plot_scaling_write(f, s->g, s->family, vars);
 }
 
+static int write_roofline(FILE *f, const void *ctx, struct kb_plot_vars *vars)
+{
+	return kb_plot_roofline_write(f, ctx, vars);
+}
+
 static int write_comparison(FILE *f, const void *ctx, struct kb_plot_vars *vars)
 {
 	return kb_plot_comparison_write(f, ctx, vars);
@@ -564,6 +569,10 @@ int main(int argc, char **argv)
 				" the report has tables only\n");
 
 	rc = 0;
+	if (kb_plot_roofline_has_points(&g))
+		rc = make_plot(&p, "roofline", "roofline", "roofline: GFLOP/s against arithmetic "
+			       "intensity (FLOP/byte), with the machine's compute and memory roofs",
+			       "roofline", write_roofline, &g);
 	for (size_t fi = 0; fi < g.nfamilies && !rc; fi++) {
 		struct scaling_ctx s = {&g, fi};
 		char name[300], title[512];

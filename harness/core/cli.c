@@ -76,6 +76,11 @@ static const struct flag flags[] = {
 	  "       add the large sizes (KB_LARGE) to the defaults" },
 	{ "no-peaks", NULL, "KBENCH_NO_PEAKS", K_BOOL, OFF(no_peaks),
 	  "       do not calibrate machine peaks (pct_peak only from kbench.conf)" },
+	{ "remeasure-peaks", NULL, "KBENCH_REMEASURE_PEAKS", K_BOOL, OFF(remeasure_peaks),
+	  "       measure the peaks again and rewrite the peak cache" },
+	{ "peak-cache", NULL, "KBENCH_PEAK_CACHE", K_STR, OFF(peak_cache),
+	  "FILE   the peak cache (default $XDG_CACHE_HOME/kbench/peaks-<fingerprint>.conf;\n"
+	  "                         none: measure every run)" },
 	{ "metric", NULL, "KBENCH_METRIC", K_METRIC, OFF(metric),
 	  "M      time (default), or instructions: also counts instructions per iteration\n"
 	  "                         (perf_event, else callgrind; gate at 0.5 %)" },
@@ -362,6 +367,8 @@ void kb_cli_record(const struct kb_config *cfg, const char *pinned, struct kb_ru
 	kb_run_add_config(run, "quick", cfg->quick ? "true" : "false", true);
 	kb_run_add_config(run, "large", cfg->large ? "true" : "false", true);
 	kb_run_add_config(run, "measure_peaks", cfg->no_peaks ? "false" : "true", true);
+	kb_run_add_config(run, "remeasure_peaks", cfg->remeasure_peaks ? "true" : "false", true);
+	kb_run_add_config(run, "peak_cache", cfg->peak_cache, false);
 	kb_run_add_config(run, "require_gpu", cfg->require_gpu ? "true" : "false", true);
 	kb_run_add_config(run, "config_file", cfg->conf_path, false);
 	kb_run_add_config(run, "out_format", kb_format_info(cfg->out_format)->name, false);

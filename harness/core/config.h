@@ -41,6 +41,8 @@ struct kb_config {
 	bool quick;                /* tiny sizes */
 	bool large;                /* add the KB_LARGE sizes */
 	bool no_peaks;             /* peaks only from kbench.conf, never measured */
+	bool remeasure_peaks;      /* ignore the peak cache's values, rewrite it */
+	const char *peak_cache;    /* peak cache file, "none", or NULL: the default */
 	enum kb_metric metric;
 	bool require_gpu;
 	const char *conf_path;     /* kbench.conf used, or NULL */

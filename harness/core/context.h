@@ -42,5 +42,22 @@ void kb_context_measure_peaks(bool measure);
 /* Computes pct_peak for `r` against peak `name` and records the peak in
  * the context (once per name); used by the runner. */
 void kb__context_use_peak(struct kb_run *run, struct kb_result *r, const char *name);
+/* After every kb__context_use_peak of a run: a peak below a rate measured
+ * against it is raised to the highest such rate for this run, each row
+ * above the old peak gets a note in its label, the context a
+ * peaks.<name>_note, and pct_peak is recomputed. */
+void kb__context_settle_peaks(struct kb_run *run);
+
+/* The peak cache: `path` (NULL: $XDG_CACHE_HOME/kbench/peaks-<fingerprint>.conf,
+ * "none": no cache); `remeasure` ignores what it holds and rewrites it. */
+void kb_context_peak_cache(const char *path, bool remeasure);
+/* Forgets the peaks' values, uses and cache settings (unit tests); the
+ * registered peaks are forgotten too. */
+void kb__context_peaks_reset(void);
+/* Whether a peak of this name is registered or set in kbench.conf. */
+bool kb__peak_known(const char *name);
+/* The level a working set lives in: 1-3 for the first known cache it fits,
+ * 4 for DRAM (beyond a known L3), 0 when the caches cannot tell. */
+int kb__peak_level(uint64_t working_set_bytes);
 
 #endif /* KB_CONTEXT_H */

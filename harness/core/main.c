@@ -200,6 +200,7 @@ int kb_main(int argc, char **argv)
 	/* from here an interruption ends the run with what it has measured */
 	kb_proc_catch_interrupts(kb_runner_interrupt);
 	kb_context_measure_peaks(!cfg.no_peaks);
+	kb_context_peak_cache(cfg.peak_cache, cfg.remeasure_peaks);
 	if ((rc = kb_filter_new(cfg.filter, &filter)) || (rc = kb_registry_expand(cfg.quick, cfg.large, &all))) {
 		fprintf(stderr, "kbench: %s\n", kb_last_error());
 		goto out;

@@ -400,6 +400,8 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 			kb_result_set_counter(r, "gflops", br->flops / sec / 1e9);
 		if (br->bytes > 0)
 			kb_result_set_counter(r, "gbps", (double)br->bytes / sec / 1e9);
+		if (br->flops > 0 && br->bytes > 0) /* FLOP per byte: the roofline's x */
+			kb_result_set_counter(r, "arithmetic_intensity", br->flops / (double)br->bytes);
 		if (br->items > 0) {
 			kb_result_set_counter(r, "items_per_second", (double)br->items / sec);
 			kb_result_set_counter(r, "ns_per_item", r->summary.median / (double)br->items);
@@ -585,6 +587,7 @@ int kb_runner_run(const struct kb_config *cfg, const struct kb_instance *const *
 		if (brs[i].peak && run->results[i].status == KB_STATUS_OK)
 			kb__context_use_peak(run, &run->results[i], brs[i].peak);
 	}
+	kb__context_settle_peaks(run);
 out:
 	for (size_t i = 0; i < n; i++)
 		kb__bench_run_clear(&brs[i]);
@@ -912,6 +915,7 @@ int kb_runner_run_processes(const struct kb_config *cfg, const struct kb_instanc
 		if (brs[i].peak && run->results[i].status == KB_STATUS_OK)
 			kb__context_use_peak(run, &run->results[i], brs[i].peak);
 	}
+	kb__context_settle_peaks(run);
 	{
 		char buf[64];
 

@@ -413,12 +413,19 @@ void kb_set_peak(struct kb_state *s, const char *peak_name)
 
 void kb_set_memory_peak(struct kb_state *s, const char *peak_name, uint64_t working_set_bytes)
 {
-	uint64_t llc = kb_cache_bytes(3);
+	char name[128];
+	int level = kb__peak_level(working_set_bytes);
 
-	if (!llc)
-		llc = kb_cache_bytes(2);
-	if (llc && working_set_bytes > llc)
+	if (level == 4) {
 		s->br->peak = peak_name;
+	} else if (level > 0) {
+		snprintf(name, sizeof(name), "%s_l%d", peak_name, level);
+		if (kb__peak_known(name)) {
+			free(s->br->peak_owned);
+			s->br->peak_owned = strdup(name);
+			s->br->peak = s->br->peak_owned;
+		}
+	}
 }
 
 void kb_skip(struct kb_state *s, const char *fmt, ...)

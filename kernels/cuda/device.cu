@@ -708,20 +708,40 @@ static double tensor_flops_per_clock(int major, int minor, bool bf16)
 	return 0;
 }
 
-KB_PEAK(gpu_bandwidth, "GB/s", "2 x memory clock x bus width / 8, from the driver (or NVML)")
+KB_PEAK(gpu_bandwidth, "GB/s", "2 x memory clock x bus width / 8, from the driver (or NVML); "
+			       "the calibration read (note) when it is higher")
 {
 	const struct kb_cuda_device *d = kb_cuda_device(NULL);
+	size_t free_b = 0, total_b = 0, bytes;
+	double theory, cal;
 
-	return d ? mem_peak_gbps(d) : 0;
+	if (!d)
+		return 0;
+	theory = mem_peak_gbps(d);
+	bytes = 8 * (size_t)(d->l2_bytes > 0 ? d->l2_bytes : 0);
+	bytes = bytes > ((size_t)1 << 30) ? bytes : (size_t)1 << 30;
+	if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess && bytes > free_b / 4)
+		bytes = free_b / 4;
+	cal = kb__cuda_peak_read_gbps(d, bytes, 4);
+	kb_peak_note("theoretical", theory > 0 ? theory : NAN);
+	kb_peak_note("calibration", cal > 0 ? cal : NAN);
+	return cal > theory ? cal : theory;
 }
 
-KB_PEAK(gpu_flops_f32, "GFLOP/s", "SMs x FP32 lanes/SM x 2 x max SM clock")
+KB_PEAK(gpu_flops_f32, "GFLOP/s", "SMs x FP32 lanes/SM x 2 x max SM clock; the FMA calibration "
+				  "kernel (note) when it is higher")
 {
 	const struct kb_cuda_device *d = kb_cuda_device(NULL);
+	double theory, cal;
 
-	if (!d || !d->sm_clock_khz)
+	if (!d)
 		return 0;
-	return d->sms * fp32_lanes(d->cc_major, d->cc_minor) * 2.0 * d->sm_clock_khz / 1e6;
+	theory = d->sm_clock_khz ? d->sms * fp32_lanes(d->cc_major, d->cc_minor) * 2.0 * d->sm_clock_khz / 1e6
+				 : 0;
+	cal = kb__cuda_peak_fma_f32_gflops(d);
+	kb_peak_note("theoretical", theory > 0 ? theory : NAN);
+	kb_peak_note("calibration", cal > 0 ? cal : NAN);
+	return cal > theory ? cal : theory;
 }
 
 KB_PEAK(gpu_flops_tf32, "GFLOP/s", "SMs x dense TF32 FLOP/clock/SM x max SM clock (upper bound)")

@@ -149,4 +149,12 @@ void kb__cuda_memory_context(struct kb_ctx *c, const struct kb_cuda_device *d);
  * (NVML: max generation and width), or 0 when unknown. */
 double kb_cuda_pcie_peak_gbps(void);
 
+/*
+ * Calibration kernels (peak_cuda.cu): FP32 GFLOP/s of independent FMA
+ * chains over one full wave, and GB/s of a float4 read of `bytes` repeated
+ * `reps` times in one launch; best of three launches; 0 on error.
+ */
+double kb__cuda_peak_fma_f32_gflops(const struct kb_cuda_device *d);
+double kb__cuda_peak_read_gbps(const struct kb_cuda_device *d, size_t bytes, int reps);
+
 #endif /* KB_CUDA_DEVICE_H */

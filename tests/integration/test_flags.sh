@@ -66,6 +66,8 @@ CASES = {
     "quick": ("true", [], cfg("quick", True), "maybe"),
     "large": ("true", [], cfg("large", True), "maybe"),
     "no-peaks": ("true", [], cfg("measure_peaks", False), "maybe"),
+    "remeasure-peaks": ("true", [], cfg("remeasure_peaks", True), "maybe"),
+    "peak-cache": (tmp + "/peaks.conf", [], lambda r: r["config"]["peak_cache"] == tmp + "/peaks.conf" or "peak_cache %r" % r["config"].get("peak_cache"), None),
     "metric": ("time", ["--quick"], cfg("metric", "time"), "cycles"),
     "require-gpu": ("true", [], cfg("require_gpu", True), "maybe"),
     "config": (tmp + "/k.conf", [], lambda r: r["context"]["cpu"]["model"] == "Flag Test CPU" or "config not read", "/nonexistent/k.conf"),

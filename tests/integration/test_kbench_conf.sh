@@ -46,8 +46,9 @@ PY
 
 # ---- 2. peaks -> pct_peak -------------------------------------------------------------
 # (a bandwidth peak applies where the working set exceeds the last-level
-# cache: a 2k L3 from kbench.conf makes memcpy/4099 one)
-printf 'peak.bandwidth = 2.5\npeak.flops_f32 = 4\ncache.l3 = 2k\n' > "$tmp/peaks.conf"
+# cache: a 2k L3 from kbench.conf makes memcpy/4099 one; the peaks are
+# above any rate here, or the run would raise them: part 2b)
+printf 'peak.bandwidth = 250000\npeak.flops_f32 = 400000\ncache.l3 = 2k\n' > "$tmp/peaks.conf"
 pick='^(memory/memcpy/4099|matmul/sgemm_blocked/33|calibration/empty)$'
 "$kb" $q --filter="$pick" --config="$tmp/peaks.conf" > "$tmp/p.json" || fail "kbench with peaks"
 "$kb" $q --filter="$pick" > "$tmp/np.json" || fail "kbench without peaks"
@@ -59,9 +60,10 @@ def rows(f):
 d, r = rows(sys.argv[1])
 assert d["config"]["measure_peaks"] is False
 pk = d["context"]["peaks"]
-assert pk["bandwidth"] == 2.5 and pk["bandwidth_method"] == "kbench.conf", pk
-assert pk["flops_f32"] == 4 and pk["flops_f32_method"] == "kbench.conf", pk
-for id_, rate, peak in (("memory/memcpy/4099", "gbps", 2.5), ("matmul/sgemm_blocked/33", "gflops", 4)):
+assert pk["bandwidth"] == 250000 and pk["bandwidth_method"] == "kbench.conf", pk
+assert pk["flops_f32"] == 400000 and pk["flops_f32_method"] == "kbench.conf", pk
+assert "bandwidth_note" not in pk and "flops_f32_note" not in pk, pk
+for id_, rate, peak in (("memory/memcpy/4099", "gbps", 250000), ("matmul/sgemm_blocked/33", "gflops", 400000)):
     c = r[id_]["counters"]
     want = 100 * c[rate] / peak
     assert abs(c["pct_peak"] - want) <= 1e-9 * want, (id_, c)
@@ -78,6 +80,25 @@ import json; print('%.0f%%' % [b for b in json.load(open('$tmp/p.json'))['benchm
 grep '^matmul/sgemm_blocked/33 ' "$tmp/p.txt" | grep -q "GFLOP/s  *[0-9]*%" ||
 	{ cat "$tmp/p.txt"; fail "no %peak in the console row (want about $pct)"; }
 grep '^calibration/empty ' "$tmp/p.txt" | grep -q "[0-9]%  *[0-9]*%" && { cat "$tmp/p.txt"; fail "a %peak for calibration/empty"; }
+
+# ---- 2b. a peak below a rate: raised to the highest rate for the run, with a note ----
+printf 'peak.bandwidth = 0.001\npeak.flops_f32 = 0.001\ncache.l3 = 2k\n' > "$tmp/low.conf"
+"$kb" $q --filter="$pick" --config="$tmp/low.conf" > "$tmp/low.json" || fail "kbench with low peaks"
+python3 - "$tmp/low.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = {b["id"]: b for b in d["benchmarks"]}
+pk = d["context"]["peaks"]
+for id_, rate, name in (("memory/memcpy/4099", "gbps", "bandwidth"), ("matmul/sgemm_blocked/33", "gflops", "flops_f32")):
+    c = r[id_]["counters"]
+    assert abs(c["pct_peak"] - 100) < 1e-6, (id_, c)
+    assert "rate above peak %s (0.001" % name in (r[id_].get("label") or ""), r[id_]
+    assert abs(pk[name] - c[rate]) <= 1e-5 * c[rate] and pk["%s_below_rate" % name] == 0.001, pk
+    assert id_ in pk["%s_note" % name], pk
+PY
+"$kb" --quick --no-peaks --filter="$pick" --config="$tmp/low.conf" > "$tmp/low.txt" || fail "console with low peaks"
+grep '^matmul/sgemm_blocked/33 ' "$tmp/low.txt" | grep -q "100%.*rate above peak flops_f32" ||
+	{ cat "$tmp/low.txt"; fail "no note on a row above its peak"; }
 
 # ---- 3. cache sizes ---------------------------------------------------------------------
 printf 'cache.l1d = 48k\ncache.l2 = 2M\ncache.l3 = 36M\n' > "$tmp/cache.conf"

@@ -105,6 +105,27 @@ case "$B" in
 	;;
 esac
 
+# ---- the roofline: a run with GEMMs (flops and bytes) gets one, roofs from its peaks ----
+KB=$B/kbench
+case "$KB" in /*) ;; *) KB=$(pwd)/$KB ;; esac
+printf 'peak.flops_f32 = 500000\n' > "$tmp/roof.conf"
+if "$KB" --quick --no-peaks --processes=1 --filter='^(matmul/sgemm_blocked/33|calibration/empty)$' \
+	--config="$tmp/roof.conf" --format=json --out="$tmp/roof.json" >/dev/null 2>&1; then
+	expect_exit 0 "" "$REPORT" "$S" --no-plots --out-dir="$tmp/roof" "$tmp/roof.json"
+	dat=$tmp/roof/data/roofline.dat
+	grep -q '^# roof flops_f32 = 500000 GFLOP/s$' "$dat" 2>/dev/null || fail "no flops_f32 roof in $dat"
+	grep -q '^5\.5 .*"matmul/sgemm_blocked/33"$' "$dat" 2>/dev/null ||
+		fail "no point at 2·33³ / (3·33²·4) = 5.5 FLOP/byte for sgemm_blocked/33 in $dat"
+	grep -q 'calibration/empty' "$dat" 2>/dev/null && fail "calibration/empty (no flops) on the roofline"
+	grep -q 'id="roofline"' "$tmp/roof/index.html" || fail "no roofline section in index.html"
+	"$KB" --quick --no-peaks --processes=1 --filter='^calibration/empty$' --format=json \
+		--out="$tmp/noroof.json" >/dev/null 2>&1 || fail "kbench calibration/empty"
+	expect_exit 0 "" "$REPORT" "$S" --no-plots --out-dir="$tmp/noroof" "$tmp/noroof.json"
+	[ -e "$tmp/noroof/data/roofline.dat" ] && fail "a roofline for a run without flops and bytes"
+else
+	fail "kbench for the roofline input"
+fi
+
 [ "$failures" -eq 0 ] || { echo "$failures failures"; exit 1; }
 # a check left out for a missing tool is a skip (a failure under STRICT=1), not a pass
 [ -z "${partial:-}" ] || { echo "$partial"; exit 77; }
