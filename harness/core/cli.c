@@ -79,7 +79,8 @@ static const struct flag flags[] = {
 	{ "remeasure-peaks", NULL, "KBENCH_REMEASURE_PEAKS", K_BOOL, OFF(remeasure_peaks),
 	  "       measure the peaks again and rewrite the peak cache" },
 	{ "peak-cache", NULL, "KBENCH_PEAK_CACHE", K_STR, OFF(peak_cache),
-	  "FILE   the peak cache (default $XDG_CACHE_HOME/kbench/peaks-<fingerprint>.conf;\n"
+	  "FILE   the peak cache (default peaks-<fingerprint>.conf in $KBENCH_CACHE_DIR,\n"
+	  "                         else $XDG_CACHE_HOME/kbench, else ~/.cache/kbench;\n"
 	  "                         none: measure every run)" },
 	{ "metric", NULL, "KBENCH_METRIC", K_METRIC, OFF(metric),
 	  "M      time (default), or instructions: also counts instructions per iteration\n"

@@ -5,7 +5,8 @@
  * pct_peak counter and the context's peaks section.
  *
  * The peak cache is one small "key = value" file per machine fingerprint
- * (default $XDG_CACHE_HOME/kbench/peaks-<fingerprint>.conf, else
+ * (default $KBENCH_CACHE_DIR/peaks-<fingerprint>.conf, else
+ * $XDG_CACHE_HOME/kbench/peaks-<fingerprint>.conf, else
  * ~/.cache/kbench/...; --peak-cache=FILE or none), written atomically, so
  * %peak is the same between runs and the calibration costs one run.  A
  * malformed file is reported and measured again; --remeasure-peaks
@@ -150,10 +151,13 @@ int kb__peak_level(uint64_t working_set_bytes)
 
 static void cache_default_path(const char *fingerprint, char *buf, size_t len)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *dir = getenv("KBENCH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
+		   *home = getenv("HOME");
 
 	buf[0] = 0;
-	if (xdg && *xdg)
+	if (dir && *dir) /* the drift file's folder too (drift.h) */
+		snprintf(buf, len, "%s/peaks-%s.conf", dir, fingerprint);
+	else if (xdg && *xdg)
 		snprintf(buf, len, "%s/kbench/peaks-%s.conf", xdg, fingerprint);
 	else if (home && *home)
 		snprintf(buf, len, "%s/.cache/kbench/peaks-%s.conf", home, fingerprint);
