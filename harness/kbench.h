@@ -154,6 +154,37 @@ void kb_bench_add_range(struct kb_bench *bench, bool quick, const char *name,
 		kb_bench_add_large(&KB__OBJ(s, n), spec);                       \
 	}
 
+/*
+ * Asymptotic complexity (as Google Benchmark's ->Complexity()): after the
+ * run, the process-level medians of a benchmark's instances that differ only
+ * in one axis are fitted by least squares to time = c * f(axis), and the
+ * coefficient (with its interval from the process-level uncertainty) and
+ * the normalised RMS of the residuals are reported.  KB_AUTO tries every
+ * order and keeps the one with the smallest RMS.
+ */
+enum kb_big_o {
+	KB_O1 = 1,  /* constant */
+	KB_OLOGN,   /* lg n */
+	KB_ON,      /* n */
+	KB_ONLOGN,  /* n lg n */
+	KB_ON2,     /* n^2 */
+	KB_ON3,     /* n^3 */
+	KB_AUTO,    /* the order with the smallest RMS */
+};
+/* Asks for a fit over axis `axis` (NULL: "n", or the only axis). */
+void kb_bench_set_complexity(struct kb_bench *bench, const char *axis, enum kb_big_o order);
+
+/* KB_COMPLEXITY(suite, name, KB_ON3): a fit over the axis "n" (or the only axis). */
+#define KB_COMPLEXITY(s, n, order) KB__CPLX(s, n, NULL, order, KB__CAT(kb__cplx_, __COUNTER__))
+/* KB_COMPLEXITY_AXIS(suite, name, "m", KB_AUTO): a fit over the axis named "m". */
+#define KB_COMPLEXITY_AXIS(s, n, axis, order)                                   \
+	KB__CPLX(s, n, axis, order, KB__CAT(kb__cplx_, __COUNTER__))
+#define KB__CPLX(s, n, axis, order, fname)                                      \
+	__attribute__((constructor)) static void fname(void)                    \
+	{                                                                       \
+		kb_bench_set_complexity(&KB__OBJ(s, n), axis, order);           \
+	}
+
 /* ---- the timed loop ---------------------------------------------------- */
 
 /*

@@ -773,6 +773,63 @@ static int check_unique(struct where *w, const struct kb_run *run)
 	return rc;
 }
 
+/* The "complexity" array (KB_COMPLEXITY fits); absent in most files. */
+static int read_fits(struct where *w, const json_t *arr, struct kb_run *run)
+{
+	size_t n;
+	int rc = 0;
+
+	if (!arr || json_is_null(arr))
+		return 0;
+	if (!json_is_array(arr))
+		return schema_err(w, "complexity", "expected an array, found %s", type_name(arr));
+	n = json_array_size(arr);
+	if (!n)
+		return 0;
+	run->fits = calloc(n, sizeof(*run->fits));
+	if (!run->fits)
+		return kb_error(KB_ENOMEM, "out of memory for %zu complexity fits", n);
+	w->item = "complexity fit";
+	for (size_t i = 0; i < n && !rc; i++) {
+		const json_t *x = json_array_get(arr, i), *iv;
+		struct kb_fit *f = &run->fits[i];
+		uint64_t points;
+
+		run->nfits = i + 1;
+		w->index = i;
+		w->id = NULL;
+		if (!json_is_object(x))
+			return schema_err(w, NULL, "expected an object, found %s", type_name(x));
+		if ((rc = get_str(w, x, "name", true, false, &f->name)))
+			break;
+		w->id = f->name;
+		iv = json_object_get(x, "interval");
+		if (iv && !json_is_object(iv) && !json_is_null(iv))
+			return schema_err(w, "interval", "expected an object, found %s", type_name(iv));
+		f->coef_low = f->coef_high = f->level = NAN;
+		if ((rc = get_str(w, x, "axis", true, false, &f->axis)) ||
+		    (rc = get_str(w, x, "requested", true, false, &f->requested)) ||
+		    (rc = get_str(w, x, "big_o", true, true, &f->big_o)) ||
+		    (rc = get_num(w, x, "coefficient_ns", f->big_o != NULL, &f->coef)) ||
+		    (rc = get_num(w, x, "rms", false, &f->rms)) ||
+		    (rc = get_num(w, x, "cpu_coefficient_ns", false, &f->cpu_coef)) ||
+		    (rc = get_num(w, x, "cpu_rms", false, &f->cpu_rms)) ||
+		    (rc = get_count(w, x, "points", false, 0, &points)) ||
+		    (rc = get_str(w, x, "note", false, true, &f->note)))
+			break;
+		f->npoints = (size_t)points;
+		if (iv && json_is_object(iv) &&
+		    ((rc = get_num(w, iv, "level", false, &f->level)) ||
+		     (rc = get_num(w, iv, "low", false, &f->coef_low)) ||
+		     (rc = get_num(w, iv, "high", false, &f->coef_high))))
+			break;
+	}
+	w->index = SIZE_MAX;
+	w->id = NULL;
+	w->item = "benchmark";
+	return rc;
+}
+
 static int read_kbench(struct where *w, const json_t *root, struct kb_run *run)
 {
 	json_t *sv, *harness, *context, *config, *benchmarks, *seed;
@@ -857,7 +914,9 @@ static int read_kbench(struct where *w, const json_t *root, struct kb_run *run)
 			return rc;
 	}
 	w->index = SIZE_MAX;
-	return check_unique(w, run);
+	if ((rc = check_unique(w, run)))
+		return rc;
+	return read_fits(w, json_object_get(root, "complexity"), run);
 }
 
 /* ---- Google Benchmark JSON ---------------------------------------------- */
@@ -1307,6 +1366,15 @@ static int gb_read_context(struct where *w, const json_t *root, struct kb_run *r
 	return rc;
 }
 
+/* Google Benchmark's complexity rows: aggregate_name "BigO" or "RMS". */
+static bool gb_fit_row(const json_t *row, const char *rt)
+{
+	const char *agg = json_string_value(json_object_get(row, "aggregate_name"));
+
+	return rt && strcmp(rt, "aggregate") == 0 && agg &&
+	       (strcmp(agg, "BigO") == 0 || strcmp(agg, "RMS") == 0);
+}
+
 static int read_gbench(struct where *w, const json_t *root, struct kb_run *run)
 {
 	struct gb_group *groups = NULL;
@@ -1341,6 +1409,8 @@ static int read_gbench(struct where *w, const json_t *root, struct kb_run *run)
 		if ((rc = gb_check_row(w, row, &rt)))
 			goto out;
 		w->id = json_string_value(json_object_get(row, "name"));
+		if (gb_fit_row(row, rt))
+			continue; /* a complexity fit (BigO, RMS) is about a family, not a benchmark */
 		id = gb_row_id(row, rt && strcmp(rt, "aggregate") == 0);
 		if (!id) {
 			rc = kb_error(KB_ENOMEM, "out of memory");

@@ -398,6 +398,8 @@ static void figure(struct out *o, const struct kb_report_figure *fig, size_t ind
 			fprintf(o->f, "*%s* (not rendered)", fig->title);
 		if (fig->data)
 			fprintf(o->f, "data: [%s](%s)\n\n", fig->data, fig->data);
+		if (fig->caption)
+			fprintf(o->f, "%s\n\n", fig->caption);
 		return;
 	}
 	fputs("<figure>\n", o->f);
@@ -416,6 +418,10 @@ static void figure(struct out *o, const struct kb_report_figure *fig, size_t ind
 		fputs("\">", o->f);
 		esc(o, fig->data);
 		fputs("</a>", o->f);
+	}
+	if (fig->caption) {
+		fputs("<br>", o->f);
+		esc(o, fig->caption);
 	}
 	fputs("</figcaption>\n</figure>\n", o->f);
 }

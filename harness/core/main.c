@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "complexity.h"
 #include "conf.h"
 #include "context.h"
 #include "error.h"
@@ -258,6 +259,11 @@ int kb_main(int argc, char **argv)
 		goto out;
 	}
 	kb_context_finish(&run, (double)(kb_clock_real.wall_ns(NULL) - t0) / 1e9);
+	if ((rc = kb_complexity_run(&run, sel, nsel, cfg.ci_level))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		status = 1;
+		goto out;
+	}
 	status = 0;
 	for (size_t i = 0; i < run.nresults; i++)
 		if (run.results[i].status == KB_STATUS_ERROR)

@@ -27,6 +27,8 @@ struct kb__bench_priv {
 	struct kb_set *sets;
 	size_t nsets;
 	char *error; /* first registration problem */
+	int cx_order;   /* KB_COMPLEXITY: an enum kb_big_o, 0 when not asked */
+	char *cx_axis;  /* its axis, NULL for "n" or the only axis */
 };
 
 static struct kb_bench **benches;
@@ -82,6 +84,7 @@ void kb_registry_reset(void)
 			free_set(&p->sets[s]);
 		free(p->sets);
 		free(p->error);
+		free(p->cx_axis);
 		free(p);
 		benches[i]->priv = NULL;
 	}
@@ -305,6 +308,88 @@ void kb_bench_add_range(struct kb_bench *bench, bool quick, const char *name, in
 	add_single_axis(bench, quick, name, values, count);
 }
 
+/* ---- complexity ----------------------------------------------------------- */
+
+void kb_bench_set_complexity(struct kb_bench *bench, const char *axis, enum kb_big_o order)
+{
+	struct kb__bench_priv *p = priv_of(bench);
+	char msg[160];
+
+	if (!p)
+		return;
+	if ((int)order < KB_O1 || (int)order > KB_AUTO) {
+		snprintf(msg, sizeof(msg), "KB_COMPLEXITY: %d is not an order (expected KB_O1, KB_OLOGN, "
+			 "KB_ON, KB_ONLOGN, KB_ON2, KB_ON3 or KB_AUTO)", (int)order);
+		set_error(bench, msg);
+		return;
+	}
+	if (p->cx_order) {
+		set_error(bench, "KB_COMPLEXITY is given twice");
+		return;
+	}
+	free(p->cx_axis);
+	p->cx_axis = axis ? strdup(axis) : NULL;
+	if (axis && !p->cx_axis) {
+		set_error(bench, "out of memory registering KB_COMPLEXITY");
+		return;
+	}
+	p->cx_order = (int)order;
+}
+
+/* The axis index of a set's complexity axis, or -1 when it has none. */
+static int cx_axis_of(const char *axis, size_t naxes, const char *const *names)
+{
+	for (size_t a = 0; a < naxes; a++)
+		if (strcmp(names[a], axis ? axis : "n") == 0)
+			return (int)a;
+	return !axis && naxes == 1 ? 0 : -1;
+}
+
+bool kb_instance_complexity(const struct kb_instance *inst, size_t *axis, int *order)
+{
+	const struct kb__bench_priv *p = inst->bench->priv;
+	int a;
+
+	if (!p || !p->cx_order || inst->error)
+		return false;
+	a = cx_axis_of(p->cx_axis, inst->nparams, inst->param_names);
+	if (a < 0)
+		return false;
+	*axis = (size_t)a;
+	*order = p->cx_order;
+	return true;
+}
+
+/* A complexity axis every parameter set must have. */
+static void check_complexity(struct kb_bench *b)
+{
+	struct kb__bench_priv *p = b->priv;
+	char msg[256];
+
+	if (!p || !p->cx_order || p->error)
+		return;
+	for (size_t s = 0; s < p->nsets; s++) {
+		const char *names[KB_MAX_AXES];
+
+		for (size_t a = 0; a < p->sets[s].naxes; a++)
+			names[a] = p->sets[s].axes[a].name;
+		if (cx_axis_of(p->cx_axis, p->sets[s].naxes, names) >= 0)
+			continue;
+		if (p->cx_axis)
+			snprintf(msg, sizeof(msg), "KB_COMPLEXITY_AXIS names the axis \"%s\", which a "
+				 "parameter set of %s/%s does not have", p->cx_axis, b->suite, b->name);
+		else
+			snprintf(msg, sizeof(msg), "KB_COMPLEXITY: a parameter set of %s/%s has no axis "
+				 "\"n\" and more than one axis (name one with KB_COMPLEXITY_AXIS)",
+				 b->suite, b->name);
+		set_error(b, msg);
+		return;
+	}
+	if (p->nsets == 0)
+		set_error(b, "KB_COMPLEXITY needs parameters: a benchmark without KB_ARGS, KB_RANGE or "
+			  "KB_SPACE has nothing to fit");
+}
+
 /* ---- expansion ------------------------------------------------------------ */
 
 static int push_instance(struct kb_instance_list *out, struct kb_instance *inst)
@@ -406,6 +491,7 @@ int kb_registry_expand(bool quick, bool large, struct kb_instance_list *out)
 					 b->suite, b->name, benches[j]->file, benches[j]->line, b->file, b->line);
 				set_error(b, dup);
 			}
+		check_complexity(b);
 		if (p && p->error) {
 			struct kb_instance inst = { .bench = b };
 			inst.id = make_id(b, NULL, NULL, 0);

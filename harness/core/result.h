@@ -115,6 +115,27 @@ struct kb_kv {
 	bool is_num;   /* value is a JSON number */
 };
 
+/*
+ * A complexity fit (KB_COMPLEXITY; docs/method.md, "Complexity"): time per
+ * iteration = coef * f(axis) by least squares over one family's results
+ * that differ only in `axis`.
+ */
+struct kb_fit {
+	char *name;       /* "suite/kernel", plus "/axis=value" per other parameter */
+	char *axis;       /* the complexity axis, e.g. "n" */
+	char *requested;  /* "auto" or an order, in Google Benchmark's spelling */
+	char *big_o;      /* the order fitted: "(1)", "lgN", "N", "NlgN", "N^2", "N^3";
+			   * NULL when there was nothing to fit */
+	double coef;      /* ns per unit of f, on the (process-level) medians */
+	double coef_low, coef_high; /* its interval from the medians' uncertainty; NAN if unknown */
+	double level;     /* e.g. 0.95 */
+	double cpu_coef;  /* the same on the medians of CPU time; NAN without them */
+	double rms;       /* RMS of the residuals / mean time (Google Benchmark's) */
+	double cpu_rms;
+	size_t npoints;   /* results fitted */
+	char *note;       /* why there is no fit, or NULL */
+};
+
 struct kb_run {
 	int schema_version;      /* 1; 0 when read from Google Benchmark JSON */
 	char *format;            /* "kbench" or "gbench" (source format) */
@@ -130,7 +151,12 @@ struct kb_run {
 	int interrupted;         /* the signal that stopped the run early, else 0 */
 	struct kb_result *results;
 	size_t nresults;
+	struct kb_fit *fits;     /* complexity fits, in order of their first result */
+	size_t nfits;
 };
+
+/* Frees what a fit owns and zeroes it. */
+void kb_fit_clear(struct kb_fit *fit);
 
 /* Frees what the struct owns (not the struct itself) and zeroes it. */
 void kb_result_clear(struct kb_result *r);
