@@ -266,6 +266,14 @@ double *kb_output_f64(struct kb_state *state, size_t n);
 /* Fills with NaN. */
 void kb_poison_f32(float *x, size_t n);
 void kb_poison_f64(double *x, size_t n);
+/*
+ * Device memory of a GPU body, for the benchmark's memory figures: the
+ * bytes it has allocated on the device so far in this call and the device
+ * memory in use (e.g. total - free of cudaMemGetInfo).  The most of each
+ * over the benchmark's calls is reported.  The CUDA backend's
+ * kb_cuda_alloc calls it.
+ */
+void kb_set_device_memory(struct kb_state *state, uint64_t requested_bytes, uint64_t in_use_bytes);
 /* Bytes of memory available for inputs (MemAvailable), for size checks. */
 uint64_t kb_mem_available(void);
 

@@ -598,6 +598,43 @@ static int read_summary(struct where *w, const json_t *obj, struct kb_result *r)
 	return 0;
 }
 
+/* "memory" (docs/json.md); absent or null: not measured. */
+static int read_memory(struct where *w, const json_t *m, struct kb_result *r)
+{
+	const json_t *v;
+	double peak, growth, dreq, duse;
+	uint64_t req;
+	int rc;
+
+	if (!m || json_is_null(m))
+		return 0;
+	if (!json_is_object(m))
+		return schema_err(w, "memory", "expected an object or null, found %s", type_name(m));
+	if ((rc = get_count(w, m, "requested_bytes", true, 0, &req)) ||
+	    (rc = get_nonneg(w, m, "peak_rss_bytes", false, &peak)) ||
+	    (rc = get_nonneg(w, m, "rss_growth_bytes", false, &growth)) ||
+	    (rc = get_nonneg(w, m, "device_requested_bytes", false, &dreq)) ||
+	    (rc = get_nonneg(w, m, "device_in_use_bytes", false, &duse)))
+		return rc;
+	v = json_object_get(m, "rss_method");
+	r->mem.have = true;
+	r->mem.requested = req;
+	r->mem.rss_reset = -1;
+	if (json_is_string(v) && isfinite(peak) && isfinite(growth)) {
+		if (strcmp(json_string_value(v), "reset") != 0 && strcmp(json_string_value(v), "delta") != 0)
+			return schema_err(w, "memory.rss_method", "expected \"reset\" or \"delta\", found \"%.40s\"",
+					  json_string_value(v));
+		r->mem.rss_reset = strcmp(json_string_value(v), "reset") == 0;
+		r->mem.peak_rss = (uint64_t)peak;
+		r->mem.rss_growth = (uint64_t)growth;
+	} else if (v && !json_is_null(v) && !json_is_string(v)) {
+		return schema_err(w, "memory.rss_method", "expected a string or null, found %s", type_name(v));
+	}
+	r->mem.device_requested = isfinite(dreq) ? (uint64_t)dreq : 0;
+	r->mem.device_in_use = isfinite(duse) ? (uint64_t)duse : 0;
+	return 0;
+}
+
 static void init_result(struct kb_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -721,6 +758,8 @@ static int read_kb_benchmark(struct where *w, const json_t *b, struct kb_result 
 	if (r->status == KB_STATUS_OK && r->nsamples == 0 && isnan(r->summary.median))
 		return schema_err(w, "samples_ns", "is empty for a benchmark with status ok");
 
+	if ((rc = read_memory(w, json_object_get(b, "memory"), r)))
+		return rc;
 	if ((rc = read_counters(w, json_object_get(b, "counters"), r)))
 		return rc;
 	v = json_object_get(b, "validated");

@@ -43,6 +43,22 @@ struct kb_counter {
 	double value; /* NAN when unknown; written as null */
 };
 
+/*
+ * Memory of one benchmark (docs/method.md, "Memory"), the most of any call
+ * of its body in any process; 0 when unknown.
+ */
+struct kb_mem_use {
+	bool have;                 /* measured (false: an old file, or not run) */
+	uint64_t requested;        /* bytes held through kb_alloc, kb_input_*, kb_output_* */
+	uint64_t peak_rss;         /* the process's resident high-water mark (VmHWM) in a call */
+	uint64_t rss_growth;       /* VmHWM after a call minus VmRSS before it */
+	int rss_reset;             /* 1: the mark was reset before each call (clear_refs);
+				    * 0: it could not be (growth beyond the process's earlier
+				    * peak only); -1: no RSS figures (no /proc) */
+	uint64_t device_requested; /* bytes a CUDA body allocated on the device */
+	uint64_t device_in_use;    /* device memory in use after its allocations */
+};
+
 /* Summary of the per-iteration samples; every time in ns per iteration. */
 struct kb_summary {
 	double median;
@@ -106,6 +122,7 @@ struct kb_result {
 	/* Google Benchmark aggregates kept when read from such a file. */
 	double gb_cpu_time_ns;  /* NAN if absent */
 	struct kb_process_info proc;
+	struct kb_mem_use mem;
 };
 
 /* A flattened context entry: "cpu.model" = "AMD EPYC ...". */

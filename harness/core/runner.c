@@ -14,6 +14,7 @@
 
 #include "context.h"
 #include "error.h"
+#include "mem.h"
 #include "probe.h"
 #include "pstats.h"
 #include "proc.h"
@@ -202,6 +203,7 @@ static void call_body(struct kb_bench_run *br, const struct kb_config *cfg,
 		      const struct kb_clock *clock, enum kb_mode mode, size_t batches,
 		      double min_sample_ns)
 {
+	struct kb_rss_mark rss;
 	struct kb_state s;
 
 	memset(&s, 0, sizeof(s));
@@ -212,7 +214,9 @@ static void call_body(struct kb_bench_run *br, const struct kb_config *cfg,
 	s.batches_wanted = batches;
 	s.min_sample_ns = min_sample_ns;
 	s.call_start_ns = (double)clock->wall_ns(clock->ctx);
+	kb_rss_begin(&rss);
 	br->inst->bench->fn(&s);
+	kb_rss_end(&rss, &br->mem);
 	if (s.in_batch) {
 		double cpu;
 		end_batch(&s, &cpu);
@@ -380,6 +384,7 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 	r->proc.within_ci_low = r->proc.within_ci_high = NAN;
 	r->proc.var_within_round = r->proc.var_between_rounds = r->proc.var_between_processes = NAN;
 	r->proc.disturbed = dup_or_null(br->disturbed);
+	r->mem = br->mem;
 	if (r->status == KB_STATUS_OK && r->nsamples == 0) {
 		r->status = KB_STATUS_ERROR;
 		r->message = strdup("no samples were measured");

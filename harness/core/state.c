@@ -96,6 +96,8 @@ void kb__state_release(struct kb_state *s, bool keep)
 	kb__bench_run_drop_kept(br);
 	for (size_t i = 0; i < s->nallocs; i++)
 		total += s->allocs[i].bytes;
+	if (total > br->mem.requested) /* memory per benchmark: the most one call held */
+		br->mem.requested = total;
 	if (keep && s->nallocs && kept_bytes + total <= keep_budget()) {
 		br->kept = s->allocs;
 		br->nkept = s->nallocs;
@@ -392,6 +394,16 @@ void kb__bench_run_param(struct kb_bench_run *br, const char *name, const char *
 		return;
 	}
 	br->nstr_params++;
+}
+
+void kb_set_device_memory(struct kb_state *s, uint64_t requested_bytes, uint64_t in_use_bytes)
+{
+	struct kb_mem_use *m = &s->br->mem;
+
+	if (requested_bytes > m->device_requested)
+		m->device_requested = requested_bytes;
+	if (in_use_bytes > m->device_in_use)
+		m->device_in_use = in_use_bytes;
 }
 
 void kb_set_label(struct kb_state *s, const char *fmt, ...)

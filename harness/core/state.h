@@ -64,6 +64,7 @@ struct kb_bench_run {
 	int validated;             /* -1 nothing validated, 1 ok, 0 failed */
 	const char *timer_name;
 	struct kb_probe *probe;    /* instruction counting (metric.c); NULL when timing */
+	struct kb_mem_use mem;     /* memory per benchmark (mem.h) */
 	/* allocations kept from the previous call (see struct kb_alloc_rec) */
 	struct kb_alloc_rec *kept;
 	size_t nkept;

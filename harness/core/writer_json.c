@@ -145,6 +145,34 @@ static void write_interval(struct kb_jsonw *w, const struct kb_result *r)
 	kb_jsonw_str(w, "disturbed", p->disturbed);
 }
 
+/* Memory per benchmark (docs/method.md, "Memory"); null when not measured. */
+static void write_memory(struct kb_jsonw *w, const struct kb_mem_use *m)
+{
+	if (!m->have) {
+		kb_jsonw_null(w, "memory");
+		return;
+	}
+	kb_jsonw_object(w, "memory");
+	kb_jsonw_uint(w, "requested_bytes", m->requested);
+	if (m->rss_reset < 0) {
+		kb_jsonw_null(w, "peak_rss_bytes");
+		kb_jsonw_null(w, "rss_growth_bytes");
+		kb_jsonw_null(w, "rss_method");
+	} else {
+		kb_jsonw_uint(w, "peak_rss_bytes", m->peak_rss);
+		kb_jsonw_uint(w, "rss_growth_bytes", m->rss_growth);
+		kb_jsonw_str(w, "rss_method", m->rss_reset ? "reset" : "delta");
+	}
+	if (m->device_requested || m->device_in_use) {
+		kb_jsonw_uint(w, "device_requested_bytes", m->device_requested);
+		kb_jsonw_uint(w, "device_in_use_bytes", m->device_in_use);
+	} else {
+		kb_jsonw_null(w, "device_requested_bytes");
+		kb_jsonw_null(w, "device_in_use_bytes");
+	}
+	kb_jsonw_end_object(w);
+}
+
 static void write_result(struct kb_jsonw *w, const struct kb_result *r)
 {
 	kb_jsonw_object(w, NULL);
@@ -198,6 +226,7 @@ static void write_result(struct kb_jsonw *w, const struct kb_result *r)
 	else
 		kb_jsonw_bool(w, "validated", r->validated == 1);
 	kb_jsonw_num(w, "instructions", r->instructions);
+	write_memory(w, &r->mem);
 	kb_jsonw_str(w, "timer", r->timer ? r->timer : "wall");
 	kb_jsonw_num(w, "warmup_s", r->warmup_s);
 	kb_jsonw_num(w, "elapsed_s", r->elapsed_s);
