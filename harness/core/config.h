@@ -7,6 +7,7 @@
 #ifndef KB_CONFIG_H
 #define KB_CONFIG_H
 
+struct kb_events;
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,8 @@ struct kb_config {
 	bool large;                /* add the KB_LARGE sizes */
 	bool no_peaks;             /* peaks only from kbench.conf, never measured */
 	enum kb_metric metric;
+	const char *counters;      /* --counters: event names, or NULL */
+	const struct kb_events *events; /* opened from `counters` by kb_main (events.h), or NULL */
 	bool require_gpu;
 	const char *conf_path;     /* kbench.conf used, or NULL */
 	bool progress;             /* progress on stderr (a terminal) */

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "context.h"
 #include "error.h"
+#include "events.h"
 #include "fileio.h"
 #include "kbench.h"
 #include "metric.h"
@@ -164,6 +165,7 @@ int kb_main(int argc, char **argv)
 	struct kb_timer_info timer;
 	struct kb_metric_setup metric;
 	struct kb_run run;
+	struct kb_events events = { 0 };
 	const char *conf_used = NULL;
 	char pinned[256];
 	bool help, version;
@@ -223,6 +225,19 @@ int kb_main(int argc, char **argv)
 	if (kb_metric_is_child()) { /* kbench under callgrind, counting for its parent */
 		status = kb_metric_child_run(&cfg, sel, nsel);
 		goto out;
+	}
+	/* --counters: refused before anything is measured when the machine cannot count them */
+	if (cfg.counters) {
+		if ((rc = kb_events_open(cfg.counters, &events))) {
+			fprintf(stderr, "kbench: %s\n", kb_last_error());
+			goto out;
+		}
+		cfg.events = &events;
+		if (cfg.metric == KB_METRIC_INSTRUCTIONS) {
+			fprintf(stderr, "kbench: --counters and --metric=instructions: choose one (the "
+				"instruction count runs in its own pass)\n");
+			goto out;
+		}
 	}
 	if (getenv("KBENCH__WORKER")) { /* a worker process of a parent kbench */
 		status = worker_main(&cfg, sel, nsel);
@@ -290,6 +305,7 @@ int kb_main(int argc, char **argv)
 				fprintf(stderr, "kbench: %s: %s\n", run.results[i].id,
 					run.results[i].message ? run.results[i].message : "error");
 out:
+	kb_events_close(&events);
 	free(sel);
 	kb_filter_free(filter);
 	kb_instance_list_clear(&all);

@@ -56,6 +56,8 @@ static void begin_batch(struct kb_state *s)
 	s->paused = false;
 	s->acc_wall = 0;
 	s->head.left = br->iters - 1; /* this kb_loop() call is the first iteration */
+	if (s->cfg->events && s->mode == KB_MODE_ROUND)
+		kb_events_read(s->cfg->events, s->ev0);
 	s->t0_cpu = s->clock->cpu_ns(s->clock->ctx);
 	if (s->timer)
 		s->timer->start(s->timer_ctx);
@@ -67,6 +69,18 @@ static void begin_batch(struct kb_state *s)
 static void push_sample(struct kb_bench_run *br, double wall, double cpu, uint32_t round)
 {
 	kb__bench_run_push(br, wall, cpu, round, br->process);
+}
+
+/* --counters: what the events counted in the batch just measured. */
+static void add_events(struct kb_state *s)
+{
+	const struct kb_events *ev = s->cfg->events;
+	uint64_t v[KB_EVENTS_MAX];
+
+	kb_events_read(ev, v);
+	for (size_t i = 0; i < ev->n; i++)
+		if (kb__bench_run_event(s->br, ev->name[i], (double)(v[i] - s->ev0[i]), (double)s->br->iters))
+			kb__bench_run_status(s->br, KB_STATUS_ERROR, "out of memory counting events");
 }
 
 /* Ends the batch; returns its elapsed ns (all iterations). */
@@ -160,9 +174,12 @@ bool kb__loop_next(struct kb_state *s)
 	} else {
 		/* the first batch of a round is run and dropped: it pays for the
 		 * caches the previous benchmark of the interleaving evicted */
-		if (s->batches_done > 1)
+		if (s->batches_done > 1) {
 			push_sample(br, wall / (double)br->iters, cpu / (double)br->iters,
 				    (uint32_t)br->rounds);
+			if (s->cfg->events)
+				add_events(s);
+		}
 		if (s->batches_done < s->batches_wanted && br->status == KB_STATUS_OK && !interrupted) {
 			begin_batch(s);
 			return true;
@@ -411,6 +428,9 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 			const struct kb_user_counter *c = &br->counters[i];
 			kb_result_set_counter(r, c->name, c->rate ? c->value / sec : c->value);
 		}
+		for (size_t i = 0; i < br->nev; i++) /* --counters: per iteration */
+			if (br->ev[i].iters > 0)
+				kb_result_set_counter(r, br->ev[i].name, br->ev[i].count / br->ev[i].iters);
 	} else {
 		for (size_t i = 0; i < br->ncounters; i++)
 			if (!br->counters[i].rate)

@@ -35,7 +35,26 @@ void kb__bench_run_clear(struct kb_bench_run *br)
 	}
 	free(br->str_param_names);
 	free(br->str_param_values);
+	for (size_t i = 0; i < br->nev; i++)
+		free(br->ev[i].name);
 	kb__bench_run_drop_kept(br);
+}
+
+int kb__bench_run_event(struct kb_bench_run *br, const char *name, double count, double iters)
+{
+	size_t i;
+
+	for (i = 0; i < br->nev && strcmp(br->ev[i].name, name) != 0; i++)
+		;
+	if (i == br->nev) {
+		if (br->nev == KB_EVENTS_MAX || !(br->ev[i].name = strdup(name)))
+			return kb_error(KB_ENOMEM, "too many events");
+		br->ev[i].count = br->ev[i].iters = 0;
+		br->nev++;
+	}
+	br->ev[i].count += count;
+	br->ev[i].iters += iters;
+	return 0;
 }
 
 void kb__bench_run_status(struct kb_bench_run *br, enum kb_status st, const char *msg)

@@ -151,6 +151,14 @@ void kb_worker_write_bench(FILE *f, const struct kb_bench_run *br)
 			m->requested, m->peak_rss, m->rss_growth, m->rss_reset, m->device_requested,
 			m->device_in_use);
 	}
+	for (size_t i = 0; i < br->nev; i++) {
+		fputs("event", f);
+		put_str(f, id);
+		put_str(f, br->ev[i].name);
+		put_num(f, br->ev[i].count);
+		put_num(f, br->ev[i].iters);
+		fputc('\n', f);
+	}
 	for (size_t i = 0; i < br->nstr_params; i++) {
 		fputs("param", f);
 		put_str(f, id);
@@ -388,6 +396,16 @@ int kb_worker_read(FILE *f, const char *name, struct kb_bench_run *brs, size_t n
 			}
 			m.rss_reset = (int)reset;
 			kb_mem_merge(&br->mem, &m);
+		} else if (!strcmp(field[0], "event") && nf == 5) {
+			double count, iters;
+
+			if (!field[2] || !to_num(field[3], &count) || !to_num(field[4], &iters) ||
+			    !(count >= 0) || !(iters >= 0) || !isfinite(count) || !isfinite(iters)) {
+				rc = bad_line(name, lineno, "an event record with a malformed field");
+				break;
+			}
+			if ((rc = kb__bench_run_event(br, field[2], count, iters)))
+				break;
 		} else if (!strcmp(field[0], "param") && nf == 4 && field[2] && field[3]) {
 			kb__bench_run_param(br, field[2], field[3]);
 		} else if (!strcmp(field[0], "samples") && nf == 6) {
