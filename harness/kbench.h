@@ -185,6 +185,26 @@ void kb_bench_set_complexity(struct kb_bench *bench, const char *axis, enum kb_b
 		kb_bench_set_complexity(&KB__OBJ(s, n), axis, order);           \
 	}
 
+/*
+ * Threaded bodies (as Google Benchmark's ->Threads()): each instance runs
+ * once per listed thread count N ("suite/name/64/threads:2"); the body runs
+ * in N threads at once, each with its own state (kb_thread_index,
+ * kb_thread_count), their batches started together behind a barrier.  A
+ * sample's wall time is the slowest thread's, its CPU time the sum of the
+ * threads'; the work set with kb_set_bytes/flops/items is per thread (set
+ * by thread 0; the others' calls are ignored), so rates are the team's
+ * aggregate.  Validation runs once, in one thread.  No custom timers.
+ */
+void kb_bench_add_threads(struct kb_bench *bench, const int64_t *counts, size_t n);
+/* KB_THREADS(suite, name, 1, 2, 4): the thread counts. */
+#define KB_THREADS(s, n, ...) KB__THREADS(s, n, KB__CAT(kb__thr_, __COUNTER__), __VA_ARGS__)
+#define KB__THREADS(s, n, fname, ...)                                           \
+	__attribute__((constructor)) static void fname(void)                    \
+	{                                                                       \
+		static const int64_t v[] = { __VA_ARGS__ };                     \
+		kb_bench_add_threads(&KB__OBJ(s, n), v, sizeof(v) / sizeof(v[0])); \
+	}
+
 /* ---- the timed loop ---------------------------------------------------- */
 
 /*
@@ -236,6 +256,10 @@ const char *kb_id(const struct kb_state *state);
 bool kb_quick(const struct kb_state *state);
 /* Thread count for multi-threaded kernels (--threads; default: all cores). */
 int kb_threads(const struct kb_state *state);
+/* KB_THREADS: this thread's index in the team (0..count-1) and the team's
+ * size; 0 and 1 for a body without KB_THREADS and in validation. */
+int kb_thread_index(const struct kb_state *state);
+int kb_thread_count(const struct kb_state *state);
 /* Seed for this benchmark: a hash of the master seed and the id. */
 uint64_t kb_seed(const struct kb_state *state);
 /*

@@ -760,6 +760,15 @@ static int read_kb_benchmark(struct where *w, const json_t *b, struct kb_result 
 
 	if ((rc = read_memory(w, json_object_get(b, "memory"), r)))
 		return rc;
+	{
+		uint64_t threads;
+
+		if ((rc = get_count(w, b, "threads", false, 0, &threads)))
+			return rc;
+		if (threads > 256)
+			return schema_err(w, "threads", "expected 1 to 256, found %" PRIu64, threads);
+		r->threads = (int)threads;
+	}
 	if ((rc = read_counters(w, json_object_get(b, "counters"), r)))
 		return rc;
 	v = json_object_get(b, "validated");

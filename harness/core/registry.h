@@ -24,6 +24,7 @@ struct kb_instance {
 	const char *param_names[KB_MAX_AXES]; /* owned by the registry */
 	int64_t params[KB_MAX_AXES];
 	char *error;                       /* registration problem, or NULL */
+	int threads;                       /* KB_THREADS: the team size; 0 without */
 };
 
 struct kb_instance_list {

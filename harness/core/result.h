@@ -123,6 +123,7 @@ struct kb_result {
 	double gb_cpu_time_ns;  /* NAN if absent */
 	struct kb_process_info proc;
 	struct kb_mem_use mem;
+	int threads;            /* KB_THREADS: the team size; 0 without */
 };
 
 /* A flattened context entry: "cpu.model" = "AMD EPYC ...". */

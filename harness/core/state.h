@@ -116,6 +116,9 @@ struct kb_state {
 	/* custom timer */
 	const struct kb_timer *timer;
 	void *timer_ctx;
+	/* KB_THREADS: the team this state runs in (runner.c), or NULL */
+	struct kb_team *team;
+	int thread_index, thread_count; /* 0 and 1 without a team */
 	/* memory owned by this call */
 	struct kb_alloc_rec *allocs;
 	size_t nallocs;

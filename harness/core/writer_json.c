@@ -227,6 +227,8 @@ static void write_result(struct kb_jsonw *w, const struct kb_result *r)
 		kb_jsonw_bool(w, "validated", r->validated == 1);
 	kb_jsonw_num(w, "instructions", r->instructions);
 	write_memory(w, &r->mem);
+	if (r->threads > 0) /* absent without KB_THREADS */
+		kb_jsonw_int(w, "threads", r->threads);
 	kb_jsonw_str(w, "timer", r->timer ? r->timer : "wall");
 	kb_jsonw_num(w, "warmup_s", r->warmup_s);
 	kb_jsonw_num(w, "elapsed_s", r->elapsed_s);
@@ -388,7 +390,7 @@ static void gb_entry_head(struct kb_jsonw *w, const struct kb_result *r, size_t 
 	kb_jsonw_str(w, "run_name", r->id);
 	kb_jsonw_str(w, "run_type", run_type);
 	kb_jsonw_uint(w, "repetitions", r->nsamples ? r->nsamples : 1);
-	kb_jsonw_int(w, "threads", 1);
+	kb_jsonw_int(w, "threads", r->threads > 0 ? r->threads : 1);
 }
 
 static void gb_aggregate(struct kb_jsonw *w, const struct kb_result *r, size_t family,
