@@ -10,15 +10,8 @@
 # real_coefficient, rms, ...), which is what its tools/compare.py reads;
 # kbench-compare reads that file back.
 set -u
-B=${KB_BUILD:-build}
-R=${KB_ROOT:-.}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-complexity.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+. "$(dirname "$0")/bench_env.sh"
+bench_env complexity
 K="$B/kbench --quick --no-peaks --processes=3 --filter=^matmul/sgemm_ref/"
 
 $K --out="$tmp/run.json" >"$tmp/run.txt" 2>&1 || fail "kbench: exit $? $(tail -n 3 "$tmp/run.txt")"

@@ -7,22 +7,9 @@
 # event this machine cannot count, an unknown event and a malformed list are
 # refused before anything runs, with exit 2 and the reason.
 set -u
-B=${KB_BUILD:-build}
-R=${KB_ROOT:-.}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-counters.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-[ -f "$B/libkbench.a" ] && [ -f "$B/kbench_main.o" ] || { echo "missing $B/libkbench.a (build first)"; exit 1; }
-san=""
-case "$B" in *asan*) san="-fsanitize=address,undefined" ;; esac
-# shellcheck disable=SC2046 # pkg-config prints a list of flags
-cc -O1 -g $san -I"$R/harness" "$R/tests/integration/src/mem_bench.c" "$B/kbench_main.o" "$B/libkbench.a" \
-	$(pkg-config --libs hwloc) -lm -lpthread -ldl -o "$tmp/mem" 2>"$tmp/cc.err" ||
-	{ cat "$tmp/cc.err"; echo "FAIL: cannot build the benchmarks"; exit 1; }
+. "$(dirname "$0")/bench_env.sh"
+bench_env counters
+bench_build mem_bench.c "$tmp/mem"
 M="$tmp/mem --quick --no-peaks --filter=faults4|none"
 
 $M --processes=3 --counters=page-faults,task-clock,context-switches --out="$tmp/run.json" >"$tmp/run.txt" 2>&1 ||

@@ -6,22 +6,9 @@
 # about 65 MiB; one that allocates nothing reports 0 and a small growth.
 # kbench-report shows them in its memory column.
 set -u
-B=${KB_BUILD:-build}
-R=${KB_ROOT:-.}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-memory.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-[ -f "$B/libkbench.a" ] && [ -f "$B/kbench_main.o" ] || { echo "missing $B/libkbench.a (build first)"; exit 1; }
-san=""
-case "$B" in *asan*) san="-fsanitize=address,undefined" ;; esac
-# shellcheck disable=SC2046 # pkg-config prints a list of flags
-cc -O1 -g $san -I"$R/harness" "$R/tests/integration/src/mem_bench.c" "$B/kbench_main.o" "$B/libkbench.a" \
-	$(pkg-config --libs hwloc) -lm -lpthread -ldl -o "$tmp/mem" 2>"$tmp/cc.err" ||
-	{ cat "$tmp/cc.err"; echo "FAIL: cannot build the memory benchmarks"; exit 1; }
+. "$(dirname "$0")/bench_env.sh"
+bench_env memory
+bench_build mem_bench.c "$tmp/mem"
 reset=0
 [ -w /proc/self/clear_refs ] && reset=1
 

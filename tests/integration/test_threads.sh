@@ -6,22 +6,9 @@
 # /threads:N and results carry "threads" (kbench JSON and Google Benchmark's
 # "threads"); validation runs once, in one thread.
 set -u
-B=${KB_BUILD:-build}
-R=${KB_ROOT:-.}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-threads.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-[ -f "$B/libkbench.a" ] && [ -f "$B/kbench_main.o" ] || { echo "missing $B/libkbench.a (build first)"; exit 1; }
-san=""
-case "$B" in *asan*) san="-fsanitize=address,undefined" ;; esac
-# shellcheck disable=SC2046 # pkg-config prints a list of flags
-cc -O1 -g $san -I"$R/harness" "$R/tests/integration/src/thread_bench.c" "$B/kbench_main.o" "$B/libkbench.a" \
-	$(pkg-config --libs hwloc) -lm -lpthread -ldl -o "$tmp/thr" 2>"$tmp/cc.err" ||
-	{ cat "$tmp/cc.err"; echo "FAIL: cannot build the threaded benchmarks"; exit 1; }
+. "$(dirname "$0")/bench_env.sh"
+bench_env threads
+bench_build thread_bench.c "$tmp/thr"
 T="$tmp/thr --quick --no-peaks"
 
 $T --list >"$tmp/ids.txt" 2>&1

@@ -1,9 +1,9 @@
 /*
  * Memory per benchmark (mem.h): /proc/self/status parsing, the high-water
- * mark around a call with and without a reset (synthetic status files), the
- * merge, and the runner's figures for a body that allocates 64 MiB.
+ * mark around a call with and without a reset (synthetic status files) and
+ * the merge.  A benchmark of 64 MiB, through the runner and the worker
+ * processes: tests/integration/test_memory.sh.
  */
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,12 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
 #include "mem.h"
-#include "registry.h"
-#include "runner.h"
-
-#define MIB (1024.0 * 1024.0)
 
 static void status_fields(void **st)
 {
@@ -103,73 +98,12 @@ static void merge(void **st)
 	assert_true(a.requested == 9 && a.rss_reset == 0);
 }
 
-/* 64 MiB through kb_alloc (zeroed, so every page is touched), plus 1 MiB of inputs. */
-KB_BENCH(mem, alloc64) {
-	char *p = kb_alloc(state, 64u << 20);
-	float *x = kb_input_f32(state, (1u << 20) / sizeof(float));
-
-	if (!p || !x)
-		return;
-	while (kb_loop(state))
-		kb_do_not_optimize(p[kb_arg(state, 0)]);
-}
-KB_ARGS(mem, alloc64, 1);
-
-KB_BENCH(mem, none) {
-	while (kb_loop(state)) {
-	}
-}
-
-static void a_benchmark_of_64_mib(void **st)
-{
-	struct kb_instance_list all = { 0 };
-	const struct kb_instance *sel[2];
-	struct kb_config cfg;
-	struct kb_run run;
-	size_t n = 0;
-
-	(void)st;
-	assert_int_equal(kb_registry_expand(false, false, &all), 0);
-	for (size_t i = 0; i < all.n; i++)
-		if (strncmp(all.v[i].id, "mem/", 4) == 0)
-			sel[n++] = &all.v[i];
-	assert_int_equal(n, 2);
-	kb_config_defaults(&cfg);
-	cfg.warmup_s = 0.001;
-	cfg.max_time_s = 0.02;
-	cfg.min_time_s = 0.0001;
-	cfg.min_rounds = 2;
-	cfg.samples_per_round = 2;
-	cfg.threads = 1;
-	memset(&run, 0, sizeof(run));
-	assert_int_equal(kb_runner_run(&cfg, sel, n, NULL, &run), 0);
-	for (size_t i = 0; i < run.nresults; i++) {
-		const struct kb_result *r = &run.results[i];
-		bool big = strcmp(r->id, "mem/alloc64/1") == 0;
-
-		assert_int_equal(r->status, KB_STATUS_OK);
-		assert_true(r->mem.have);
-		assert_true(r->mem.requested == (big ? (65u << 20) : 0));
-		if (r->mem.rss_reset == 1 && big) /* Linux: the growth is the 65 MiB touched */
-			assert_true(r->mem.rss_growth >= 60 * MIB && r->mem.rss_growth <= 100 * MIB);
-		if (r->mem.rss_reset == 1 && !big) /* nothing allocated: far below */
-			assert_true(r->mem.rss_growth < 16 * MIB);
-		if (r->mem.rss_reset >= 0)
-			assert_true(r->mem.peak_rss >= r->mem.rss_growth);
-	}
-	assert_int_equal(access("/proc/self/clear_refs", W_OK) == 0 ? 1 : 0,
-			 run.results[0].mem.rss_reset == 1);
-	kb_run_clear(&run);
-	kb_instance_list_clear(&all);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(status_fields),
 		cmocka_unit_test(high_water_mark),
 		cmocka_unit_test(merge),
-		cmocka_unit_test(a_benchmark_of_64_mib),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
