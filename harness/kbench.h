@@ -154,6 +154,57 @@ void kb_bench_add_range(struct kb_bench *bench, bool quick, const char *name,
 		kb_bench_add_large(&KB__OBJ(s, n), spec);                       \
 	}
 
+/*
+ * Asymptotic complexity (as Google Benchmark's ->Complexity()): after the
+ * run, the process-level medians of a benchmark's instances that differ only
+ * in one axis are fitted by least squares to time = c * f(axis), and the
+ * coefficient (with its interval from the process-level uncertainty) and
+ * the normalised RMS of the residuals are reported.  KB_AUTO tries every
+ * order and keeps the one with the smallest RMS.
+ */
+enum kb_big_o {
+	KB_O1 = 1,  /* constant */
+	KB_OLOGN,   /* lg n */
+	KB_ON,      /* n */
+	KB_ONLOGN,  /* n lg n */
+	KB_ON2,     /* n^2 */
+	KB_ON3,     /* n^3 */
+	KB_AUTO,    /* the order with the smallest RMS */
+};
+/* Asks for a fit over axis `axis` (NULL: "n", or the only axis). */
+void kb_bench_set_complexity(struct kb_bench *bench, const char *axis, enum kb_big_o order);
+
+/* KB_COMPLEXITY(suite, name, KB_ON3): a fit over the axis "n" (or the only axis). */
+#define KB_COMPLEXITY(s, n, order) KB__CPLX(s, n, NULL, order, KB__CAT(kb__cplx_, __COUNTER__))
+/* KB_COMPLEXITY_AXIS(suite, name, "m", KB_AUTO): a fit over the axis named "m". */
+#define KB_COMPLEXITY_AXIS(s, n, axis, order)                                   \
+	KB__CPLX(s, n, axis, order, KB__CAT(kb__cplx_, __COUNTER__))
+#define KB__CPLX(s, n, axis, order, fname)                                      \
+	__attribute__((constructor)) static void fname(void)                    \
+	{                                                                       \
+		kb_bench_set_complexity(&KB__OBJ(s, n), axis, order);           \
+	}
+
+/*
+ * Threaded bodies (as Google Benchmark's ->Threads()): each instance runs
+ * once per listed thread count N ("suite/name/64/threads:2"); the body runs
+ * in N threads at once, each with its own state (kb_thread_index,
+ * kb_thread_count), their batches started together behind a barrier.  A
+ * sample's wall time is the slowest thread's, its CPU time the sum of the
+ * threads'; the work set with kb_set_bytes/flops/items is per thread (set
+ * by thread 0; the others' calls are ignored), so rates are the team's
+ * aggregate.  Validation runs once, in one thread.  No custom timers.
+ */
+void kb_bench_add_threads(struct kb_bench *bench, const int64_t *counts, size_t n);
+/* KB_THREADS(suite, name, 1, 2, 4): the thread counts. */
+#define KB_THREADS(s, n, ...) KB__THREADS(s, n, KB__CAT(kb__thr_, __COUNTER__), __VA_ARGS__)
+#define KB__THREADS(s, n, fname, ...)                                           \
+	__attribute__((constructor)) static void fname(void)                    \
+	{                                                                       \
+		static const int64_t v[] = { __VA_ARGS__ };                     \
+		kb_bench_add_threads(&KB__OBJ(s, n), v, sizeof(v) / sizeof(v[0])); \
+	}
+
 /* ---- the timed loop ---------------------------------------------------- */
 
 /*
@@ -205,6 +256,10 @@ const char *kb_id(const struct kb_state *state);
 bool kb_quick(const struct kb_state *state);
 /* Thread count for multi-threaded kernels (--threads; default: all cores). */
 int kb_threads(const struct kb_state *state);
+/* KB_THREADS: this thread's index in the team (0..count-1) and the team's
+ * size; 0 and 1 for a body without KB_THREADS and in validation. */
+int kb_thread_index(const struct kb_state *state);
+int kb_thread_count(const struct kb_state *state);
 /* Seed for this benchmark: a hash of the master seed and the id. */
 uint64_t kb_seed(const struct kb_state *state);
 /*
@@ -235,6 +290,14 @@ double *kb_output_f64(struct kb_state *state, size_t n);
 /* Fills with NaN. */
 void kb_poison_f32(float *x, size_t n);
 void kb_poison_f64(double *x, size_t n);
+/*
+ * Device memory of a GPU body, for the benchmark's memory figures: the
+ * bytes it has allocated on the device so far in this call and the device
+ * memory in use (e.g. total - free of cudaMemGetInfo).  The most of each
+ * over the benchmark's calls is reported.  The CUDA backend's
+ * kb_cuda_alloc calls it.
+ */
+void kb_set_device_memory(struct kb_state *state, uint64_t requested_bytes, uint64_t in_use_bytes);
 /* Bytes of memory available for inputs (MemAvailable), for size checks. */
 uint64_t kb_mem_available(void);
 

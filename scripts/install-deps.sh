@@ -9,6 +9,8 @@
 set -eu
 
 pkgs="gcc make pkg-config libopenblas-dev libhwloc-dev hwloc gnuplot-nox libjansson-dev libsqlite3-dev libcmocka-dev valgrind"
+# libpfm4-dev: the header of --counters' event encoding (libpfm4 itself is loaded at run time)
+pkgs="$pkgs libpfm4-dev"
 # clang: the libFuzzer target, whose corpus `make test` replays
 [ "${1:-}" = test ] && pkgs="$pkgs clang"
 if [ "${1:-}" = test ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then

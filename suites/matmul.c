@@ -203,8 +203,10 @@ static void run_gemm(struct kb_state *state, struct gemm_case gc)
 /* ---- registrations ---------------------------------------------------------- */
 
 KB_BENCH(matmul, sgemm_ref) { run_gemm(state, (struct gemm_case){ GEMM_REF, false, false, false }); }
-KB_ARGS(matmul, sgemm_ref, 256);
-KB_QUICK(matmul, sgemm_ref, "n=33");
+KB_ARGS(matmul, sgemm_ref, 64, 128, 256);
+KB_QUICK(matmul, sgemm_ref, "n=16,33,64,128");
+/* Is the reference still O(n^3)?  Fitted over its sizes, the order chosen by the data. */
+KB_COMPLEXITY(matmul, sgemm_ref, KB_AUTO);
 
 KB_BENCH(matmul, sgemm_blocked) { run_gemm(state, (struct gemm_case){ GEMM_BLOCKED, false, false, false }); }
 KB_ARGS(matmul, sgemm_blocked, 256, 1024);

@@ -616,6 +616,43 @@ static int read_summary(struct where *w, const json_t *obj, struct kb_result *r)
 	return 0;
 }
 
+/* "memory" (docs/json.md); absent or null: not measured. */
+static int read_memory(struct where *w, const json_t *m, struct kb_result *r)
+{
+	const json_t *v;
+	double peak, growth, dreq, duse;
+	uint64_t req;
+	int rc;
+
+	if (!m || json_is_null(m))
+		return 0;
+	if (!json_is_object(m))
+		return schema_err(w, "memory", "expected an object or null, found %s", type_name(m));
+	if ((rc = get_count(w, m, "requested_bytes", true, 0, &req)) ||
+	    (rc = get_nonneg(w, m, "peak_rss_bytes", false, &peak)) ||
+	    (rc = get_nonneg(w, m, "rss_growth_bytes", false, &growth)) ||
+	    (rc = get_nonneg(w, m, "device_requested_bytes", false, &dreq)) ||
+	    (rc = get_nonneg(w, m, "device_in_use_bytes", false, &duse)))
+		return rc;
+	v = json_object_get(m, "rss_method");
+	r->mem.have = true;
+	r->mem.requested = req;
+	r->mem.rss_reset = -1;
+	if (json_is_string(v) && isfinite(peak) && isfinite(growth)) {
+		if (strcmp(json_string_value(v), "reset") != 0 && strcmp(json_string_value(v), "delta") != 0)
+			return schema_err(w, "memory.rss_method", "expected \"reset\" or \"delta\", found \"%.40s\"",
+					  json_string_value(v));
+		r->mem.rss_reset = strcmp(json_string_value(v), "reset") == 0;
+		r->mem.peak_rss = (uint64_t)peak;
+		r->mem.rss_growth = (uint64_t)growth;
+	} else if (v && !json_is_null(v) && !json_is_string(v)) {
+		return schema_err(w, "memory.rss_method", "expected a string or null, found %s", type_name(v));
+	}
+	r->mem.device_requested = isfinite(dreq) ? (uint64_t)dreq : 0;
+	r->mem.device_in_use = isfinite(duse) ? (uint64_t)duse : 0;
+	return 0;
+}
+
 static void init_result(struct kb_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -739,6 +776,17 @@ static int read_kb_benchmark(struct where *w, const json_t *b, struct kb_result 
 	if (r->status == KB_STATUS_OK && r->nsamples == 0 && isnan(r->summary.median))
 		return schema_err(w, "samples_ns", "is empty for a benchmark with status ok");
 
+	if ((rc = read_memory(w, json_object_get(b, "memory"), r)))
+		return rc;
+	{
+		uint64_t threads;
+
+		if ((rc = get_count(w, b, "threads", false, 0, &threads)))
+			return rc;
+		if (threads > 256)
+			return schema_err(w, "threads", "expected 1 to 256, found %" PRIu64, threads);
+		r->threads = (int)threads;
+	}
 	if ((rc = read_counters(w, json_object_get(b, "counters"), r)))
 		return rc;
 	v = json_object_get(b, "validated");
@@ -788,6 +836,63 @@ static int check_unique(struct where *w, const struct kb_run *run)
 		}
 	}
 	free(ix.slot);
+	return rc;
+}
+
+/* The "complexity" array (KB_COMPLEXITY fits); absent in most files. */
+static int read_fits(struct where *w, const json_t *arr, struct kb_run *run)
+{
+	size_t n;
+	int rc = 0;
+
+	if (!arr || json_is_null(arr))
+		return 0;
+	if (!json_is_array(arr))
+		return schema_err(w, "complexity", "expected an array, found %s", type_name(arr));
+	n = json_array_size(arr);
+	if (!n)
+		return 0;
+	run->fits = calloc(n, sizeof(*run->fits));
+	if (!run->fits)
+		return kb_error(KB_ENOMEM, "out of memory for %zu complexity fits", n);
+	w->item = "complexity fit";
+	for (size_t i = 0; i < n && !rc; i++) {
+		const json_t *x = json_array_get(arr, i), *iv;
+		struct kb_fit *f = &run->fits[i];
+		uint64_t points;
+
+		run->nfits = i + 1;
+		w->index = i;
+		w->id = NULL;
+		if (!json_is_object(x))
+			return schema_err(w, NULL, "expected an object, found %s", type_name(x));
+		if ((rc = get_str(w, x, "name", true, false, &f->name)))
+			break;
+		w->id = f->name;
+		iv = json_object_get(x, "interval");
+		if (iv && !json_is_object(iv) && !json_is_null(iv))
+			return schema_err(w, "interval", "expected an object, found %s", type_name(iv));
+		f->coef_low = f->coef_high = f->level = NAN;
+		if ((rc = get_str(w, x, "axis", true, false, &f->axis)) ||
+		    (rc = get_str(w, x, "requested", true, false, &f->requested)) ||
+		    (rc = get_str(w, x, "big_o", true, true, &f->big_o)) ||
+		    (rc = get_num(w, x, "coefficient_ns", f->big_o != NULL, &f->coef)) ||
+		    (rc = get_num(w, x, "rms", false, &f->rms)) ||
+		    (rc = get_num(w, x, "cpu_coefficient_ns", false, &f->cpu_coef)) ||
+		    (rc = get_num(w, x, "cpu_rms", false, &f->cpu_rms)) ||
+		    (rc = get_count(w, x, "points", false, 0, &points)) ||
+		    (rc = get_str(w, x, "note", false, true, &f->note)))
+			break;
+		f->npoints = (size_t)points;
+		if (iv && json_is_object(iv) &&
+		    ((rc = get_num(w, iv, "level", false, &f->level)) ||
+		     (rc = get_num(w, iv, "low", false, &f->coef_low)) ||
+		     (rc = get_num(w, iv, "high", false, &f->coef_high))))
+			break;
+	}
+	w->index = SIZE_MAX;
+	w->id = NULL;
+	w->item = "benchmark";
 	return rc;
 }
 
@@ -875,7 +980,9 @@ static int read_kbench(struct where *w, const json_t *root, struct kb_run *run)
 			return rc;
 	}
 	w->index = SIZE_MAX;
-	return check_unique(w, run);
+	if ((rc = check_unique(w, run)))
+		return rc;
+	return read_fits(w, json_object_get(root, "complexity"), run);
 }
 
 /* ---- Google Benchmark JSON ---------------------------------------------- */
@@ -1325,6 +1432,15 @@ static int gb_read_context(struct where *w, const json_t *root, struct kb_run *r
 	return rc;
 }
 
+/* Google Benchmark's complexity rows: aggregate_name "BigO" or "RMS". */
+static bool gb_fit_row(const json_t *row, const char *rt)
+{
+	const char *agg = json_string_value(json_object_get(row, "aggregate_name"));
+
+	return rt && strcmp(rt, "aggregate") == 0 && agg &&
+	       (strcmp(agg, "BigO") == 0 || strcmp(agg, "RMS") == 0);
+}
+
 static int read_gbench(struct where *w, const json_t *root, struct kb_run *run)
 {
 	struct gb_group *groups = NULL;
@@ -1359,6 +1475,8 @@ static int read_gbench(struct where *w, const json_t *root, struct kb_run *run)
 		if ((rc = gb_check_row(w, row, &rt)))
 			goto out;
 		w->id = json_string_value(json_object_get(row, "name"));
+		if (gb_fit_row(row, rt))
+			continue; /* a complexity fit (BigO, RMS) is about a family, not a benchmark */
 		id = gb_row_id(row, rt && strcmp(rt, "aggregate") == 0);
 		if (!id) {
 			rc = kb_error(KB_ENOMEM, "out of memory");

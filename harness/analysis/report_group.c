@@ -605,3 +605,64 @@ int kb_group_recommend(const struct kb_group *g, uint64_t seed, size_t resamples
 	*n = nrec;
 	return 0;
 }
+
+/* ---- complexity fits ---------------------------------------------------------------- */
+
+/* Whether the fit's family ("suite/kernel", the first two parts of its name)
+ * is the result's. */
+static bool fit_of(const struct kb_fit *x, const struct kb_result *r)
+{
+	size_t ls = strlen(r->suite), lk = strlen(r->kernel);
+
+	return strncmp(x->name, r->suite, ls) == 0 && x->name[ls] == '/' &&
+	       strncmp(x->name + ls + 1, r->kernel, lk) == 0 &&
+	       (x->name[ls + 1 + lk] == 0 || x->name[ls + 1 + lk] == '/');
+}
+
+char *kb_group_fit_caption(const struct kb_group *g, size_t family, bool *err)
+{
+	const struct kb_family *fam = &g->families[family];
+	char *out = NULL;
+
+	*err = false;
+	for (size_t ri = 0; ri < g->nruns; ri++) {
+		const struct kb_run *run = &g->runs[ri];
+
+		for (size_t j = 0; j < run->nfits; j++) {
+			const struct kb_fit *x = &run->fits[j];
+			bool mine = false;
+			char *line, *next;
+
+			for (size_t e = 0; e < fam->nentries && !mine; e++) {
+				const struct kb_result *r = g->entries[fam->entries[e]].res;
+				mine = r->suite && r->kernel && fit_of(x, r);
+			}
+			if (!mine)
+				continue;
+			if (x->big_o)
+				line = kb_strdup_printf("%s%s%.4g ns x %s [%.4g, %.4g], RMS %.0f %%, %s over %zu "
+							"values of %s", g->nruns > 1 ? g->labels[ri] : "",
+							g->nruns > 1 ? ": " : "", x->coef, x->big_o,
+							x->coef_low, x->coef_high, x->rms * 100,
+							strcmp(x->requested, "auto") == 0 ? "auto" : "as asked",
+							x->npoints, x->axis);
+			else
+				line = kb_strdup_printf("%s%s%s", g->nruns > 1 ? g->labels[ri] : "",
+							g->nruns > 1 ? ": " : "", x->note ? x->note : "no fit");
+			if (!line) {
+				*err = true;
+				free(out);
+				return NULL;
+			}
+			next = out ? kb_strdup_printf("%s; %s %s", out, x->name, line)
+				   : kb_strdup_printf("complexity: %s %s", x->name, line);
+			free(line);
+			free(out);
+			if (!(out = next)) {
+				*err = true;
+				return NULL;
+			}
+		}
+	}
+	return out;
+}

@@ -83,6 +83,15 @@ void kb_group_release(struct kb_group *g);
 /* Display name of a metric: "GFLOP/s", "GB/s", "time". */
 const char *kb_group_metric_label(const char *metric);
 
+/*
+ * The complexity fits (KB_COMPLEXITY) of the runs' kernels in `family`, as
+ * one line of text for the scaling plot's caption ("complexity: matmul/
+ * sgemm_ref 0.745 ns x N^3 [0.641, 0.849], RMS 3 %, auto over 4 values of
+ * n"), or NULL when none of its kernels has one.  Malloc'ed; *err is set
+ * when out of memory.
+ */
+char *kb_group_fit_caption(const struct kb_group *g, size_t family, bool *err);
+
 /* The fastest kernel of one family at one size. */
 struct kb_recommendation {
 	size_t run_index;         /* kernels are ranked within one run */

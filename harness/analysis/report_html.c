@@ -173,6 +173,39 @@ static void fmt_counter(const struct kb_result *r, const char *name, char *buf, 
 	fmt_num(c ? c->value : NAN, buf, len);
 }
 
+static void fmt_bytes(double b, char *buf, size_t len)
+{
+	if (b >= 1024.0 * 1024 * 1024)
+		snprintf(buf, len, "%.1f GiB", b / (1024.0 * 1024 * 1024));
+	else if (b >= 1024.0 * 1024)
+		snprintf(buf, len, "%.1f MiB", b / (1024.0 * 1024));
+	else
+		snprintf(buf, len, "%.0f KiB", b / 1024.0);
+}
+
+/* The memory column: bytes requested, the RSS growth (~ when it could not
+ * be reset between benchmarks), device memory; "-" when not measured. */
+static void fmt_memory(const struct kb_mem_use *m, char *buf, size_t len)
+{
+	char a[32], b[32], c[32];
+	size_t n;
+
+	if (!m->have) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	fmt_bytes((double)m->requested, a, sizeof(a));
+	n = (size_t)snprintf(buf, len, "%s", a);
+	if (m->rss_reset >= 0 && n < len) {
+		fmt_bytes((double)m->rss_growth, b, sizeof(b));
+		n += (size_t)snprintf(buf + n, len - n, ", RSS +%s%s", b, m->rss_reset ? "" : " (delta)");
+	}
+	if ((m->device_requested || m->device_in_use) && n < len) {
+		fmt_bytes((double)m->device_in_use, c, sizeof(c));
+		snprintf(buf + n, len - n, ", device %s", c);
+	}
+}
+
 static const char *verdict_class(enum kb_verdict v)
 {
 	switch (v) {
@@ -399,6 +432,8 @@ static void figure(struct out *o, const struct kb_report_figure *fig, size_t ind
 			fprintf(o->f, "*%s* (not rendered)", fig->title);
 		if (fig->data)
 			fprintf(o->f, "data: [%s](%s)\n\n", fig->data, fig->data);
+		if (fig->caption)
+			fprintf(o->f, "%s\n\n", fig->caption);
 		return;
 	}
 	fputs("<figure>\n", o->f);
@@ -417,6 +452,10 @@ static void figure(struct out *o, const struct kb_report_figure *fig, size_t ind
 		fputs("\">", o->f);
 		esc(o, fig->data);
 		fputs("</a>", o->f);
+	}
+	if (fig->caption) {
+		fputs("<br>", o->f);
+		esc(o, fig->caption);
 	}
 	fputs("</figcaption>\n</figure>\n", o->f);
 }
@@ -442,7 +481,8 @@ static void section_figures(struct out *o)
 static void section_results(struct out *o)
 {
 	static const char *const head[] = {"benchmark", "status", "median", "95% CI of the median",
-					   "GFLOP/s", "GB/s", "% peak", "CV", "samples", "note"};
+					   "GFLOP/s", "GB/s", "% peak", "CV", "samples", "memory",
+					   "note"};
 	const struct kb_group *g = o->doc->group;
 
 	heading(o, 2, "results", "Results");
@@ -454,12 +494,13 @@ static void section_results(struct out *o)
 			snprintf(h, sizeof(h), "Run %s", g->labels[r]);
 			heading(o, 3, NULL, h);
 		}
-		table_begin(o, head, 10);
+		table_begin(o, head, 11);
 		for (size_t i = 0; i < run->nresults; i++) {
 			const struct kb_result *res = &run->results[i];
 			const struct kb_summary *s = &res->summary;
 			char med[48], lo[48], hi[48], ci[112], gf[32], gb[32], pk[32], cv[32], n[32];
-			const char *cells[10], *cls = NULL;
+			char mem[112];
+			const char *cells[11], *cls = NULL;
 			char note[256];
 
 			kb_format_time(s->median, med, sizeof(med));
@@ -498,7 +539,9 @@ static void section_results(struct out *o)
 			cells[6] = pk;
 			cells[7] = cv;
 			cells[8] = n;
-			cells[9] = note;
+			fmt_memory(&res->mem, mem, sizeof(mem));
+			cells[9] = mem;
+			cells[10] = note;
 			table_row(o, cls, cells);
 		}
 		table_end(o);

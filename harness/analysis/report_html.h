@@ -30,6 +30,7 @@ struct kb_report_figure {
 	const char *svg;   /* SVG file to inline (HTML), or NULL when not rendered */
 	const char *png;   /* PNG path as the Markdown links it (relative), or NULL */
 	const char *data;  /* data file path as the reports link it (relative) */
+	const char *caption; /* a line under the plot (the complexity fits), or NULL */
 };
 
 struct kb_report_doc {

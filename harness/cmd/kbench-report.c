@@ -584,6 +584,15 @@ int main(int argc, char **argv)
 			 kb_group_metric_label(g.families[fi].metric),
 			 g.families[fi].size_param ? g.families[fi].size_param : "size");
 		rc = make_plot(&p, "scaling", name, title, "scaling", write_scaling, &s);
+		if (!rc) { /* the complexity fits beside the plot */
+			bool err;
+			char *cap = kb_group_fit_caption(&g, fi, &err);
+
+			if (err)
+				rc = kb_error(KB_ENOMEM, "out of memory");
+			else if (cap)
+				p.figs.v[p.figs.n - 1].caption = own(&p.figs, cap);
+		}
 	}
 	if (!rc && have_cmp) {
 		rc = make_plot(&p, "comparison", "comparison", "baseline vs current, relative to the"

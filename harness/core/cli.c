@@ -13,10 +13,11 @@
 #include <string.h>
 
 #include "error.h"
+#include "events.h"
 #include "writer.h"
 
 enum kind { K_STR, K_BOOL, K_SECONDS, K_MIN_TIME, K_PCT, K_COUNT, K_SEED, K_FORMAT, K_OUT_FORMAT,
-	    K_METRIC, K_THREADS, K_PROCESSES };
+	    K_METRIC, K_THREADS, K_PROCESSES, K_COUNTERS };
 
 struct flag {
 	const char *name;    /* --name */
@@ -85,6 +86,10 @@ static const struct flag flags[] = {
 	{ "metric", NULL, "KBENCH_METRIC", K_METRIC, OFF(metric),
 	  "M      time (default), or instructions: also counts instructions per iteration\n"
 	  "                         (perf_event, else callgrind; gate at 0.5 %)" },
+	{ "counters", "benchmark_perf_counters", "KBENCH_COUNTERS", K_COUNTERS, OFF(counters),
+	  "LIST   count these events per iteration beside time: software events\n"
+	  "                         (task-clock, page-faults, context-switches, ...) or, through\n"
+	  "                         libpfm4, hardware ones (cycles, instructions, cache-misses)" },
 	{ "require-gpu", NULL, "KBENCH_REQUIRE_GPU", K_BOOL, OFF(require_gpu),
 	  "       a GPU benchmark that cannot run is an error, not a skip" },
 	{ "config", NULL, "KBENCH_CONFIG", K_STR, OFF(conf_path),
@@ -99,7 +104,8 @@ void kb_cli_usage(FILE *f)
 	fprintf(f, "  --help                show this\n  --version             print the version\n");
 	fprintf(f, "\nGoogle Benchmark spellings are accepted: --benchmark_filter, --benchmark_format,\n"
 		   "--benchmark_out, --benchmark_out_format, --benchmark_min_time,\n"
-		   "--benchmark_repetitions, --benchmark_list_tests, --benchmark_min_warmup_time.\n"
+		   "--benchmark_repetitions, --benchmark_list_tests, --benchmark_min_warmup_time,\n"
+		   "--benchmark_perf_counters.\n"
 		   "Exit status: 0 all ran and validated, 1 a benchmark failed, 2 bad usage.\n");
 }
 
@@ -241,6 +247,27 @@ static int apply(const struct flag *fl, const char *value, const char *origin, c
 		*(enum kb_format *)field = fmt;
 		return 0;
 	}
+	case K_COUNTERS: { /* the list's form here; whether each event can be counted, in events.c */
+		size_t n = 0;
+
+		for (const char *p = value;; p++) {
+			size_t len = strcspn(p, ",");
+
+			if (len == 0)
+				return bad(origin, name, value, "a comma-separated list of event names "
+					   "(e.g. task-clock,page-faults), with no empty one");
+			for (const char *q = value; q < p; q += strcspn(q, ",") + 1)
+				if (strcspn(q, ",") == len && !strncmp(q, p, len))
+					return bad(origin, name, value, "each event named once");
+			if (++n > KB_EVENTS_MAX)
+				return bad(origin, name, value, "at most 8 events");
+			p += len;
+			if (!*p)
+				break;
+		}
+		*(const char **)field = value;
+		return 0;
+	}
 	case K_METRIC:
 		if (!strcmp(value, "time"))
 			cfg->metric = KB_METRIC_TIME;
@@ -370,6 +397,7 @@ void kb_cli_record(const struct kb_config *cfg, const char *pinned, struct kb_ru
 	kb_run_add_config(run, "measure_peaks", cfg->no_peaks ? "false" : "true", true);
 	kb_run_add_config(run, "remeasure_peaks", cfg->remeasure_peaks ? "true" : "false", true);
 	kb_run_add_config(run, "peak_cache", cfg->peak_cache, false);
+	kb_run_add_config(run, "counters", cfg->counters, false);
 	kb_run_add_config(run, "require_gpu", cfg->require_gpu ? "true" : "false", true);
 	kb_run_add_config(run, "config_file", cfg->conf_path, false);
 	kb_run_add_config(run, "out_format", kb_format_info(cfg->out_format)->name, false);

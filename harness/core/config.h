@@ -7,6 +7,7 @@
 #ifndef KB_CONFIG_H
 #define KB_CONFIG_H
 
+struct kb_events;
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +45,8 @@ struct kb_config {
 	bool remeasure_peaks;      /* ignore the peak cache's values, rewrite it */
 	const char *peak_cache;    /* peak cache file, "none", or NULL: the default */
 	enum kb_metric metric;
+	const char *counters;      /* --counters: event names, or NULL */
+	const struct kb_events *events; /* opened from `counters` by kb_main (events.h), or NULL */
 	bool require_gpu;
 	const char *conf_path;     /* kbench.conf used, or NULL */
 	bool progress;             /* progress on stderr (a terminal) */

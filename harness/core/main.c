@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "complexity.h"
 #include "conf.h"
 #include "context.h"
 #include "drift.h"
 #include "error.h"
+#include "events.h"
 #include "fileio.h"
 #include "kbench.h"
 #include "metric.h"
@@ -165,6 +167,7 @@ int kb_main(int argc, char **argv)
 	struct kb_metric_setup metric;
 	struct kb_run run;
 	struct kb_drift drift = { 0 };
+	struct kb_events events = { 0 };
 	const char *conf_used = NULL;
 	char pinned[256];
 	bool help, version;
@@ -226,6 +229,19 @@ int kb_main(int argc, char **argv)
 		status = kb_metric_child_run(&cfg, sel, nsel);
 		goto out;
 	}
+	/* --counters: refused before anything is measured when the machine cannot count them */
+	if (cfg.counters) {
+		if ((rc = kb_events_open(cfg.counters, &events))) {
+			fprintf(stderr, "kbench: %s\n", kb_last_error());
+			goto out;
+		}
+		cfg.events = &events;
+		if (cfg.metric == KB_METRIC_INSTRUCTIONS) {
+			fprintf(stderr, "kbench: --counters and --metric=instructions: choose one (the "
+				"instruction count runs in its own pass)\n");
+			goto out;
+		}
+	}
 	if (getenv("KBENCH__WORKER")) { /* a worker process of a parent kbench */
 		status = worker_main(&cfg, sel, nsel);
 		goto out;
@@ -269,6 +285,11 @@ int kb_main(int argc, char **argv)
 	}
 	kb_context_finish(&run, (double)(kb_clock_real.wall_ns(NULL) - t0) / 1e9);
 	kb_drift_apply(&run, cfg.drift, cfg.target_ci);
+	if ((rc = kb_complexity_run(&run, sel, nsel, cfg.ci_level))) {
+		fprintf(stderr, "kbench: %s\n", kb_last_error());
+		status = 1;
+		goto out;
+	}
 	status = 0;
 	for (size_t i = 0; i < run.nresults; i++)
 		if (run.results[i].status == KB_STATUS_ERROR)
@@ -295,6 +316,7 @@ int kb_main(int argc, char **argv)
 				fprintf(stderr, "kbench: %s: %s\n", run.results[i].id,
 					run.results[i].message ? run.results[i].message : "error");
 out:
+	kb_events_close(&events);
 	free(sel);
 	kb_filter_free(filter);
 	kb_instance_list_clear(&all);

@@ -27,6 +27,10 @@ struct kb__bench_priv {
 	struct kb_set *sets;
 	size_t nsets;
 	char *error; /* first registration problem */
+	int64_t *threads; /* KB_THREADS: the team sizes, or NULL */
+	size_t nthreads;
+	int cx_order;   /* KB_COMPLEXITY: an enum kb_big_o, 0 when not asked */
+	char *cx_axis;  /* its axis, NULL for "n" or the only axis */
 };
 
 static struct kb_bench **benches;
@@ -82,6 +86,8 @@ void kb_registry_reset(void)
 			free_set(&p->sets[s]);
 		free(p->sets);
 		free(p->error);
+		free(p->cx_axis);
+		free(p->threads);
 		free(p);
 		benches[i]->priv = NULL;
 	}
@@ -305,6 +311,117 @@ void kb_bench_add_range(struct kb_bench *bench, bool quick, const char *name, in
 	add_single_axis(bench, quick, name, values, count);
 }
 
+/* ---- threads --------------------------------------------------------------- */
+
+#define KB_MAX_TEAM 256
+
+void kb_bench_add_threads(struct kb_bench *bench, const int64_t *counts, size_t n)
+{
+	struct kb__bench_priv *p = priv_of(bench);
+	int64_t *v;
+	char msg[160];
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (counts[i] < 1 || counts[i] > KB_MAX_TEAM) {
+			snprintf(msg, sizeof(msg), "KB_THREADS: %" PRId64 " threads: expected 1 to %d",
+				 counts[i], KB_MAX_TEAM);
+			set_error(bench, msg);
+			return;
+		}
+	v = realloc(p->threads, (p->nthreads + n) * sizeof(*v));
+	if (!v) {
+		set_error(bench, "out of memory registering KB_THREADS");
+		return;
+	}
+	memcpy(v + p->nthreads, counts, n * sizeof(*v));
+	p->threads = v;
+	p->nthreads += n;
+}
+
+/* ---- complexity ----------------------------------------------------------- */
+
+void kb_bench_set_complexity(struct kb_bench *bench, const char *axis, enum kb_big_o order)
+{
+	struct kb__bench_priv *p = priv_of(bench);
+	char msg[160];
+
+	if (!p)
+		return;
+	if ((int)order < KB_O1 || (int)order > KB_AUTO) {
+		snprintf(msg, sizeof(msg), "KB_COMPLEXITY: %d is not an order (expected KB_O1, KB_OLOGN, "
+			 "KB_ON, KB_ONLOGN, KB_ON2, KB_ON3 or KB_AUTO)", (int)order);
+		set_error(bench, msg);
+		return;
+	}
+	if (p->cx_order) {
+		set_error(bench, "KB_COMPLEXITY is given twice");
+		return;
+	}
+	free(p->cx_axis);
+	p->cx_axis = axis ? strdup(axis) : NULL;
+	if (axis && !p->cx_axis) {
+		set_error(bench, "out of memory registering KB_COMPLEXITY");
+		return;
+	}
+	p->cx_order = (int)order;
+}
+
+/* The axis index of a set's complexity axis, or -1 when it has none. */
+static int cx_axis_of(const char *axis, size_t naxes, const char *const *names)
+{
+	for (size_t a = 0; a < naxes; a++)
+		if (strcmp(names[a], axis ? axis : "n") == 0)
+			return (int)a;
+	return !axis && naxes == 1 ? 0 : -1;
+}
+
+bool kb_instance_complexity(const struct kb_instance *inst, size_t *axis, int *order)
+{
+	const struct kb__bench_priv *p = inst->bench->priv;
+	int a;
+
+	if (!p || !p->cx_order || inst->error)
+		return false;
+	a = cx_axis_of(p->cx_axis, inst->nparams, inst->param_names);
+	if (a < 0)
+		return false;
+	*axis = (size_t)a;
+	*order = p->cx_order;
+	return true;
+}
+
+/* A complexity axis every parameter set must have. */
+static void check_complexity(struct kb_bench *b)
+{
+	struct kb__bench_priv *p = b->priv;
+	char msg[256];
+
+	if (!p || !p->cx_order || p->error)
+		return;
+	for (size_t s = 0; s < p->nsets; s++) {
+		const char *names[KB_MAX_AXES];
+
+		for (size_t a = 0; a < p->sets[s].naxes; a++)
+			names[a] = p->sets[s].axes[a].name;
+		if (cx_axis_of(p->cx_axis, p->sets[s].naxes, names) >= 0)
+			continue;
+		if (p->cx_axis)
+			snprintf(msg, sizeof(msg), "KB_COMPLEXITY_AXIS names the axis \"%s\", which a "
+				 "parameter set of %s/%s does not have", p->cx_axis, b->suite, b->name);
+		else
+			snprintf(msg, sizeof(msg), "KB_COMPLEXITY: a parameter set of %s/%s has no axis "
+				 "\"n\" and more than one axis (name one with KB_COMPLEXITY_AXIS)",
+				 b->suite, b->name);
+		set_error(b, msg);
+		return;
+	}
+	if (p->nsets == 0)
+		set_error(b, "KB_COMPLEXITY needs parameters: a benchmark without KB_ARGS, KB_RANGE or "
+			  "KB_SPACE has nothing to fit");
+}
+
 /* ---- expansion ------------------------------------------------------------ */
 
 static int push_instance(struct kb_instance_list *out, struct kb_instance *inst)
@@ -346,13 +463,15 @@ static int format_param(char *buf, size_t len, const char *name, int64_t v)
 }
 
 static char *make_id(const struct kb_bench *b, const char *const *names, const int64_t *params,
-		     size_t n)
+		     size_t n, int threads)
 {
 	char buf[512];
 	int len = snprintf(buf, sizeof(buf), "%s/%s", b->suite, b->name);
 
 	for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof(buf); i++)
 		len += format_param(buf + len, sizeof(buf) - (size_t)len, names[i], params[i]);
+	if (threads && len > 0 && (size_t)len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - (size_t)len, "/threads:%d", threads);
 	return strdup(buf);
 }
 
@@ -360,19 +479,25 @@ static int expand_set(struct kb_bench *b, const struct kb_set *s, struct kb_inst
 {
 	size_t idx[KB_MAX_AXES] = { 0 };
 
+	const struct kb__bench_priv *p = b->priv;
+	size_t nt = p && p->nthreads ? p->nthreads : 1;
+
 	for (;;) {
-		struct kb_instance inst = { .bench = b, .nparams = s->naxes };
-		for (size_t a = 0; a < s->naxes; a++) {
-			inst.param_names[a] = s->axes[a].name;
-			inst.params[a] = s->axes[a].values[idx[a]];
+		for (size_t t = 0; t < nt; t++) {
+			struct kb_instance inst = { .bench = b, .nparams = s->naxes };
+			for (size_t a = 0; a < s->naxes; a++) {
+				inst.param_names[a] = s->axes[a].name;
+				inst.params[a] = s->axes[a].values[idx[a]];
+			}
+			inst.threads = p && p->nthreads ? (int)p->threads[t] : 0;
+			inst.id = make_id(b, inst.param_names, inst.params, inst.nparams, inst.threads);
+			if (!inst.id)
+				return kb_error(KB_ENOMEM, "out of memory expanding benchmarks");
+			if (id_taken(out, inst.id))
+				free(inst.id);
+			else if (push_instance(out, &inst))
+				return free(inst.id), -KB_ENOMEM;
 		}
-		inst.id = make_id(b, inst.param_names, inst.params, inst.nparams);
-		if (!inst.id)
-			return kb_error(KB_ENOMEM, "out of memory expanding benchmarks");
-		if (id_taken(out, inst.id))
-			free(inst.id);
-		else if (push_instance(out, &inst))
-			return free(inst.id), -KB_ENOMEM;
 		/* odometer: the last axis moves fastest */
 		size_t a = s->naxes;
 		while (a > 0) {
@@ -406,9 +531,10 @@ int kb_registry_expand(bool quick, bool large, struct kb_instance_list *out)
 					 b->suite, b->name, benches[j]->file, benches[j]->line, b->file, b->line);
 				set_error(b, dup);
 			}
+		check_complexity(b);
 		if (p && p->error) {
 			struct kb_instance inst = { .bench = b };
-			inst.id = make_id(b, NULL, NULL, 0);
+			inst.id = make_id(b, NULL, NULL, 0, 0);
 			inst.error = strdup(p->error);
 			if (!inst.id || !inst.error || id_taken(out, inst.id)) {
 				free(inst.id);

@@ -24,6 +24,7 @@ struct kb_instance {
 	const char *param_names[KB_MAX_AXES]; /* owned by the registry */
 	int64_t params[KB_MAX_AXES];
 	char *error;                       /* registration problem, or NULL */
+	int threads;                       /* KB_THREADS: the team size; 0 without */
 };
 
 struct kb_instance_list {
@@ -47,6 +48,14 @@ struct kb_filter;
 int kb_filter_new(const char *pattern, struct kb_filter **out);
 bool kb_filter_match(const struct kb_filter *f, const char *id);
 void kb_filter_free(struct kb_filter *f);
+
+/*
+ * Whether the instance's benchmark asked for a complexity fit
+ * (KB_COMPLEXITY): *axis gets the index of its axis among the instance's
+ * parameters and *order the enum kb_big_o.  (A benchmark whose sets lack the
+ * axis is an error when expanded.)
+ */
+bool kb_instance_complexity(const struct kb_instance *inst, size_t *axis, int *order);
 
 /* Parses one spec ("n=64..4096 t=1,2") into `bench`'s sets; for tests.
  * Returns 0 or -KB_EINVAL with the message in kb_last_error(). */

@@ -92,7 +92,22 @@ void kb_run_clear(struct kb_run *run)
 	for (i = 0; i < run->nresults; i++)
 		kb_result_clear(&run->results[i]);
 	free(run->results);
+	for (i = 0; i < run->nfits; i++)
+		kb_fit_clear(&run->fits[i]);
+	free(run->fits);
 	memset(run, 0, sizeof(*run));
+}
+
+void kb_fit_clear(struct kb_fit *fit)
+{
+	if (!fit)
+		return;
+	free(fit->name);
+	free(fit->axis);
+	free(fit->requested);
+	free(fit->big_o);
+	free(fit->note);
+	memset(fit, 0, sizeof(*fit));
 }
 
 const struct kb_counter *kb_result_counter(const struct kb_result *r, const char *name)

@@ -43,6 +43,22 @@ struct kb_counter {
 	double value; /* NAN when unknown; written as null */
 };
 
+/*
+ * Memory of one benchmark (docs/method.md, "Memory"), the most of any call
+ * of its body in any process; 0 when unknown.
+ */
+struct kb_mem_use {
+	bool have;                 /* measured (false: an old file, or not run) */
+	uint64_t requested;        /* bytes held through kb_alloc, kb_input_*, kb_output_* */
+	uint64_t peak_rss;         /* the process's resident high-water mark (VmHWM) in a call */
+	uint64_t rss_growth;       /* VmHWM after a call minus VmRSS before it */
+	int rss_reset;             /* 1: the mark was reset before each call (clear_refs);
+				    * 0: it could not be (growth beyond the process's earlier
+				    * peak only); -1: no RSS figures (no /proc) */
+	uint64_t device_requested; /* bytes a CUDA body allocated on the device */
+	uint64_t device_in_use;    /* device memory in use after its allocations */
+};
+
 /* Summary of the per-iteration samples; every time in ns per iteration. */
 struct kb_summary {
 	double median;
@@ -112,6 +128,8 @@ struct kb_result {
 	/* Google Benchmark aggregates kept when read from such a file. */
 	double gb_cpu_time_ns;  /* NAN if absent */
 	struct kb_process_info proc;
+	struct kb_mem_use mem;
+	int threads;            /* KB_THREADS: the team size; 0 without */
 };
 
 /* A flattened context entry: "cpu.model" = "AMD EPYC ...". */
@@ -119,6 +137,27 @@ struct kb_kv {
 	char *key;
 	char *value;   /* textual value; NULL for JSON null */
 	bool is_num;   /* value is a JSON number */
+};
+
+/*
+ * A complexity fit (KB_COMPLEXITY; docs/method.md, "Complexity"): time per
+ * iteration = coef * f(axis) by least squares over one family's results
+ * that differ only in `axis`.
+ */
+struct kb_fit {
+	char *name;       /* "suite/kernel", plus "/axis=value" per other parameter */
+	char *axis;       /* the complexity axis, e.g. "n" */
+	char *requested;  /* "auto" or an order, in Google Benchmark's spelling */
+	char *big_o;      /* the order fitted: "(1)", "lgN", "N", "NlgN", "N^2", "N^3";
+			   * NULL when there was nothing to fit */
+	double coef;      /* ns per unit of f, on the (process-level) medians */
+	double coef_low, coef_high; /* its interval from the medians' uncertainty; NAN if unknown */
+	double level;     /* e.g. 0.95 */
+	double cpu_coef;  /* the same on the medians of CPU time; NAN without them */
+	double rms;       /* RMS of the residuals / mean time (Google Benchmark's) */
+	double cpu_rms;
+	size_t npoints;   /* results fitted */
+	char *note;       /* why there is no fit, or NULL */
 };
 
 struct kb_run {
@@ -136,7 +175,12 @@ struct kb_run {
 	int interrupted;         /* the signal that stopped the run early, else 0 */
 	struct kb_result *results;
 	size_t nresults;
+	struct kb_fit *fits;     /* complexity fits, in order of their first result */
+	size_t nfits;
 };
+
+/* Frees what a fit owns and zeroes it. */
+void kb_fit_clear(struct kb_fit *fit);
 
 /* Frees what the struct owns (not the struct itself) and zeroes it. */
 void kb_result_clear(struct kb_result *r);

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "context.h"
 #include "drift.h"
 #include "error.h"
+#include "mem.h"
 #include "probe.h"
 #include "pstats.h"
 #include "proc.h"
@@ -46,6 +48,18 @@ void kb__runner_interrupt_reset(void)
 
 /* ---- the loop ------------------------------------------------------------- */
 
+/* CPU time: the process's, or in a KB_THREADS team the thread's own (the
+ * team's batch sums them). */
+static uint64_t cpu_now(const struct kb_state *s)
+{
+	struct timespec ts;
+
+	if (!s->team)
+		return s->clock->cpu_ns(s->clock->ctx);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void begin_batch(struct kb_state *s)
 {
 	struct kb_bench_run *br = s->br;
@@ -56,7 +70,9 @@ static void begin_batch(struct kb_state *s)
 	s->paused = false;
 	s->acc_wall = 0;
 	s->head.left = br->iters - 1; /* this kb_loop() call is the first iteration */
-	s->t0_cpu = s->clock->cpu_ns(s->clock->ctx);
+	if (s->cfg->events && s->mode == KB_MODE_ROUND)
+		kb_events_read(s->cfg->events, s->ev0);
+	s->t0_cpu = cpu_now(s);
 	if (s->timer)
 		s->timer->start(s->timer_ctx);
 	s->t0_wall = s->clock->wall_ns(s->clock->ctx);
@@ -67,6 +83,18 @@ static void begin_batch(struct kb_state *s)
 static void push_sample(struct kb_bench_run *br, double wall, double cpu, uint32_t round)
 {
 	kb__bench_run_push(br, wall, cpu, round, br->process);
+}
+
+/* --counters: what the events counted in the batch just measured. */
+static void add_events(struct kb_state *s)
+{
+	const struct kb_events *ev = s->cfg->events;
+	uint64_t v[KB_EVENTS_MAX];
+
+	kb_events_read(ev, v);
+	for (size_t i = 0; i < ev->n; i++)
+		if (kb__bench_run_event(s->br, ev->name[i], (double)(v[i] - s->ev0[i]), (double)s->br->iters))
+			kb__bench_run_status(s->br, KB_STATUS_ERROR, "out of memory counting events");
 }
 
 /* Ends the batch; returns its elapsed ns (all iterations). */
@@ -89,7 +117,7 @@ static double end_batch(struct kb_state *s, double *cpu_ns)
 	} else {
 		wall = (double)(s->acc_wall + (s->paused ? 0 : w1 - s->t0_wall));
 	}
-	*cpu_ns = (double)(s->clock->cpu_ns(s->clock->ctx) - s->t0_cpu);
+	*cpu_ns = (double)(cpu_now(s) - s->t0_cpu);
 	s->in_batch = false;
 	return wall;
 }
@@ -127,9 +155,120 @@ static bool warmup_wants_more(struct kb_state *s, double elapsed)
 	return br->warmup_ns < s->cfg->warmup_s * 1e9;
 }
 
-bool kb__loop_next(struct kb_state *s)
+/* A batch has ended with `wall` and `cpu` ns: records it and says whether
+ * another batch follows. */
+static bool after_batch(struct kb_state *s, double wall, double cpu)
 {
 	struct kb_bench_run *br = s->br;
+
+	s->batches_done++;
+	if (s->mode == KB_MODE_WARMUP)
+		return !interrupted && warmup_wants_more(s, wall);
+	/* the first batch of a round is run and dropped: it pays for the
+	 * caches the previous benchmark of the interleaving evicted */
+	if (s->batches_done > 1) {
+		push_sample(br, wall / (double)br->iters, cpu / (double)br->iters, (uint32_t)br->rounds);
+		if (s->cfg->events)
+			add_events(s);
+	}
+	return s->batches_done < s->batches_wanted && br->status == KB_STATUS_OK && !interrupted;
+}
+
+/* ---- KB_THREADS teams ---------------------------------------------------------- */
+
+/*
+ * A team: the threads of one call of a threaded body.  Every batch starts
+ * behind a barrier; after it each thread posts its wall and CPU time, and
+ * thread 0 records the batch (the slowest thread's wall time, the sum of
+ * the CPU times) and decides for all whether another batch follows.  A
+ * thread whose body returns leaves the barrier (and stops the team), so a
+ * body that skips or fails in one thread cannot hang the others.
+ */
+struct kb_team {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int members, waiting;
+	unsigned gen;
+	bool stop, go;
+	double *wall, *cpu;
+};
+
+static void team_wait(struct kb_team *t)
+{
+	pthread_mutex_lock(&t->mu);
+	unsigned gen = t->gen;
+	if (++t->waiting >= t->members) {
+		t->waiting = 0;
+		t->gen++;
+		pthread_cond_broadcast(&t->cv);
+	} else {
+		while (gen == t->gen)
+			pthread_cond_wait(&t->cv, &t->mu);
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void team_leave(struct kb_team *t)
+{
+	pthread_mutex_lock(&t->mu);
+	t->members--;
+	t->stop = true;
+	if (t->waiting > 0 && t->waiting >= t->members) {
+		t->waiting = 0;
+		t->gen++;
+		pthread_cond_broadcast(&t->cv);
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+static bool team_loop_next(struct kb_state *s)
+{
+	struct kb_team *t = s->team;
+	double wall = 0, cpu = 0;
+
+	if (s->entered) {
+		wall = end_batch(s, &cpu);
+		t->wall[s->thread_index] = wall;
+		t->cpu[s->thread_index] = cpu;
+		if (s->stop) {
+			pthread_mutex_lock(&t->mu);
+			t->stop = true;
+			pthread_mutex_unlock(&t->mu);
+		}
+		team_wait(t); /* every thread's batch is over */
+		if (s->thread_index == 0) {
+			double slowest = 0, sum = 0;
+
+			for (int i = 0; i < s->thread_count; i++) {
+				slowest = t->wall[i] > slowest ? t->wall[i] : slowest;
+				sum += t->cpu[i];
+			}
+			pthread_mutex_lock(&t->mu);
+			bool stop = t->stop;
+			pthread_mutex_unlock(&t->mu);
+			t->go = !stop && after_batch(s, slowest, sum);
+		} else {
+			s->batches_done++;
+		}
+	} else {
+		s->entered = true;
+		if (s->thread_index == 0) {
+			pthread_mutex_lock(&t->mu);
+			t->go = !t->stop;
+			pthread_mutex_unlock(&t->mu);
+		}
+	}
+	team_wait(t); /* thread 0 has decided; the next batch starts together */
+	if (!t->go || s->stop) {
+		s->finished = !s->stop;
+		return false;
+	}
+	begin_batch(s);
+	return true;
+}
+
+bool kb__loop_next(struct kb_state *s)
+{
 	double wall, cpu;
 
 	if (s->stop || s->finished)
@@ -143,6 +282,8 @@ bool kb__loop_next(struct kb_state *s)
 		s->head.left = 0;
 		return true;
 	}
+	if (s->team)
+		return team_loop_next(s);
 	if (!s->entered) {
 		s->entered = true;
 		begin_batch(s);
@@ -151,22 +292,9 @@ bool kb__loop_next(struct kb_state *s)
 	wall = end_batch(s, &cpu);
 	if (s->stop)
 		return false;
-	s->batches_done++;
-	if (s->mode == KB_MODE_WARMUP) {
-		if (!interrupted && warmup_wants_more(s, wall)) {
-			begin_batch(s);
-			return true;
-		}
-	} else {
-		/* the first batch of a round is run and dropped: it pays for the
-		 * caches the previous benchmark of the interleaving evicted */
-		if (s->batches_done > 1)
-			push_sample(br, wall / (double)br->iters, cpu / (double)br->iters,
-				    (uint32_t)br->rounds);
-		if (s->batches_done < s->batches_wanted && br->status == KB_STATUS_OK && !interrupted) {
-			begin_batch(s);
-			return true;
-		}
+	if (after_batch(s, wall, cpu)) {
+		begin_batch(s);
+		return true;
 	}
 	s->finished = true;
 	return false;
@@ -190,6 +318,11 @@ void kb_resume(struct kb_state *s)
 
 void kb_set_timer(struct kb_state *s, const struct kb_timer *timer, void *ctx)
 {
+	if (s->team) {
+		kb_fail(s, "a custom timer cannot time a KB_THREADS body (its threads are timed on "
+			   "the wall clock)");
+		return;
+	}
 	if (s->entered)
 		return;
 	s->timer = timer;
@@ -199,11 +332,108 @@ void kb_set_timer(struct kb_state *s, const struct kb_timer *timer, void *ctx)
 
 /* ---- one call of a body --------------------------------------------------- */
 
+/* After a body returned: it must have run its loop to the end (or stopped). */
+static void check_call(struct kb_bench_run *br, const struct kb_state *s)
+{
+	if (br->status == KB_STATUS_OK && !s->stop) {
+		if (!s->entered)
+			kb__bench_run_status(br, KB_STATUS_ERROR,
+					     "the benchmark returned without running its kb_loop()");
+		else if (!s->finished)
+			kb__bench_run_status(br, KB_STATUS_ERROR,
+					     "the benchmark left its kb_loop() before the loop ended");
+	}
+}
+
+static void *team_thread(void *arg)
+{
+	struct kb_state *s = arg;
+
+	s->br->inst->bench->fn(s);
+	if (s->in_batch) {
+		double cpu;
+		end_batch(s, &cpu);
+	}
+	team_leave(s->team);
+	return NULL;
+}
+
+/* One call of a KB_THREADS body: inst->threads threads, thread 0 this one. */
+static void call_team(struct kb_bench_run *br, const struct kb_config *cfg,
+		      const struct kb_clock *clock, enum kb_mode mode, size_t batches,
+		      double min_sample_ns)
+{
+	int n = br->inst->threads, started = 1;
+	struct kb_state *st = calloc((size_t)n, sizeof(*st));
+	pthread_t *tid = calloc((size_t)n, sizeof(*tid));
+	double *times = calloc(2 * (size_t)n, sizeof(*times));
+	struct kb_team team = { .members = n };
+	struct kb_rss_mark rss;
+	double t0 = (double)clock->wall_ns(clock->ctx);
+
+	if (!st || !tid || !times) {
+		kb__bench_run_status(br, KB_STATUS_ERROR, "out of memory starting the threads");
+		free(st);
+		free(tid);
+		free(times);
+		return;
+	}
+	pthread_mutex_init(&team.mu, NULL);
+	pthread_cond_init(&team.cv, NULL);
+	team.wall = times;
+	team.cpu = times + n;
+	for (int i = 0; i < n; i++) {
+		st[i].br = br;
+		st[i].cfg = cfg;
+		st[i].clock = clock;
+		st[i].mode = mode;
+		st[i].batches_wanted = batches;
+		st[i].min_sample_ns = min_sample_ns;
+		st[i].call_start_ns = t0;
+		st[i].team = &team;
+		st[i].thread_index = i;
+		st[i].thread_count = n;
+	}
+	kb_rss_begin(&rss);
+	for (int i = 1; i < n; i++, started++)
+		if (pthread_create(&tid[i], NULL, team_thread, &st[i]) != 0) {
+			pthread_mutex_lock(&team.mu);
+			kb__bench_run_status(br, KB_STATUS_ERROR, "cannot start the benchmark's threads");
+			pthread_mutex_unlock(&team.mu);
+			/* the threads never started leave the team */
+			for (int j = i; j < n; j++)
+				team_leave(&team);
+			break;
+		}
+	team_thread(&st[0]);
+	for (int i = 1; i < started; i++)
+		pthread_join(tid[i], NULL);
+	kb_rss_end(&rss, &br->mem);
+	br->spent_ns += (double)clock->wall_ns(clock->ctx) - t0;
+	for (int i = 0; i < started; i++)
+		check_call(br, &st[i]);
+	if (mode == KB_MODE_WARMUP)
+		br->warmed = true;
+	for (int i = n - 1; i >= 0; i--) /* thread 0's buffers, last, may be kept for the next call */
+		kb__state_release(&st[i], i == 0 && br->status == KB_STATUS_OK);
+	pthread_cond_destroy(&team.cv);
+	pthread_mutex_destroy(&team.mu);
+	free(st);
+	free(tid);
+	free(times);
+}
+
 static void call_body(struct kb_bench_run *br, const struct kb_config *cfg,
 		      const struct kb_clock *clock, enum kb_mode mode, size_t batches,
 		      double min_sample_ns)
 {
+	struct kb_rss_mark rss;
 	struct kb_state s;
+
+	if (br->inst->threads > 0 && mode != KB_MODE_VALIDATE && !br->probe) {
+		call_team(br, cfg, clock, mode, batches, min_sample_ns);
+		return;
+	}
 
 	memset(&s, 0, sizeof(s));
 	s.br = br;
@@ -213,20 +443,15 @@ static void call_body(struct kb_bench_run *br, const struct kb_config *cfg,
 	s.batches_wanted = batches;
 	s.min_sample_ns = min_sample_ns;
 	s.call_start_ns = (double)clock->wall_ns(clock->ctx);
+	kb_rss_begin(&rss);
 	br->inst->bench->fn(&s);
+	kb_rss_end(&rss, &br->mem);
 	if (s.in_batch) {
 		double cpu;
 		end_batch(&s, &cpu);
 	}
 	br->spent_ns += (double)clock->wall_ns(clock->ctx) - s.call_start_ns;
-	if (br->status == KB_STATUS_OK && !s.stop) {
-		if (!s.entered)
-			kb__bench_run_status(br, KB_STATUS_ERROR,
-					     "the benchmark returned without running its kb_loop()");
-		else if (!s.finished)
-			kb__bench_run_status(br, KB_STATUS_ERROR,
-					     "the benchmark left its kb_loop() before the loop ended");
-	}
+	check_call(br, &s);
 	if (mode == KB_MODE_WARMUP)
 		br->warmed = true;
 	kb__state_release(&s, mode != KB_MODE_VALIDATE && br->status == KB_STATUS_OK);
@@ -382,6 +607,7 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 	r->proc.within_ci_low = r->proc.within_ci_high = NAN;
 	r->proc.var_within_round = r->proc.var_between_rounds = r->proc.var_between_processes = NAN;
 	r->proc.disturbed = dup_or_null(br->disturbed);
+	r->mem = br->mem;
 	if (r->status == KB_STATUS_OK && r->nsamples == 0) {
 		r->status = KB_STATUS_ERROR;
 		r->message = strdup("no samples were measured");
@@ -394,8 +620,10 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 		if (r->sample_process)
 			process_interval(r, cfg->ci_level);
 	}
+	r->threads = inst->threads;
 	if (r->status == KB_STATUS_OK && r->summary.median > 0) {
-		double sec = r->summary.median / 1e9;
+		/* KB_THREADS: the work set is per thread, the rates the team's */
+		double sec = r->summary.median / 1e9 / (inst->threads > 1 ? inst->threads : 1);
 		if (br->flops > 0)
 			kb_result_set_counter(r, "gflops", br->flops / sec / 1e9);
 		if (br->bytes > 0)
@@ -410,6 +638,9 @@ static int fill_result(struct kb_bench_run *br, const struct kb_config *cfg, str
 			const struct kb_user_counter *c = &br->counters[i];
 			kb_result_set_counter(r, c->name, c->rate ? c->value / sec : c->value);
 		}
+		for (size_t i = 0; i < br->nev; i++) /* --counters: per iteration */
+			if (br->ev[i].iters > 0)
+				kb_result_set_counter(r, br->ev[i].name, br->ev[i].count / br->ev[i].iters);
 	} else {
 		for (size_t i = 0; i < br->ncounters; i++)
 			if (!br->counters[i].rate)
@@ -435,6 +666,9 @@ enum kb_status kb__runner_probe(const struct kb_config *cfg, const struct kb_ins
 	br.probe = probe;
 	if (inst->error)
 		kb__bench_run_status(&br, KB_STATUS_ERROR, inst->error);
+	else if (inst->threads > 0)
+		kb__bench_run_status(&br, KB_STATUS_SKIPPED,
+				     "instructions are not counted for a KB_THREADS body (one thread counts)");
 	else
 		call_body(&br, cfg, cfg->clock ? cfg->clock : &kb_clock_real, KB_MODE_ROUND, batches, 0);
 	if (br.status == KB_STATUS_OK && strcmp(br.timer_name, "wall") != 0)

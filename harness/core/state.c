@@ -4,6 +4,8 @@
  */
 #include "state.h"
 
+#include <pthread.h>
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -35,7 +37,26 @@ void kb__bench_run_clear(struct kb_bench_run *br)
 	}
 	free(br->str_param_names);
 	free(br->str_param_values);
+	for (size_t i = 0; i < br->nev; i++)
+		free(br->ev[i].name);
 	kb__bench_run_drop_kept(br);
+}
+
+int kb__bench_run_event(struct kb_bench_run *br, const char *name, double count, double iters)
+{
+	size_t i;
+
+	for (i = 0; i < br->nev && strcmp(br->ev[i].name, name) != 0; i++)
+		;
+	if (i == br->nev) {
+		if (br->nev == KB_EVENTS_MAX || !(br->ev[i].name = strdup(name)))
+			return kb_error(KB_ENOMEM, "too many events");
+		br->ev[i].count = br->ev[i].iters = 0;
+		br->nev++;
+	}
+	br->ev[i].count += count;
+	br->ev[i].iters += iters;
+	return 0;
 }
 
 void kb__bench_run_status(struct kb_bench_run *br, enum kb_status st, const char *msg)
@@ -48,6 +69,10 @@ void kb__bench_run_status(struct kb_bench_run *br, enum kb_status st, const char
 	free(br->message);
 	br->message = msg ? strdup(msg) : NULL;
 }
+
+/* KB_THREADS: a team's threads share the record and the memory budget. */
+static pthread_mutex_t status_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t alloc_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Bytes kept across calls by all instances, and the most allowed. */
 static size_t kept_bytes;
@@ -96,6 +121,8 @@ void kb__state_release(struct kb_state *s, bool keep)
 	kb__bench_run_drop_kept(br);
 	for (size_t i = 0; i < s->nallocs; i++)
 		total += s->allocs[i].bytes;
+	if (total > br->mem.requested) /* memory per benchmark: the most one call held */
+		br->mem.requested = total;
 	if (keep && s->nallocs && kept_bytes + total <= keep_budget()) {
 		br->kept = s->allocs;
 		br->nkept = s->nallocs;
@@ -141,6 +168,16 @@ int kb_threads(const struct kb_state *s)
 uint64_t kb_seed(const struct kb_state *s)
 {
 	return s->br->seed;
+}
+
+int kb_thread_index(const struct kb_state *s)
+{
+	return s->thread_index;
+}
+
+int kb_thread_count(const struct kb_state *s)
+{
+	return s->thread_count > 0 ? s->thread_count : 1;
 }
 
 bool kb_validating(const struct kb_state *s)
@@ -202,9 +239,26 @@ static void prepare(struct kb_state *s, struct kb_alloc_rec *a, size_t index, bo
 	}
 }
 
-/* n elements of elem bytes each (elem 1 for kb_alloc). */
+static void *acquire_locked(struct kb_state *s, enum kb_alloc_kind kind, size_t n, size_t elem,
+			    double lo, double hi);
+
+/* n elements of elem bytes each (elem 1 for kb_alloc); KB_THREADS teams
+ * allocate one thread at a time (the budget and the kept buffers are shared). */
 static void *acquire(struct kb_state *s, enum kb_alloc_kind kind, size_t n, size_t elem, double lo,
 		     double hi)
+{
+	void *p;
+
+	if (s->thread_count <= 1)
+		return acquire_locked(s, kind, n, elem, lo, hi);
+	pthread_mutex_lock(&alloc_mu);
+	p = acquire_locked(s, kind, n, elem, lo, hi);
+	pthread_mutex_unlock(&alloc_mu);
+	return p;
+}
+
+static void *acquire_locked(struct kb_state *s, enum kb_alloc_kind kind, size_t n, size_t elem,
+			    double lo, double hi)
 {
 	struct kb_bench_run *br = s->br;
 	size_t bytes = n * elem;
@@ -227,7 +281,7 @@ static void *acquire(struct kb_state *s, enum kb_alloc_kind kind, size_t n, size
 		return NULL;
 	}
 	/* the same request at the same position as last call: take it over */
-	if (index < br->nkept && br->kept[index].p && br->kept[index].kind == kind &&
+	if (s->thread_index == 0 && index < br->nkept && br->kept[index].p && br->kept[index].kind == kind &&
 	    br->kept[index].bytes == bytes && br->kept[index].lo == lo && br->kept[index].hi == hi) {
 		s->allocs[index] = br->kept[index];
 		kept_bytes -= bytes;
@@ -307,16 +361,22 @@ double *kb_output_f64(struct kb_state *s, size_t n)
 
 void kb_set_bytes(struct kb_state *s, uint64_t bytes)
 {
+	if (s->thread_index > 0) /* KB_THREADS: thread 0 speaks for the team */
+		return;
 	s->br->bytes = bytes;
 }
 
 void kb_set_flops(struct kb_state *s, double flops)
 {
+	if (s->thread_index > 0) /* KB_THREADS: thread 0 speaks for the team */
+		return;
 	s->br->flops = flops;
 }
 
 void kb_set_items(struct kb_state *s, uint64_t items)
 {
+	if (s->thread_index > 0) /* KB_THREADS: thread 0 speaks for the team */
+		return;
 	s->br->items = items;
 }
 
@@ -344,6 +404,8 @@ int kb__bench_run_counter(struct kb_bench_run *br, const char *name, double valu
 
 static void set_user_counter(struct kb_state *s, const char *name, double value, bool rate)
 {
+	if (s->thread_index > 0) /* KB_THREADS: thread 0 speaks for the team */
+		return;
 	if (kb__bench_run_counter(s->br, name, value, rate))
 		kb_fail(s, "out of memory setting counter %s", name);
 }
@@ -360,6 +422,8 @@ void kb_set_rate(struct kb_state *s, const char *name, double per_iteration)
 
 void kb_set_param_str(struct kb_state *s, const char *name, const char *value)
 {
+	if (s->thread_index > 0) /* KB_THREADS: thread 0 speaks for the team */
+		return;
 	kb__bench_run_param(s->br, name, value);
 }
 
@@ -394,6 +458,18 @@ void kb__bench_run_param(struct kb_bench_run *br, const char *name, const char *
 	br->nstr_params++;
 }
 
+void kb_set_device_memory(struct kb_state *s, uint64_t requested_bytes, uint64_t in_use_bytes)
+{
+	if (s->thread_index > 0) /* KB_THREADS: thread 0 speaks for the team */
+		return;
+	struct kb_mem_use *m = &s->br->mem;
+
+	if (requested_bytes > m->device_requested)
+		m->device_requested = requested_bytes;
+	if (in_use_bytes > m->device_in_use)
+		m->device_in_use = in_use_bytes;
+}
+
 void kb_set_label(struct kb_state *s, const char *fmt, ...)
 {
 	char buf[256];
@@ -402,12 +478,16 @@ void kb_set_label(struct kb_state *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (s->thread_index > 0)
+		return;
 	free(s->br->label);
 	s->br->label = strdup(buf);
 }
 
 void kb_set_peak(struct kb_state *s, const char *peak_name)
 {
+	if (s->thread_index > 0) /* KB_THREADS: thread 0 speaks for the team */
+		return;
 	s->br->peak = peak_name;
 }
 
@@ -416,6 +496,8 @@ void kb_set_memory_peak(struct kb_state *s, const char *peak_name, uint64_t work
 	char name[128];
 	int level = kb__peak_level(working_set_bytes);
 
+	if (s->thread_index > 0) /* KB_THREADS: thread 0 speaks for the team */
+		return;
 	if (level == 4) {
 		s->br->peak = peak_name;
 	} else if (level > 0) {
@@ -436,7 +518,9 @@ void kb_skip(struct kb_state *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&status_mu); /* KB_THREADS: several threads may stop */
 	kb__bench_run_status(s->br, KB_STATUS_SKIPPED, buf);
+	pthread_mutex_unlock(&status_mu);
 	s->stop = true;
 }
 
@@ -448,7 +532,9 @@ void kb_fail(struct kb_state *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&status_mu);
 	kb__bench_run_status(s->br, KB_STATUS_ERROR, buf);
+	pthread_mutex_unlock(&status_mu);
 	s->stop = true;
 }
 

@@ -12,6 +12,7 @@
 #include "kbench.h"
 #include "registry.h"
 #include "config.h"
+#include "events.h"
 #include "result.h"
 
 enum kb_mode {
@@ -64,6 +65,12 @@ struct kb_bench_run {
 	int validated;             /* -1 nothing validated, 1 ok, 0 failed */
 	const char *timer_name;
 	struct kb_probe *probe;    /* instruction counting (metric.c); NULL when timing */
+	struct kb_mem_use mem;     /* memory per benchmark (mem.h) */
+	struct kb_event_sum {      /* --counters: counts over the measured batches */
+		char *name;
+		double count, iters;
+	} ev[KB_EVENTS_MAX];
+	size_t nev;
 	/* allocations kept from the previous call (see struct kb_alloc_rec) */
 	struct kb_alloc_rec *kept;
 	size_t nkept;
@@ -101,6 +108,7 @@ struct kb_state {
 	bool paused;
 	size_t batches_wanted;     /* this call (round mode) */
 	size_t batches_done;
+	uint64_t ev0[KB_EVENTS_MAX]; /* --counters at the batch's start */
 	uint64_t t0_wall, t0_cpu;  /* batch start */
 	uint64_t acc_wall;         /* running time accumulated before a pause */
 	double min_sample_ns;
@@ -108,6 +116,9 @@ struct kb_state {
 	/* custom timer */
 	const struct kb_timer *timer;
 	void *timer_ctx;
+	/* KB_THREADS: the team this state runs in (runner.c), or NULL */
+	struct kb_team *team;
+	int thread_index, thread_count; /* 0 and 1 without a team */
 	/* memory owned by this call */
 	struct kb_alloc_rec *allocs;
 	size_t nallocs;
@@ -127,5 +138,8 @@ void kb__bench_run_clear(struct kb_bench_run *br);
  * (kb_set_counter, kb_set_rate, kb_set_param_str; the worker reader). */
 int kb__bench_run_counter(struct kb_bench_run *br, const char *name, double value, bool rate);
 void kb__bench_run_param(struct kb_bench_run *br, const char *name, const char *value);
+/* Adds `count` events over `iters` iterations to the record's event `name`
+ * (the runner after each measured batch; the worker reader per process). */
+int kb__bench_run_event(struct kb_bench_run *br, const char *name, double count, double iters);
 
 #endif /* KB_STATE_H */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "mem.h"
 #include "stats.h"
 #include "strbuf.h"
 #include "timer.h"
@@ -140,6 +141,23 @@ void kb_worker_write_bench(FILE *f, const struct kb_bench_run *br)
 		put_str(f, br->counters[i].name);
 		put_num(f, br->counters[i].value);
 		fprintf(f, "\t%d\n", br->counters[i].rate ? 1 : 0);
+	}
+	if (br->mem.have) {
+		const struct kb_mem_use *m = &br->mem;
+
+		fputs("mem", f);
+		put_str(f, id);
+		fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%d\t%" PRIu64 "\t%" PRIu64 "\n",
+			m->requested, m->peak_rss, m->rss_growth, m->rss_reset, m->device_requested,
+			m->device_in_use);
+	}
+	for (size_t i = 0; i < br->nev; i++) {
+		fputs("event", f);
+		put_str(f, id);
+		put_str(f, br->ev[i].name);
+		put_num(f, br->ev[i].count);
+		put_num(f, br->ev[i].iters);
+		fputc('\n', f);
 	}
 	for (size_t i = 0; i < br->nstr_params; i++) {
 		fputs("param", f);
@@ -365,6 +383,29 @@ int kb_worker_read(FILE *f, const char *name, struct kb_bench_run *brs, size_t n
 				break;
 			}
 			kb__bench_run_counter(br, field[2], v, field[4] && field[4][0] == '1');
+		} else if (!strcmp(field[0], "mem") && nf == 8) {
+			struct kb_mem_use m = { .have = true };
+			char *end = NULL;
+			long reset = field[5] ? strtol(field[5], &end, 10) : 9;
+
+			if (!to_u64(field[2], &m.requested) || !to_u64(field[3], &m.peak_rss) ||
+			    !to_u64(field[4], &m.rss_growth) || !end || *end || reset < -1 || reset > 1 ||
+			    !to_u64(field[6], &m.device_requested) || !to_u64(field[7], &m.device_in_use)) {
+				rc = bad_line(name, lineno, "a mem record with a malformed field");
+				break;
+			}
+			m.rss_reset = (int)reset;
+			kb_mem_merge(&br->mem, &m);
+		} else if (!strcmp(field[0], "event") && nf == 5) {
+			double count, iters;
+
+			if (!field[2] || !to_num(field[3], &count) || !to_num(field[4], &iters) ||
+			    !(count >= 0) || !(iters >= 0) || !isfinite(count) || !isfinite(iters)) {
+				rc = bad_line(name, lineno, "an event record with a malformed field");
+				break;
+			}
+			if ((rc = kb__bench_run_event(br, field[2], count, iters)))
+				break;
 		} else if (!strcmp(field[0], "param") && nf == 4 && field[2] && field[3]) {
 			kb__bench_run_param(br, field[2], field[3]);
 		} else if (!strcmp(field[0], "samples") && nf == 6) {

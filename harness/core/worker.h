@@ -19,6 +19,11 @@
  *         ITEMS TIMER PEAK MESSAGE LABEL   ("-" for an absent string)
  *   counter ID NAME VALUE RATE             a kb_set_counter value (RATE 0/1)
  *   param ID NAME VALUE                    a kb_set_param_str value
+ *   event ID NAME COUNT ITERATIONS         a --counters event over the measured
+ *                                          batches (summed over processes)
+ *   mem ID REQUESTED PEAK_RSS RSS_GROWTH RSS_RESET DEV_REQUESTED DEV_IN_USE
+ *                                          memory per benchmark (mem.h), bytes;
+ *                                          RSS_RESET 1, 0 or -1
  *   samples ID N WALL,... CPU,... ROUND,...  per-iteration ns, %.17g
  *   done                                   the stream is complete
  */

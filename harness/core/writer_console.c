@@ -257,6 +257,23 @@ int kb_report_console(FILE *f, const struct kb_run *run, bool color)
 			fprintf(f, "%sDISTURBED: %zu benchmark%s (%s, ...) %s%s\n", yellow, count,
 				count == 1 ? "" : "s", run->results[i].id, why, reset);
 	}
+	if (run->nfits)
+		fprintf(f, "%scomplexity (KB_COMPLEXITY): least squares on the medians, %.0f%% interval of "
+			"the coefficient, RMS of the residuals over the mean time%s\n", dim,
+			run->fits[0].level * 100, reset);
+	for (size_t i = 0; i < run->nfits; i++) {
+		const struct kb_fit *x = &run->fits[i];
+
+		if (!x->big_o) {
+			fprintf(f, "%-*s  %s%s%s\n", (int)width, x->name, yellow, x->note ? x->note : "no fit",
+				reset);
+			continue;
+		}
+		fprintf(f, "%-*s  %10.4g ns * %-4s  [%.4g, %.4g]  RMS %3.0f%%  %s%s over %zu values of %s%s\n",
+			(int)width, x->name, x->coef, x->big_o, x->coef_low, x->coef_high, x->rms * 100,
+			dim, strcmp(x->requested, "auto") == 0 ? "auto: the best order" : "as asked",
+			x->npoints, x->axis, reset);
+	}
 	fprintf(f, "%s%zu benchmarks: %zu ok, %zu skipped, %zu errors", dim, run->nresults, ok, skipped,
 		errors);
 	if (run->interrupted)

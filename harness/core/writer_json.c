@@ -160,6 +160,34 @@ static void write_interval(struct kb_jsonw *w, const struct kb_result *r)
 	kb_jsonw_str(w, "disturbed", p->disturbed);
 }
 
+/* Memory per benchmark (docs/method.md, "Memory"); null when not measured. */
+static void write_memory(struct kb_jsonw *w, const struct kb_mem_use *m)
+{
+	if (!m->have) {
+		kb_jsonw_null(w, "memory");
+		return;
+	}
+	kb_jsonw_object(w, "memory");
+	kb_jsonw_uint(w, "requested_bytes", m->requested);
+	if (m->rss_reset < 0) {
+		kb_jsonw_null(w, "peak_rss_bytes");
+		kb_jsonw_null(w, "rss_growth_bytes");
+		kb_jsonw_null(w, "rss_method");
+	} else {
+		kb_jsonw_uint(w, "peak_rss_bytes", m->peak_rss);
+		kb_jsonw_uint(w, "rss_growth_bytes", m->rss_growth);
+		kb_jsonw_str(w, "rss_method", m->rss_reset ? "reset" : "delta");
+	}
+	if (m->device_requested || m->device_in_use) {
+		kb_jsonw_uint(w, "device_requested_bytes", m->device_requested);
+		kb_jsonw_uint(w, "device_in_use_bytes", m->device_in_use);
+	} else {
+		kb_jsonw_null(w, "device_requested_bytes");
+		kb_jsonw_null(w, "device_in_use_bytes");
+	}
+	kb_jsonw_end_object(w);
+}
+
 static void write_result(struct kb_jsonw *w, const struct kb_result *r)
 {
 	kb_jsonw_object(w, NULL);
@@ -213,12 +241,45 @@ static void write_result(struct kb_jsonw *w, const struct kb_result *r)
 	else
 		kb_jsonw_bool(w, "validated", r->validated == 1);
 	kb_jsonw_num(w, "instructions", r->instructions);
+	write_memory(w, &r->mem);
+	if (r->threads > 0) /* absent without KB_THREADS */
+		kb_jsonw_int(w, "threads", r->threads);
 	kb_jsonw_str(w, "timer", r->timer ? r->timer : "wall");
 	kb_jsonw_num(w, "warmup_s", r->warmup_s);
 	kb_jsonw_num(w, "elapsed_s", r->elapsed_s);
 	if (!isnan(r->noise))
 		kb_jsonw_num(w, "noise", r->noise);
 	kb_jsonw_end_object(w);
+}
+
+/* The complexity fits (KB_COMPLEXITY), absent when no benchmark asked. */
+static void write_fits(struct kb_jsonw *w, const struct kb_run *run)
+{
+	if (!run->nfits)
+		return;
+	kb_jsonw_array(w, "complexity", false);
+	for (size_t i = 0; i < run->nfits; i++) {
+		const struct kb_fit *x = &run->fits[i];
+
+		kb_jsonw_object(w, NULL);
+		kb_jsonw_str(w, "name", x->name);
+		kb_jsonw_str(w, "axis", x->axis);
+		kb_jsonw_str(w, "requested", x->requested);
+		kb_jsonw_str(w, "big_o", x->big_o);
+		kb_jsonw_num(w, "coefficient_ns", x->coef);
+		kb_jsonw_object(w, "interval");
+		kb_jsonw_num(w, "level", x->level);
+		kb_jsonw_num(w, "low", x->coef_low);
+		kb_jsonw_num(w, "high", x->coef_high);
+		kb_jsonw_end_object(w);
+		kb_jsonw_num(w, "rms", x->rms);
+		kb_jsonw_num(w, "cpu_coefficient_ns", x->cpu_coef);
+		kb_jsonw_num(w, "cpu_rms", x->cpu_rms);
+		kb_jsonw_uint(w, "points", x->npoints);
+		kb_jsonw_str(w, "note", x->note);
+		kb_jsonw_end_object(w);
+	}
+	kb_jsonw_end_array(w);
 }
 
 int kb_report_json(FILE *f, const struct kb_run *run)
@@ -246,6 +307,7 @@ int kb_report_json(FILE *f, const struct kb_run *run)
 	for (size_t i = 0; i < run->nresults; i++)
 		write_result(&w, &run->results[i]);
 	kb_jsonw_end_array(&w);
+	write_fits(&w, run);
 	kb_jsonw_end_object(&w);
 	return ferror(f) ? kb_error(KB_EIO, "write error") : 0;
 }
@@ -343,7 +405,7 @@ static void gb_entry_head(struct kb_jsonw *w, const struct kb_result *r, size_t 
 	kb_jsonw_str(w, "run_name", r->id);
 	kb_jsonw_str(w, "run_type", run_type);
 	kb_jsonw_uint(w, "repetitions", r->nsamples ? r->nsamples : 1);
-	kb_jsonw_int(w, "threads", 1);
+	kb_jsonw_int(w, "threads", r->threads > 0 ? r->threads : 1);
 }
 
 static void gb_aggregate(struct kb_jsonw *w, const struct kb_result *r, size_t family,
@@ -403,6 +465,62 @@ static void gb_families(const struct kb_run *run, size_t *family, size_t *instan
 	}
 }
 
+/* Whether result i is the last of its family. */
+static bool last_of_family(const struct kb_run *run, size_t i)
+{
+	for (size_t j = i + 1; j < run->nresults; j++)
+		if (same_family(run->results[i].id, run->results[j].id))
+			return false;
+	return true;
+}
+
+/* The family of a fit's name: its first two parts, "suite/kernel". */
+static bool fit_in_family(const struct kb_fit *x, const char *id)
+{
+	size_t n = family_len(id);
+
+	return x->big_o && strncmp(x->name, id, n) == 0 && (x->name[n] == 0 || x->name[n] == '/');
+}
+
+/*
+ * Google Benchmark's complexity rows, after the family's last result: name
+ * "<run_name>_BigO" with cpu_coefficient, real_coefficient and big_o, then
+ * "<run_name>_RMS" with rms, as its JSON reporter writes them.
+ */
+static void gb_fits(struct kb_jsonw *w, const struct kb_run *run, const char *id, size_t family)
+{
+	for (size_t j = 0; j < run->nfits; j++) {
+		const struct kb_fit *x = &run->fits[j];
+		char name[600];
+
+		if (!fit_in_family(x, id))
+			continue;
+		for (int rms = 0; rms < 2; rms++) {
+			snprintf(name, sizeof(name), "%s_%s", x->name, rms ? "RMS" : "BigO");
+			kb_jsonw_object(w, NULL);
+			kb_jsonw_str(w, "name", name);
+			kb_jsonw_uint(w, "family_index", family);
+			kb_jsonw_uint(w, "per_family_instance_index", 0);
+			kb_jsonw_str(w, "run_name", x->name);
+			kb_jsonw_str(w, "run_type", "aggregate");
+			kb_jsonw_uint(w, "repetitions", 1);
+			kb_jsonw_int(w, "threads", 1);
+			kb_jsonw_str(w, "aggregate_name", rms ? "RMS" : "BigO");
+			kb_jsonw_str(w, "aggregate_unit", rms ? "percentage" : "time");
+			if (rms) {
+				kb_jsonw_num(w, "rms", isfinite(x->cpu_rms) ? x->cpu_rms : x->rms);
+			} else {
+				kb_jsonw_num(w, "cpu_coefficient",
+					     isfinite(x->cpu_coef) ? x->cpu_coef : x->coef);
+				kb_jsonw_num(w, "real_coefficient", x->coef);
+				kb_jsonw_str(w, "big_o", x->big_o);
+				kb_jsonw_str(w, "time_unit", "ns");
+			}
+			kb_jsonw_end_object(w);
+		}
+	}
+}
+
 int kb_report_gbench(FILE *f, const struct kb_run *run)
 {
 	struct kb_jsonw w;
@@ -425,6 +543,8 @@ int kb_report_gbench(FILE *f, const struct kb_run *run)
 		struct kb_summary cs;
 		int rc;
 
+		if (i > 0 && last_of_family(run, i - 1))
+			gb_fits(&w, run, run->results[i - 1].id, family[i - 1]);
 		if (r->status != KB_STATUS_OK || r->nsamples == 0) {
 			gb_entry_head(&w, r, family[i], instance[i], r->id, "iteration");
 			kb_jsonw_int(&w, "repetition_index", 0);
@@ -466,6 +586,8 @@ int kb_report_gbench(FILE *f, const struct kb_run *run)
 		gb_aggregate(&w, r, family[i], instance[i], "cv", r->summary.cv,
 			     cs.mean != 0 ? cs.cv : 0, true);
 	}
+	if (run->nresults)
+		gb_fits(&w, run, run->results[run->nresults - 1].id, family[run->nresults - 1]);
 	kb_jsonw_end_array(&w);
 	kb_jsonw_end_object(&w);
 	free(family);

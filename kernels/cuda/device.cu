@@ -250,6 +250,9 @@ void *kb_cuda_alloc(struct kb_state *state, struct kb_cuda_mem *mem, size_t byte
 		return NULL;
 	}
 	mem->p[mem->n++] = p;
+	mem->bytes += bytes;
+	kb_cuda_mem_info(&free_b, &total_b);
+	kb_set_device_memory(state, mem->bytes, total_b >= free_b ? total_b - free_b : 0);
 	return p;
 }
 
@@ -262,6 +265,7 @@ void kb_cuda_mem_release(struct kb_cuda_mem *mem)
 			(void)cudaGetLastError();
 		mem->p[mem->n] = NULL;
 	}
+	mem->bytes = 0;
 }
 
 /* ---- cuBLAS --------------------------------------------------------------- */

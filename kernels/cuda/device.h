@@ -78,10 +78,13 @@ void kb_cuda_fail(struct kb_state *state, int rc);
 struct kb_cuda_mem {
 	void *p[KB_CUDA_MAX_BUFS];
 	size_t n;
+	size_t bytes; /* allocated so far, for the benchmark's memory figures */
 };
 
 /*
- * cudaMalloc of `bytes`, remembered in `mem`.  On failure returns NULL with
+ * cudaMalloc of `bytes`, remembered in `mem`, and reported with the device
+ * memory in use (cudaMemGetInfo) through kb_set_device_memory, the
+ * benchmark's device memory figures.  On failure returns NULL with
  * the benchmark skipped ("out of device memory: needs X MiB, Y MiB free";
  * failed under --require-gpu) or failed for other errors.
  */

@@ -34,7 +34,8 @@ aliases_help = set(re.findall(r"--(benchmark_[a-z_]+)", help_text))
 
 GB = {"benchmark_filter": "filter", "benchmark_list_tests": "list", "benchmark_format": "format",
       "benchmark_out": "out", "benchmark_out_format": "out-format", "benchmark_min_time": "min-time",
-      "benchmark_repetitions": "rounds", "benchmark_min_warmup_time": "warmup"}
+      "benchmark_repetitions": "rounds", "benchmark_min_warmup_time": "warmup",
+      "benchmark_perf_counters": "counters"}
 BASE = {"filter": "^calibration/empty$", "min-time": "1x", "rounds": "1", "samples": "1",
         "warmup": "0", "no-peaks": None, "format": "json", "pin": "none", "processes": "1"}
 out = tmp + "/out.json"
@@ -70,6 +71,8 @@ CASES = {
     "peak-cache": (tmp + "/peaks.conf", [], lambda r: r["config"]["peak_cache"] == tmp + "/peaks.conf" or "peak_cache %r" % r["config"].get("peak_cache"), None),
     "metric": ("time", ["--quick"], cfg("metric", "time"), "cycles"),
     "require-gpu": ("true", [], cfg("require_gpu", True), "maybe"),
+    "counters": ("task-clock,page-faults", [], lambda r: (r["config"]["counters"] == "task-clock,page-faults"
+                                                        and "page-faults" in r["benchmarks"][0]["counters"]) or "counters %r" % r["config"], "task-clock,"),
     "config": (tmp + "/k.conf", [], lambda r: r["context"]["cpu"]["model"] == "Flag Test CPU" or "config not read", "/nonexistent/k.conf"),
 }
 TEXT = {"list", "format"}

@@ -10,22 +10,10 @@
 # the parent stops the worker and keeps what was measured (exit 130), with
 # no worker left behind.
 set -u
-B=${KB_BUILD:-build}
-R=${KB_ROOT:-.}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-workers.XXXXXX")
+. "$(dirname "$0")/bench_env.sh"
+bench_env workers
 trap 'pkill -KILL -f "$tmp/" 2>/dev/null; rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-[ -f "$B/libkbench.a" ] && [ -f "$B/kbench_main.o" ] || { echo "missing $B/libkbench.a (build first)"; exit 1; }
-san=""
-case "$B" in *asan*) san="-fsanitize=address,undefined" ;; esac
-# shellcheck disable=SC2046 # pkg-config prints a list of flags
-cc -O1 -g $san -I"$R/harness" "$R/tests/integration/src/fault_bench.c" "$B/kbench_main.o" "$B/libkbench.a" \
-	$(pkg-config --libs hwloc) -lm -lpthread -ldl -o "$tmp/fault" 2>"$tmp/cc.err" ||
-	{ cat "$tmp/cc.err"; echo "FAIL: cannot build the fault benchmarks"; exit 1; }
+bench_build fault_bench.c "$tmp/fault"
 F="$tmp/fault --quick --no-peaks --processes=3 --worker-timeout=3"
 
 # ---- 1. N processes, every sample tagged -----------------------------------------

@@ -45,6 +45,13 @@ KB_BENCH(t, dups) { body(state); }
 KB_ARGS(t, dups, 1, 2);
 KB_ARGS(t, dups, 2, 3);
 
+KB_BENCH(t, team) { body(state); }
+KB_ARGS(t, team, 8, 16);
+KB_THREADS(t, team, 1, 4);
+
+KB_BENCH(t, badteam) { body(state); }
+KB_THREADS(t, badteam, 2, 0);
+
 static const struct kb_instance *find(const struct kb_instance_list *l, const char *id)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -151,6 +158,27 @@ static void spec_errors(void **st)
 	for (size_t a = 0; a < n; a++) free(names[a]), free(values[a]);
 }
 
+/* KB_THREADS: one instance per size and thread count, "/threads:N" last. */
+static void thread_teams(void **st)
+{
+	struct kb_instance_list l = { 0 };
+	const struct kb_instance *i;
+
+	(void)st;
+	assert_int_equal(kb_registry_expand(false, false, &l), 0);
+	assert_int_equal(count_prefix(&l, "t/team/"), 4);
+	i = find(&l, "t/team/16/threads:4");
+	assert_non_null(i);
+	assert_int_equal(i->threads, 4);
+	assert_int_equal(i->nparams, 1);
+	assert_non_null(find(&l, "t/team/8/threads:1"));
+	assert_int_equal(find(&l, "t/list/8")->threads, 0);
+	i = find(&l, "t/badteam");
+	assert_non_null(i);
+	assert_non_null(strstr(i->error, "KB_THREADS: 0 threads: expected 1 to 256"));
+	kb_instance_list_clear(&l);
+}
+
 static void filter(void **st)
 {
 	struct kb_filter *f;
@@ -179,6 +207,7 @@ int main(void)
 		cmocka_unit_test(quick_sets_replace),
 		cmocka_unit_test(large_sets_add),
 		cmocka_unit_test(spec_errors),
+		cmocka_unit_test(thread_teams),
 		cmocka_unit_test(filter),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

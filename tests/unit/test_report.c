@@ -549,7 +549,7 @@ static void test_html_and_markdown(void **state)
 	struct kb_compare_row rows[1] = {{0}};
 	struct kb_compare c = {0};
 	struct kb_report_figure fig = {"scaling", "matmul <scaling>", "/tmp/kb-test-report2.svg",
-				       "plots/s.png", "data/s.dat"};
+				       "plots/s.png", "data/s.dat", "complexity: fit <x>"};
 	const char *inputs[1] = {"latest.json"};
 	struct kb_report_doc doc = {0};
 	size_t n, len;
@@ -562,7 +562,27 @@ static void test_html_and_markdown(void **state)
 	fputs("<?xml version=\"1.0\"?>\n<svg id='gnuplot_canvas'><text>plot</text></svg>\n", f);
 	fclose(f);
 	make_run(&run);
+	/* a complexity fit of sgemm_naive: the caption of its family's scaling plot */
+	run.fits = calloc(2, sizeof(*run.fits));
+	assert_non_null(run.fits);
+	run.nfits = 2;
+	run.fits[0] = (struct kb_fit){ strdup("matmul/sgemm_naive"), strdup("n"), strdup("auto"),
+				       strdup("N^3"), 0.5, 0.4, 0.6, 0.95, 0.5, 0.02, 0.02, 2, NULL };
+	run.fits[1] = (struct kb_fit){ strdup("reduction/sum"), strdup("n"), strdup("N"), NULL, NAN,
+				       NAN, NAN, 0.95, NAN, NAN, NAN, 1, strdup("no fit: one size") };
 	assert_int_equal(kb_group_build(&g, &run, NULL, 1), 0);
+	{
+		bool err;
+		char *cap = NULL;
+
+		for (size_t fi = 0; fi < g.nfamilies && !cap; fi++)
+			if (strncmp(g.families[fi].key, "matmul/", 7) == 0)
+				cap = kb_group_fit_caption(&g, fi, &err);
+		assert_non_null(cap);
+		assert_string_equal(cap, "complexity: matmul/sgemm_naive 0.5 ns x N^3 [0.4, 0.6], "
+					 "RMS 2 %, auto over 2 values of n");
+		free(cap);
+	}
 	assert_int_equal(kb_group_recommend(&g, 42, 500, &recs, &n), 0);
 	rows[0] = (struct kb_compare_row){.id = "matmul/sgemm_fast/64", .verdict = KB_VERDICT_REGRESSED,
 					  .baseline = 200, .current = 250, .ratio = 1.25,
@@ -595,6 +615,7 @@ static void test_html_and_markdown(void **state)
 	assert_null(strstr(buf, "<script"));
 	assert_null(strstr(buf, "src=\"http"));
 	assert_non_null(strstr(buf, "<figcaption>matmul &lt;scaling&gt;"));
+	assert_non_null(strstr(buf, "<br>complexity: fit &lt;x&gt;</figcaption>"));
 	assert_non_null(strstr(buf, "<tr class=\"bad\"><td class=\"id\">matmul/sgemm_fast/64</td>"
 				    "<td>regressed</td>"));
 	assert_non_null(strstr(buf, "4.00x ["));                 /* the recommendation */
@@ -612,6 +633,7 @@ static void test_html_and_markdown(void **state)
 	assert_non_null(strstr(buf, "| family | size | fastest |"));
 	assert_non_null(strstr(buf, "| matmul/sgemm (f32) | 64 | sgemm_fast |"));
 	assert_non_null(strstr(buf, "![matmul <scaling>](plots/s.png)"));
+	assert_non_null(strstr(buf, "\ncomplexity: fit <x>\n"));
 	assert_non_null(strstr(buf, "| matmul/sgemm_fast/64 | regressed |"));
 	assert_null(strstr(buf, "<svg"));
 	free(buf);

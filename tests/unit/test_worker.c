@@ -57,6 +57,8 @@ static void round_trip_and_merge(void **st)
 	w.peak = "flops";
 	assert_int_equal(kb__bench_run_counter(&w, "hits", 3.5, true), 0);
 	kb__bench_run_param(&w, "dtype", "-");
+	w.mem = (struct kb_mem_use){ true, 64 << 20, 100 << 20, 65 << 20, 1, 3 << 20, 5 << 20 };
+	assert_int_equal(kb__bench_run_event(&w, "page-faults", 40, 10), 0);
 
 	f = open_memstream(&buf, &len);
 	kb_worker_write_header(f);
@@ -94,6 +96,15 @@ static void round_trip_and_merge(void **st)
 	assert_int_equal(p.ncounters, 1);
 	assert_true(p.counters[0].rate && p.counters[0].value == 3.5);
 	assert_string_equal(p.str_param_values[0], "-");
+	/* memory: the most of the processes' figures */
+	assert_true(p.mem.have);
+	assert_true(p.mem.requested == 64 << 20 && p.mem.peak_rss == 100 << 20);
+	assert_true(p.mem.rss_growth == 65 << 20 && p.mem.rss_reset == 1);
+	assert_true(p.mem.device_requested == 3 << 20 && p.mem.device_in_use == 5 << 20);
+	/* events: summed over the processes */
+	assert_int_equal(p.nev, 1);
+	assert_string_equal(p.ev[0].name, "page-faults");
+	assert_true(p.ev[0].count == 80 && p.ev[0].iters == 20);
 	free(buf);
 	kb__bench_run_clear(&w);
 	kb__bench_run_clear(&p);
@@ -130,6 +141,24 @@ static void crash_and_bad_streams(void **st)
 	kb_worker_stream_release(&s);
 	assert_int_equal(read_text("kbench-worker\t1\nsamples\tt/w/1\t2\t5,nan\t5,5\t0,0\n", &br, &s), -KB_EPARSE);
 	assert_non_null(strstr(kb_last_error(), "stream:2: a samples record with a malformed list"));
+	kb_worker_stream_release(&s);
+	/* memory records: merged as the most of each figure, a reset only when every process had one */
+	assert_int_equal(read_text("kbench-worker\t1\nmem\tt/w/1\t10\t500\t20\t1\t0\t0\n"
+				   "mem\tt/w/1\t30\t400\t10\t0\t7\t9\n", &br, &s), 0);
+	assert_true(br.mem.have && br.mem.requested == 30 && br.mem.peak_rss == 500);
+	assert_true(br.mem.rss_growth == 20 && br.mem.rss_reset == 0);
+	assert_true(br.mem.device_requested == 7 && br.mem.device_in_use == 9);
+	kb_worker_stream_release(&s);
+	assert_int_equal(read_text("kbench-worker\t1\nmem\tt/w/1\t10\t500\t20\t2\t0\t0\n", &br, &s),
+			 -KB_EPARSE);
+	assert_non_null(strstr(kb_last_error(), "stream:2: a mem record with a malformed field"));
+	kb_worker_stream_release(&s);
+	assert_int_equal(read_text("kbench-worker\t1\nmem\tt/w/1\t-5\t500\t20\t1\t0\t0\n", &br, &s),
+			 -KB_EPARSE);
+	kb_worker_stream_release(&s);
+	assert_int_equal(read_text("kbench-worker\t1\nevent\tt/w/1\tcycles\t-3\t10\n", &br, &s),
+			 -KB_EPARSE);
+	assert_non_null(strstr(kb_last_error(), "stream:2: an event record with a malformed field"));
 	kb_worker_stream_release(&s);
 	kb__bench_run_clear(&br);
 }
