@@ -236,6 +236,17 @@ static bool roofline_point(const struct kb_result *r, double *ai, double *gf)
 	return r->status == KB_STATUS_OK && isfinite(*ai) && *ai > 0 && isfinite(*gf) && *gf > 0;
 }
 
+struct roof {
+	const char *name, *unit; /* point into the run's context */
+	double value;
+};
+
+static int roof_cmp(const void *a, const void *b)
+{
+	double x = ((const struct roof *)a)->value, y = ((const struct roof *)b)->value;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
 bool kb_plot_roofline_has_points(const struct kb_group *g)
 {
 	double ai, gf;
@@ -259,8 +270,12 @@ int kb_plot_roofline_write(FILE *f, const struct kb_group *g, struct kb_plot_var
 
 	fprintf(f, "# kbench roofline data: run %s (%s)\n", g->labels ? g->labels[g->nruns - 1] : "",
 		run->date ? run->date : "");
-	/* the roofs: every peak of the context in GFLOP/s (compute) or GB/s (memory) */
-	for (size_t i = 0; i < run->ncontext && !rc; i++) {
+	/* the roofs: every peak of the context in GFLOP/s (compute) or GB/s
+	 * (memory), highest first (L1d, L2, L3, DRAM in the legend's order) */
+	struct roof roofs[32];
+	size_t nroofs = 0;
+
+	for (size_t i = 0; i < run->ncontext && nroofs < 32; i++) {
 		const char *key = run->context[i].key, *unit;
 		char ukey[160];
 		double v;
@@ -269,24 +284,27 @@ int kb_plot_roofline_write(FILE *f, const struct kb_group *g, struct kb_plot_var
 		    !run->context[i].is_num || !isfinite(v = ctx_num(run, key)) || v <= 0)
 			continue;
 		snprintf(ukey, sizeof(ukey), "%s_unit", key);
-		if (!(unit = ctx_str(run, ukey)) || strstr(key, "pcie"))
+		if (!(unit = ctx_str(run, ukey)) || strstr(key, "pcie") ||
+		    (strcmp(unit, "GFLOP/s") != 0 && strcmp(unit, "GB/s") != 0))
 			continue;
-		if (strcmp(unit, "GFLOP/s") == 0) {
-			snprintf(name, sizeof(name), "comp_%zu", ++ncomp);
-			snprintf(label, sizeof(label), "%s %.4g GFLOP/s", key + 6, v);
-			top = fmax(top, v);
-		} else if (strcmp(unit, "GB/s") == 0) {
-			snprintf(name, sizeof(name), "mem_%zu", ++nmem);
-			snprintf(label, sizeof(label), "%s %.4g GB/s", key + 6, v);
-			bw_max = fmax(bw_max, v);
-			bw_min = fmin(bw_min, v);
+		roofs[nroofs++] = (struct roof){ key + 6, unit, v };
+	}
+	qsort(roofs, nroofs, sizeof(*roofs), roof_cmp);
+	for (size_t i = 0; i < nroofs && !rc; i++) {
+		bool comp = strcmp(roofs[i].unit, "GFLOP/s") == 0;
+		size_t k = comp ? ++ncomp : ++nmem;
+
+		if (comp) {
+			top = fmax(top, roofs[i].value);
 		} else {
-			continue;
+			bw_max = fmax(bw_max, roofs[i].value);
+			bw_min = fmin(bw_min, roofs[i].value);
 		}
-		fprintf(f, "# roof %s = %.6g %s\n", key + 6, v, unit);
-		rc = kb_plot_vars_num(vars, name, v);
-		snprintf(name, sizeof(name), "%s_label_%zu", unit[1] == 'F' ? "comp" : "mem",
-			 unit[1] == 'F' ? ncomp : nmem);
+		fprintf(f, "# roof %s = %.6g %s\n", roofs[i].name, roofs[i].value, roofs[i].unit);
+		snprintf(name, sizeof(name), "%s_%zu", comp ? "comp" : "mem", k);
+		rc = kb_plot_vars_num(vars, name, roofs[i].value);
+		snprintf(name, sizeof(name), "%s_label_%zu", comp ? "comp" : "mem", k);
+		snprintf(label, sizeof(label), "%s %.4g %s", roofs[i].name, roofs[i].value, roofs[i].unit);
 		rc = rc ? rc : kb_plot_vars_str(vars, name, label);
 	}
 	/* the points: one block per suite, columns ai gflops low high "id" */

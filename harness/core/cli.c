@@ -78,7 +78,7 @@ static const struct flag flags[] = {
 	{ "no-peaks", NULL, "KBENCH_NO_PEAKS", K_BOOL, OFF(no_peaks),
 	  "       do not calibrate machine peaks (pct_peak only from kbench.conf)" },
 	{ "remeasure-peaks", NULL, "KBENCH_REMEASURE_PEAKS", K_BOOL, OFF(remeasure_peaks),
-	  "       measure the peaks again and rewrite the peak cache" },
+	  "    measure the peaks again and rewrite the peak cache" },
 	{ "peak-cache", NULL, "KBENCH_PEAK_CACHE", K_STR, OFF(peak_cache),
 	  "FILE   the peak cache (default peaks-<fingerprint>.conf in $KBENCH_CACHE_DIR,\n"
 	  "                         else $XDG_CACHE_HOME/kbench, else ~/.cache/kbench;\n"

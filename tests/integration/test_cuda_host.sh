@@ -21,7 +21,7 @@ set -eu
 cuda_env built
 
 objs=""
-for f in device check timer launch_bound; do
+for f in device check timer launch_bound peak_cuda; do
 	o="$build/obj/kernels/cuda/$f.cu.o"
 	[ -f "$o" ] || fail "$o not built (run make first)"
 	objs="$objs $o"
