@@ -160,13 +160,11 @@ static void write_interval(struct kb_jsonw *w, const struct kb_result *r)
 	kb_jsonw_str(w, "disturbed", p->disturbed);
 }
 
-/* Memory per benchmark (docs/method.md, "Memory"); null when not measured. */
+/* Memory per benchmark (docs/method.md, "Memory"); absent when not measured. */
 static void write_memory(struct kb_jsonw *w, const struct kb_mem_use *m)
 {
-	if (!m->have) {
-		kb_jsonw_null(w, "memory");
+	if (!m->have)
 		return;
-	}
 	kb_jsonw_object(w, "memory");
 	kb_jsonw_uint(w, "requested_bytes", m->requested);
 	if (m->rss_reset < 0) {
