@@ -138,7 +138,7 @@ static int pool_processes(struct kb_result *const *pick, size_t n, const struct 
 			  struct kb_result *out)
 {
 	size_t total = 0, k, j, used = 0;
-	double sum = 0, within = 0, wdf = 0, v = NAN, vdf = NAN, *all, se2, df, q, den;
+	double sum = 0, within = 0, wdf = 0, v = NAN, vdf = NAN, *all, se2, df, q;
 
 	for (k = 0; k < n; k++)
 		total += pick[k]->proc.nmedians;
@@ -192,9 +192,11 @@ static int pool_processes(struct kb_result *const *pick, size_t n, const struct 
 		out->summary.median = exp(sum / (double)m);
 		within = wdf > 0 ? within / wdf : 0;
 		se2 = within / (double)m + (isfinite(v) ? v / (double)n : 0);
-		den = (wdf > 0 ? pow(within / (double)m, 2) / wdf : 0) +
-		      (isfinite(v) && v > 0 ? pow(v / (double)n, 2) / vdf : 0);
-		df = den > 0 ? se2 * se2 / den : wdf;
+		df = kb_stats_satterthwaite(
+			(double[]){ within / (double)m, isfinite(v) ? v / (double)n : 0 },
+			(double[]){ wdf, vdf }, 2);
+		if (!isfinite(df)) /* nothing varies */
+			df = wdf;
 	}
 	out->proc.process_log_se = sqrt(within / (double)out->proc.processes);
 	out->proc.process_df = wdf;

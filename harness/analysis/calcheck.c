@@ -69,8 +69,8 @@ int kb_calcheck_runs(const struct kb_run *runs, size_t n, struct kb_calcheck *ou
 				double v = se[i] * se[i] + se[j] * se[j];
 				double z = v > 0 ? (log(c[i]) - log(c[j])) / sqrt(v) : 0;
 				/* Welch-Satterthwaite degrees of freedom of the difference */
-				double wdf = v > 0 ? v * v / (pow(se[i], 4) / df[i] + pow(se[j], 4) / df[j])
-						   : INFINITY;
+				double wdf = kb_stats_satterthwaite((double[]){ se[i] * se[i], se[j] * se[j] },
+								    (double[]){ df[i], df[j] }, 2);
 				double q = isfinite(wdf) ? kb_stats_t_quantile(0.975, wdf) : 1.959963984540054;
 
 				row.pairs++;

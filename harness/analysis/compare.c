@@ -750,7 +750,7 @@ static int estimate_processes(const struct side *sb, const struct side *sc,
 			      struct pending *pd)
 {
 	double a = sb->lvar / (double)sb->procs, b = sc->lvar / (double)sc->procs;
-	double v = NAN, vdf = NAN, dv, se2, den, d, t, q;
+	double v = NAN, vdf = NAN, dv, se2, d, t, q;
 
 	/* the drift of this machine: the larger recorded, with its df */
 	if (isfinite(sb->drift_v) && sb->drift_df > 0) {
@@ -785,9 +785,9 @@ static int estimate_processes(const struct side *sb, const struct side *sc,
 		}
 		return 0;
 	}
-	den = a * a / (double)(sb->procs - 1) + b * b / (double)(sc->procs - 1) +
-	      (dv > 0 ? dv * dv / vdf : 0);
-	row->df = den > 0 ? se2 * se2 / den : INFINITY;
+	row->df = kb_stats_satterthwaite((double[]){ a, b, dv },
+					 (double[]){ (double)(sb->procs - 1), (double)(sc->procs - 1), vdf },
+					 3);
 	t = d / sqrt(se2);
 	q = kb_stats_t_quantile(1 - (1 - c->opt.ci_level) / 2, isfinite(row->df) ? row->df : 1e9);
 	/* times: worse is slower (d > 0); rates: worse is lower (the time grew) */

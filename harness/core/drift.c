@@ -299,7 +299,7 @@ void kb_drift_combine(double se, double df, const struct kb_drift_entry *s, doub
 	a = se * se;
 	b = s->log_var;
 	*se_out = sqrt(a + b);
-	*df_out = (a + b) * (a + b) / (a * a / df + b * b / s->df);
+	*df_out = kb_stats_satterthwaite((double[]){ a, b }, (double[]){ df, s->df }, 2);
 }
 
 void kb_drift_apply(struct kb_run *run, const struct kb_drift *d, double target_ci)

@@ -71,6 +71,20 @@ double kb_stats_t_cdf(double t, double df)
 	return t > 0 ? 1 - tail : tail;
 }
 
+double kb_stats_satterthwaite(const double *var, const double *df, size_t n)
+{
+	double sum = 0, den = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!(var[i] > 0))
+			continue;
+		sum += var[i];
+		if (df[i] > 0 && isfinite(df[i]))
+			den += var[i] * var[i] / df[i];
+	}
+	return den > 0 ? sum * sum / den : INFINITY;
+}
+
 double kb_stats_t_quantile(double p, double df)
 {
 	double lo = 0, hi = 1;

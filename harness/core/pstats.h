@@ -36,6 +36,15 @@ extern "C" {
 double kb_stats_t_cdf(double t, double df);
 double kb_stats_t_quantile(double p, double df);
 
+/*
+ * Welch-Satterthwaite: the degrees of freedom of a sum of n independent
+ * variance estimates var[i], each with df[i] degrees of freedom,
+ * (sum var)^2 / sum(var^2 / df).  Terms that are not positive add nothing;
+ * a term with infinite df (a known variance) adds to the sum only.
+ * INFINITY when no term has a finite df (nothing is estimated).
+ */
+double kb_stats_satterthwaite(const double *var, const double *df, size_t n);
+
 struct kb_process_summary {
 	size_t processes;   /* processes with at least one sample */
 	size_t nmedians;    /* max(proc) + 1: the length of the medians array */

@@ -41,6 +41,21 @@ static void t_quantiles_match_tables(void **st)
 	assert_true(isnan(kb_stats_t_cdf(1.0, 0)));
 }
 
+/* Welch-Satterthwaite by hand: 0.0009 (df 4) + 0.0016 (df 4) gives
+ * 0.0025^2 / (0.0009^2/4 + 0.0016^2/4) = 7.418; a zero term adds nothing;
+ * a known variance (infinite df) adds to the sum only; nothing estimated:
+ * infinite. */
+static void satterthwaite_by_hand(void **st)
+{
+	(void)st;
+	assert_true(fabs(kb_stats_satterthwaite((double[]){ 0.0009, 0.0016 }, (double[]){ 4, 4 }, 2) -
+			 6.25e-6 / 8.425e-7) < 1e-9);
+	assert_true(kb_stats_satterthwaite((double[]){ 0.0009, 0 }, (double[]){ 4, NAN }, 2) == 4);
+	assert_true(fabs(kb_stats_satterthwaite((double[]){ 0.0009, 0.0016 }, (double[]){ 4, INFINITY }, 2) -
+			 6.25e-6 / (0.0009 * 0.0009 / 4)) < 1e-9);
+	assert_true(isinf(kb_stats_satterthwaite((double[]){ 0, 0.1 }, (double[]){ 3, INFINITY }, 2)));
+}
+
 /* Three processes with medians 100, 110, 121 (a geometric series: the log
  * mean is log 110, sd(log) = log 1.1). */
 static void summary_by_hand(void **st)
@@ -183,6 +198,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_quantiles_match_tables),
+		cmocka_unit_test(satterthwaite_by_hand),
 		cmocka_unit_test(summary_by_hand),
 		cmocka_unit_test(components_recovered),
 		cmocka_unit_test(coverage_holds_at_the_process_level),
