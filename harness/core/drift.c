@@ -242,20 +242,7 @@ const struct kb_drift_entry *kb_drift_lookup(const struct kb_drift *d, const cha
 
 char *kb_drift_default_path(const char *fingerprint)
 {
-	const char *dir = getenv("KBENCH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
-		   *home = getenv("HOME");
-	char *p = NULL;
-	int n;
-
-	if (dir && *dir)
-		n = asprintf(&p, "%s/drift-%s.txt", dir, fingerprint);
-	else if (xdg && *xdg)
-		n = asprintf(&p, "%s/kbench/drift-%s.txt", xdg, fingerprint);
-	else if (home && *home)
-		n = asprintf(&p, "%s/.cache/kbench/drift-%s.txt", home, fingerprint);
-	else
-		return NULL;
-	return n < 0 ? NULL : p;
+	return kb_cache_path("drift-", fingerprint, ".txt");
 }
 
 int kb_drift_resolve(const char *spec, const char *fingerprint, struct kb_drift *d)

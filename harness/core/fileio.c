@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* asprintf */
 #include "fileio.h"
 
 #include <errno.h>
@@ -316,4 +317,22 @@ int kb_file_write_atomic(const char *path, int (*write)(FILE *f, const void *ctx
 	if ((rc = kb_file_stage(path, write, ctx, &staged)))
 		return rc;
 	return kb_file_commit(staged, path);
+}
+
+char *kb_cache_path(const char *prefix, const char *fingerprint, const char *suffix)
+{
+	const char *dir = getenv("KBENCH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
+		   *home = getenv("HOME");
+	char *p = NULL;
+	int n;
+
+	if (dir && *dir)
+		n = asprintf(&p, "%s/%s%s%s", dir, prefix, fingerprint, suffix);
+	else if (xdg && *xdg)
+		n = asprintf(&p, "%s/kbench/%s%s%s", xdg, prefix, fingerprint, suffix);
+	else if (home && *home)
+		n = asprintf(&p, "%s/.cache/kbench/%s%s%s", home, prefix, fingerprint, suffix);
+	else
+		return NULL;
+	return n < 0 ? NULL : p;
 }

@@ -45,6 +45,14 @@ void kb_file_discard(char *staged);
  */
 int kb_file_check_writable(const char *path);
 
+/*
+ * A file in kbench's per-machine cache folder (the drift file, the peak
+ * cache): $KBENCH_CACHE_DIR/<prefix><fingerprint><suffix>, else
+ * $XDG_CACHE_HOME/kbench/..., else $HOME/.cache/kbench/....  Malloc'ed;
+ * NULL without any of the three (or out of memory).
+ */
+char *kb_cache_path(const char *prefix, const char *fingerprint, const char *suffix);
+
 /* Creates a directory and its parents (mkdir -p). Returns 0 or -KB_EIO. */
 int kb_mkdir_p(const char *path);
 

@@ -151,16 +151,10 @@ int kb__peak_level(uint64_t working_set_bytes)
 
 static void cache_default_path(const char *fingerprint, char *buf, size_t len)
 {
-	const char *dir = getenv("KBENCH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
-		   *home = getenv("HOME");
+	char *p = kb_cache_path("peaks-", fingerprint, ".conf");
 
-	buf[0] = 0;
-	if (dir && *dir) /* the drift file's folder too (drift.h) */
-		snprintf(buf, len, "%s/peaks-%s.conf", dir, fingerprint);
-	else if (xdg && *xdg)
-		snprintf(buf, len, "%s/kbench/peaks-%s.conf", xdg, fingerprint);
-	else if (home && *home)
-		snprintf(buf, len, "%s/.cache/kbench/peaks-%s.conf", home, fingerprint);
+	snprintf(buf, len, "%s", p ? p : "");
+	free(p);
 }
 
 /* Parses the cache; returns 0, or the line number of the first bad line
