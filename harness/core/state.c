@@ -510,32 +510,34 @@ void kb_set_memory_peak(struct kb_state *s, const char *peak_name, uint64_t work
 	}
 }
 
-void kb_skip(struct kb_state *s, const char *fmt, ...)
+/* kb_skip and kb_fail: the status with its message, and the body stops. */
+static void stop_with(struct kb_state *s, enum kb_status status, const char *fmt, va_list ap)
 {
 	char buf[512];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	pthread_mutex_lock(&status_mu); /* KB_THREADS: several threads may stop */
-	kb__bench_run_status(s->br, KB_STATUS_SKIPPED, buf);
+	kb__bench_run_status(s->br, status, buf);
 	pthread_mutex_unlock(&status_mu);
 	s->stop = true;
 }
 
-void kb_fail(struct kb_state *s, const char *fmt, ...)
+void kb_skip(struct kb_state *s, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	stop_with(s, KB_STATUS_SKIPPED, fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&status_mu);
-	kb__bench_run_status(s->br, KB_STATUS_ERROR, buf);
-	pthread_mutex_unlock(&status_mu);
-	s->stop = true;
+}
+
+void kb_fail(struct kb_state *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	stop_with(s, KB_STATUS_ERROR, fmt, ap);
+	va_end(ap);
 }
 
 void kb_set_validated(struct kb_state *s)
