@@ -777,12 +777,9 @@ static int estimate_processes(const struct side *sb, const struct side *sc,
 		row->df = INFINITY;
 		row->ratio = exp(c->higher_is_better ? -d : d);
 		row->ci_low = row->ci_high = row->ratio;
-		pd->p_worse = pd->p_better = d == 0 ? 1 : d > 0 ? 0 : 1;
-		if (c->higher_is_better) {
-			double x = pd->p_worse;
-			pd->p_worse = pd->p_better;
-			pd->p_better = x;
-		}
+		/* times and rates alike: worse is the time grown (d > 0) */
+		pd->p_worse = d > 0 ? 0 : 1;
+		pd->p_better = d < 0 ? 0 : 1;
 		return 0;
 	}
 	row->df = kb_stats_satterthwaite((double[]){ a, b, dv },
