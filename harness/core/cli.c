@@ -45,6 +45,9 @@ static const struct flag flags[] = {
 	  "S      minimum time of one sample, seconds (default 0.001); Nx fixes N iterations" },
 	{ "warmup", "benchmark_min_warmup_time", "KBENCH_WARMUP", K_SECONDS, OFF(warmup_s),
 	  "S      warmup per benchmark, seconds (default 0.1)" },
+	{ "refill", NULL, "KBENCH_REFILL", K_SECONDS, OFF(refill_s),
+	  "S      per round, batches are run and dropped until S seconds of the\n"
+	  "                         kernel's time have passed, at least one (default 0.005)" },
 	{ "target-ci", NULL, "KBENCH_TARGET_CI", K_PCT, OFF(target_ci),
 	  "PCT    stop when the 95% CI of the median is within ±PCT % (default 1)" },
 	{ "max-time", NULL, "KBENCH_MAX_TIME", K_SECONDS, OFF(max_time_s),
@@ -388,6 +391,7 @@ void kb_cli_record(const struct kb_config *cfg, const char *pinned, struct kb_ru
 	add_num(run, "min_rounds", (double)cfg->min_rounds);
 	add_num(run, "samples_per_round", (double)cfg->samples_per_round);
 	add_num(run, "dropped_samples_per_round", 1);
+	add_num(run, "refill_s", cfg->refill_s);
 	kb_run_add_config(run, "order", "seeded random interleaving per round", false);
 	snprintf(buf, sizeof(buf), "%d", cfg->threads);
 	kb_run_add_config(run, "threads", cfg->threads ? buf : NULL, true);

@@ -12,6 +12,7 @@ void kb_config_defaults(struct kb_config *cfg)
 	cfg->out_format = KB_FORMAT_JSON;
 	cfg->min_time_s = 0.001;
 	cfg->warmup_s = 0.1;
+	cfg->refill_s = 0.005;
 	cfg->target_ci = 0.01;
 	cfg->max_time_s = 2.0;
 	cfg->min_rounds = 6;

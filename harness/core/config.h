@@ -30,6 +30,7 @@ struct kb_config {
 	double min_time_s;         /* minimum time of one sample (batch) */
 	uint64_t fixed_iters;      /* iterations per sample if fixed ("100x"), else 0 */
 	double warmup_s;           /* warmup per instance */
+	double refill_s;           /* per round: dropped batches last at least this long */
 	double target_ci;          /* relative half-width of the CI to stop at (0.01) */
 	double max_time_s;         /* time cap per instance */
 	size_t rounds;             /* fixed number of rounds, 0 = adaptive */

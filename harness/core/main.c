@@ -38,6 +38,8 @@ static void apply_quick(struct kb_config *cfg)
 		cfg->warmup_s = 0.005;
 	if (cfg->max_time_s == def.max_time_s)
 		cfg->max_time_s = 0.05;
+	if (cfg->refill_s == def.refill_s)
+		cfg->refill_s = 0; /* one dropped batch per round */
 	if (cfg->min_time_s == def.min_time_s)
 		cfg->min_time_s = 0.0002;
 	if (cfg->min_rounds == def.min_rounds)

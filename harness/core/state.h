@@ -108,6 +108,8 @@ struct kb_state {
 	bool paused;
 	size_t batches_wanted;     /* this call (round mode) */
 	size_t batches_done;
+	size_t batches_dropped;    /* the round's refill batches (round mode) */
+	double dropped_ns;         /* their wall time */
 	uint64_t ev0[KB_EVENTS_MAX]; /* --counters at the batch's start */
 	uint64_t t0_wall, t0_cpu;  /* batch start */
 	uint64_t acc_wall;         /* running time accumulated before a pause */

@@ -131,6 +131,15 @@ KB_BENCH(f, negative)
 		y[0] = 1;
 }
 
+/* A round that starts cold: for the first 4 ms of each call every
+ * iteration costs twice as much (the caches a neighbour took, refilling). */
+KB_BENCH(f, cold)
+{
+	uint64_t start = now_ns;
+	while (kb_loop(state))
+		now_ns += now_ns - start < 4000000 ? 200 : 100;
+}
+
 /* Inputs kept between rounds: the same memory, the same values, and
  * regenerated when a body wrote into its input. */
 static float seen_first[64];
@@ -329,6 +338,34 @@ static void inputs_are_seeded(void **st)
 	kb_run_clear(&c);
 }
 
+/* --refill: the dropped batches of each round cover the cold start, and
+ * as many samples as before are kept; with one dropped batch only
+ * (--refill=0) the cold samples are kept. */
+static void refill_drops_the_cold_start(void **st)
+{
+	struct kb_config cfg;
+	struct kb_run run;
+	(void)st;
+	for (int refill = 1; refill >= 0; refill--) {
+		kb_config_defaults(&cfg);
+		cfg.rounds = 4;
+		if (!refill)
+			cfg.refill_s = 0;
+		assert_int_equal(run_filtered("^f/cold$", &cfg, &run), 0);
+		const struct kb_result *r = &run.results[0];
+		assert_int_equal(r->status, KB_STATUS_OK);
+		assert_int_equal(r->nsamples, 4 * cfg.samples_per_round);
+		double hi = 0;
+		for (size_t i = 0; i < r->nsamples; i++)
+			hi = r->samples_ns[i] > hi ? r->samples_ns[i] : hi;
+		if (refill)
+			assert_true(fabs(hi - 100) < 1e-9);
+		else
+			assert_true(hi > 120);
+		kb_run_clear(&run);
+	}
+}
+
 static void fixed_iterations(void **st)
 {
 	struct kb_config cfg;
@@ -374,6 +411,7 @@ int main(void)
 		cmocka_unit_test(noisy_hits_time_cap),
 		cmocka_unit_test(inputs_are_seeded),
 		cmocka_unit_test(fixed_iterations),
+		cmocka_unit_test(refill_drops_the_cold_start),
 		cmocka_unit_test(inputs_kept_between_rounds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
