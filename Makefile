@@ -47,6 +47,17 @@ ifeq ($(HAVE_OPENBLAS),1)
 PKGS += openblas
 CFLAGS_BASE += -DKB_HAVE_OPENBLAS=1
 endif
+# libpq (PostgreSQL's client): kbench-history's team backend, --db=postgresql://...
+# Optional: without it the history is SQLite only, and a postgresql:// --db
+# says which library is missing.  Only the history objects and their
+# binaries see it.
+HAVE_LIBPQ := $(shell pkg-config --exists libpq && echo 1 || echo 0)
+ifeq ($(HAVE_LIBPQ),1)
+HISTDB_CFLAGS := -DKB_HAVE_LIBPQ=1 $(shell pkg-config --cflags libpq)
+HISTDB_LIBS := -lsqlite3 $(shell pkg-config --libs libpq)
+else
+HISTDB_LIBS := -lsqlite3
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CORE_LIBS := $(shell pkg-config --libs hwloc 2>/dev/null) -lm -lpthread -ldl
@@ -229,8 +240,14 @@ $(B)/kbench-%: $(B)/obj/harness/cmd/kbench-%.o $(KB_ANALYSIS_LIBA) $(KB_LIBA)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(KB_ANALYSIS_LIBA) $(KB_LIBA) $(LIBS) $(TOOL_LIBS)
 
-# the history store needs SQLite: only kbench-history and its tests link it
-$(B)/kbench-history: TOOL_LIBS += -lsqlite3
+# the history store needs SQLite (and libpq when found): only kbench-history
+# and its tests link them
+$(B)/obj/harness/analysis/histdb.o: ALL_CFLAGS += $(HISTDB_CFLAGS)
+$(B)/obj/harness/analysis/histdb.o: $(B)/.libpq
+$(B)/.libpq: FORCE
+	@mkdir -p $(B)
+	@echo "$(HAVE_LIBPQ)" | cmp -s - $@ || echo "$(HAVE_LIBPQ)" > $@
+$(B)/kbench-history: TOOL_LIBS += $(HISTDB_LIBS)
 
 # rewritten whenever PREFIX changes, so `make install PREFIX=...` installs the right paths
 $(B)/.prefix: FORCE
@@ -251,7 +268,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_ANA
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_ANALYSIS_LIBA) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
 
-$(B)/tests/test_history: TEST_LIBS += -lsqlite3
+$(B)/tests/test_history: TEST_LIBS += $(HISTDB_LIBS)
 
 .PHONY: deps test-deps
 deps:
