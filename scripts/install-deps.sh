@@ -4,9 +4,10 @@
 # quiet when everything is present.
 #
 # `test` adds clang (the fuzz target's replay), the PostgreSQL server (the
-# history's PostgreSQL test) and Chromium, which the HTML report test renders pages with; it is
-# installed where root or passwordless sudo allows, and otherwise that one
-# test is skipped with the reason (no failure for a missing browser).
+# history's PostgreSQL test) and Chromium, which the HTML report test
+# renders pages with; Chromium is installed where root or passwordless sudo
+# allows, and otherwise that one test is skipped with the reason (no failure
+# for a missing browser).
 set -eu
 
 pkgs="gcc make pkg-config libopenblas-dev libhwloc-dev hwloc gnuplot-nox libjansson-dev libsqlite3-dev libcmocka-dev valgrind"

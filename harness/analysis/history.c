@@ -540,14 +540,12 @@ static int bind_result(struct kb_stmt *st, int64_t run_id, size_t pos, const str
 	char *wall = doubles_to_json(r->samples_ns, r->nsamples);
 	char *cpu = doubles_to_json(r->cpu_samples_ns, r->nsamples);
 	char *round = u32_to_json(r->sample_round, r->nsamples);
+	int rc = 0;
 
 	if (!params || (r->samples_ns && !wall) || (r->cpu_samples_ns && !cpu) ||
 	    (r->sample_round && !round)) {
-		free(params);
-		free(wall);
-		free(cpu);
-		free(round);
-		return kb_error(KB_ENOMEM, "out of memory storing %s", r->id);
+		rc = kb_error(KB_ENOMEM, "out of memory storing %s", r->id);
+		goto out;
 	}
 	kb_stmt_int64(st, 1, run_id);
 	kb_stmt_int64(st, 2, (int64_t)pos);
@@ -587,11 +585,7 @@ static int bind_result(struct kb_stmt *st, int64_t run_id, size_t pos, const str
 	kb_stmt_real(st, 36, r->gb_cpu_time_ns);
 	kb_stmt_text(st, 37, wall);
 	kb_stmt_text(st, 38, cpu);
-	kb_stmt_text(st, 39, round);
-	free(params);
-	free(wall);
-	free(cpu);
-	free(round);
+	kb_stmt_text(st, 39, round); /* the values are copied */
 	if (r->proc.processes > 0)
 		kb_stmt_int64(st, 40, (int64_t)r->proc.processes);
 	else
@@ -599,7 +593,12 @@ static int bind_result(struct kb_stmt *st, int64_t run_id, size_t pos, const str
 	kb_stmt_real(st, 41, r->proc.log_se);
 	kb_stmt_real(st, 42, r->proc.df);
 	kb_stmt_text(st, 43, r->proc.disturbed);
-	return 0;
+out:
+	free(params);
+	free(wall);
+	free(cpu);
+	free(round);
+	return rc;
 }
 
 static int insert_results(struct kb_history *h, int64_t run_id, const struct kb_run *run)

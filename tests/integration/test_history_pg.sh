@@ -43,11 +43,7 @@ stop() {
 }
 trap stop EXIT
 trap 'exit 1' INT TERM HUP
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+. "$R/tests/integration/history_env.sh"
 
 # As root, the server runs as nobody; otherwise as ourselves.
 if [ "$(id -u)" -eq 0 ]; then
@@ -104,33 +100,12 @@ t=$(psql -d kbt_roundtrip -At -c "SELECT data_type FROM information_schema.colum
 v=$(psql -d kbt_roundtrip -At -c "SELECT version FROM kbench_schema")
 [ "$v" = 2 ] || fail "kbench_schema holds '$v', want 2"
 
-expect_exit() { # CODE FRAGMENT CMD...
-	want=$1 frag=$2
-	shift 2
-	"$@" >"$tmp/out" 2>&1
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "exit $rc (wanted $want): $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 12
-	elif [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out"; then
-		fail "no \"$frag\" in the output of: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 12
-	elif grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp/out"; then
-		fail "sanitizer report: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 20
-	fi
-}
 
 # 2. The command line, as test_history_cli.sh does on SQLite: days 1-4 like
 # the baseline, days 5-8 like the current run (sgemm_blocked 20 % slower),
 # one revision each.
 db=$(uri cli)
-for i in 1 2 3 4 5 6 7 8; do
-	if [ "$i" -le 4 ]; then src=$DATA/baseline.json old_git=1111aaaa2222 old_date=2026-11-20T10:00:00Z
-	else src=$DATA/current.json old_git=3333bbbb4444 old_date=2026-11-25T10:00:00Z; fi
-	sed -e "s/\"$old_git\"/\"rev${i}000000000\"/" -e "s/\"$old_date\"/\"2026-12-0${i}T10:00:00Z\"/" \
-		"$src" >"$tmp/run$i.json"
-done
+history_runs
 expect_exit 0 "as run 1 (20 benchmarks) to postgresql:///cli" "$HIST" --db="$db" add "$tmp/run1.json"
 expect_exit 1 "already in the history as run 1" "$HIST" --db="$db" add "$tmp/run1.json"
 expect_exit 0 "added" "$HIST" --db="$db" add "$tmp/run2.json" "$tmp/run3.json" "$tmp/run4.json" \
