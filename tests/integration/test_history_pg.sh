@@ -83,14 +83,14 @@ until [ -S "$sock/.s.PGSQL.5432" ] && "$pgbin/pg_isready" -q -h "$sock" -U kbenc
 	sleep 0.1
 done
 psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U kbench "$@"; }
-for db in kbt_roundtrip kbt_duplicate kbt_series kbt_concurrent cli other; do
+for db in kbt_roundtrip kbt_duplicate kbt_series kbt_concurrent kbt_race cli other; do
 	psql -d postgres -c "CREATE DATABASE $db" || fail "cannot create database $db"
 done
 uri() { echo "postgresql:///$1?host=$sock&user=kbench"; }
 
 # 1. The store tests of test_history, on PostgreSQL.
 if ! KB_TEST_PG="postgresql:///%s?host=$sock&user=kbench" "$B/tests/test_history" >"$tmp/unit.log" 2>&1 ||
-	! grep -q 'PASSED  \] 4 test' "$tmp/unit.log"; then
+	! grep -q 'PASSED  \] 5 test' "$tmp/unit.log"; then
 	fail "test_history on PostgreSQL"
 	sed 's/^/    | /' "$tmp/unit.log" | tail -n 30
 fi

@@ -10,7 +10,7 @@
  * e.g. "postgresql:///%s?host=/tmp/sock&user=kbench"), the store tests that
  * do not look inside an SQLite file run a second time against PostgreSQL,
  * each in its own empty database named after the test (kbt_roundtrip,
- * kbt_duplicate, kbt_series, kbt_concurrent), which the caller creates:
+ * kbt_duplicate, kbt_series, kbt_concurrent, kbt_race), which the caller creates:
  * tests/integration/test_history_pg.sh starts a server and does.
  */
 #include <setjmp.h>
@@ -600,6 +600,92 @@ static void test_concurrent_writers(void **state)
 	dir_remove(&d);
 }
 
+/*
+ * The same run from two writers, the second arriving while the first is
+ * inside its transaction (its run row written, not committed): the first
+ * stores it, the second is refused as already stored.  On PostgreSQL the
+ * second writer's look-up cannot see the uncommitted row, so its insert
+ * waits on the unique key and then fails; that failure must read as
+ * "already in the history", not as a database error.  (On SQLite the
+ * second writer waits for the write lock instead.)  The parent gives the
+ * second writer half a second to reach its insert before the first
+ * commits; on a slower machine the second only finds the run in its
+ * look-up, and the outcome checked is the same.
+ */
+static int race_ready[2], race_go[2];
+
+static void race_hook(size_t i)
+{
+	char c = 1;
+
+	if (i == 0) {
+		if (write(race_ready[1], &c, 1) != 1 || read(race_go[0], &c, 1) != 1)
+			_exit(5);
+	}
+}
+
+static int race_writer(const char *db, bool first)
+{
+	struct kb_history *h;
+	struct kb_run run;
+	int64_t id;
+	int rc;
+
+	if (first)
+		kb__history_add_hook = race_hook;
+	if (kb_history_open(db, true, &h) != 0)
+		return 10;
+	make_run(&run, "rev", "2026-11-30T12:00:00Z", 2, 1.0);
+	rc = kb_history_add(h, &run, NULL, &id);
+	kb_run_clear(&run);
+	kb_history_close(h);
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "writer %d: %s\n", first ? 1 : 2, kb_last_error());
+	return rc == -KB_EINVAL && strstr(kb_last_error(), "already in the history") ? 1 : 3;
+}
+
+static void test_same_run_race(void **state)
+{
+	struct dir d;
+	struct kb_history *h;
+	pid_t a, b;
+	int st;
+	char c = 1;
+	size_t nbench;
+
+	dir_make_for(&d, state);
+	assert_int_equal(kb_history_open(d.db, true, &h), 0); /* the schema, first */
+	kb_history_close(h);
+	assert_int_equal(pipe(race_ready), 0);
+	assert_int_equal(pipe(race_go), 0);
+	a = fork();
+	assert_true(a >= 0);
+	if (a == 0)
+		_exit(race_writer(d.db, true));
+	assert_int_equal(read(race_ready[0], &c, 1), 1); /* the first is mid-transaction */
+	b = fork();
+	assert_true(b >= 0);
+	if (b == 0)
+		_exit(race_writer(d.db, false));
+	usleep(500000);
+	assert_int_equal(write(race_go[1], &c, 1), 1);
+	assert_int_equal(waitpid(a, &st, 0), a);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(waitpid(b, &st, 0), b);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	for (int i = 0; i < 2; i++) {
+		close(race_ready[i]);
+		close(race_go[i]);
+	}
+	assert_int_equal(kb_history_open(d.db, false, &h), 0);
+	assert_int_equal(count_runs(h, &nbench), 1);
+	kb_history_close(h);
+	dir_remove(&d);
+}
+
 /* ---- schema 1 -> 2 ------------------------------------------------------- */
 
 static int user_version(const char *db)
@@ -984,6 +1070,7 @@ int main(void)
 		cmocka_unit_test_prestate(test_duplicate_refused, "kbt_duplicate"),
 		cmocka_unit_test_prestate(test_series_and_export, "kbt_series"),
 		cmocka_unit_test_prestate(test_concurrent_writers, "kbt_concurrent"),
+		cmocka_unit_test_prestate(test_same_run_race, "kbt_race"),
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_list_get_roundtrip),
@@ -992,6 +1079,7 @@ int main(void)
 		cmocka_unit_test(test_interrupted_write),
 		cmocka_unit_test(test_series_and_export),
 		cmocka_unit_test(test_concurrent_writers),
+		cmocka_unit_test(test_same_run_race),
 		cmocka_unit_test(test_migrate_v1),
 		cmocka_unit_test(test_cp_drift_is_not_a_change),
 		cmocka_unit_test(test_cp_real_step),
