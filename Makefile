@@ -179,7 +179,13 @@ $(KBENCH): $(B)/.cuda-config
 
 # ---- rules ------------------------------------------------------------------
 .PHONY: all
-all: $(KBENCH) $(KB_LIBA) $(KB_LIBSO) $(MAIN_OBJ) $(TOOLS) $(B)/kbench.pc
+all: $(KBENCH) $(KB_LIBA) $(KB_LIBSO) $(MAIN_OBJ) $(TOOLS) $(B)/kbench-fleet $(B)/kbench.pc
+
+# kbench-fleet is a shell script (it drives sbatch, squeue and scontrol);
+# beside the other tools in the build so it finds them and kbench
+$(B)/kbench-fleet: scripts/kbench-fleet
+	@mkdir -p $(B)
+	$(Q)cp $< $@ && chmod +x $@
 
 $(B)/obj/%.o: %.c $(B)/.cflags
 	@mkdir -p $(dir $@)
@@ -248,6 +254,8 @@ $(B)/.libpq: FORCE
 	@mkdir -p $(B)
 	@echo "$(HAVE_LIBPQ)" | cmp -s - $@ || echo "$(HAVE_LIBPQ)" > $@
 $(B)/kbench-history: TOOL_LIBS += $(HISTDB_LIBS)
+# kbench-report --by=machine --history-db reads the history too
+$(B)/kbench-report: TOOL_LIBS += $(HISTDB_LIBS)
 
 # rewritten whenever PREFIX changes, so `make install PREFIX=...` installs the right paths
 $(B)/.prefix: FORCE
@@ -384,6 +392,17 @@ report: $(B)/kbench-report $(B)/kbench-history
 		$$(test -d $(REPORT_DIR)/history && echo --history=$(REPORT_DIR)/history) $(B)/results/latest.json
 # ---- end of report and history -------------------------------------------------
 
+# ---- fleet: the suites on many machine types through Slurm (kbench-fleet) ----
+# make fleet TARGETS="cpu-zen4 gpu:h100" [FILTER=regex] [FLEET_FLAGS="--db=postgresql://..."]
+# submits one job array (a task per target) and a collection job, follows
+# them and prints the cross-hardware report (docs/fleet.md).
+TARGETS ?=
+FLEET_FLAGS ?=
+.PHONY: fleet
+fleet: all
+	@test -n "$(TARGETS)" || { echo "make fleet: name the targets: TARGETS=\"partition partition:feature ...\"" >&2; exit 2; }
+	$(B)/kbench-fleet $(if $(FILTER),--filter='$(FILTER)') $(FLEET_FLAGS) $(TARGETS)
+
 # ---- A/B against another revision (kbench-ab; scripts/ab.sh) -----------------
 # make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="--threshold=3 ..."] [AB_RUNNER_FLAGS="--quick"] [AB_CUDA=1]
 # builds <rev> in a temporary git worktree and the working tree (same compiler,
@@ -407,7 +426,7 @@ install: all
 	install -m 644 $(MAIN_OBJ) $(DESTDIR)$(PREFIX)/lib/kbench_main.o
 	install -m 644 harness/kbench.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(B)/kbench.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 755 $(KBENCH) $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(KBENCH) $(TOOLS) $(B)/kbench-fleet $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/kbench
 	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/kbench/
 
