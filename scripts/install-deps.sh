@@ -4,7 +4,7 @@
 # quiet when everything is present.
 #
 # `test` adds clang (the fuzz target's replay), the PostgreSQL server (the
-# history's PostgreSQL test) and Chromium, which the HTML report test
+# history's PostgreSQL test), Slurm and munge (the fleet test) and Chromium, which the HTML report test
 # renders pages with; Chromium is installed where root or passwordless sudo
 # allows, and otherwise that one test is skipped with the reason (no failure
 # for a missing browser).
@@ -16,8 +16,9 @@ pkgs="$pkgs libpfm4-dev"
 # libpq-dev: kbench-history's PostgreSQL backend (optional at build time)
 pkgs="$pkgs libpq-dev"
 # clang: the libFuzzer target, whose corpus `make test` replays;
-# postgresql: the server test_history_pg.sh starts in a temporary folder
-[ "${1:-}" = test ] && pkgs="$pkgs clang postgresql"
+# postgresql: the server test_history_pg.sh starts in a temporary folder;
+# slurm-wlm, munge: the single-host Slurm test_fleet_slurm.sh starts
+[ "${1:-}" = test ] && pkgs="$pkgs clang postgresql slurm-wlm munge"
 if [ "${1:-}" = test ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
 	pkgs="$pkgs chromium"
 fi
