@@ -276,7 +276,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_ANA
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_ANALYSIS_LIBA) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
 
-$(B)/tests/test_history: TEST_LIBS += $(HISTDB_LIBS)
+$(B)/tests/test_history $(B)/tests/test_report_machines: TEST_LIBS += $(HISTDB_LIBS)
 
 .PHONY: deps test-deps
 deps:
