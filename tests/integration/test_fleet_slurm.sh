@@ -4,7 +4,8 @@
 # slurm.conf (loopback, ports of their own, every file in a temporary
 # folder, SlurmUser=root when run as root), one node and three partitions
 # standing in for machine types (zen4, spr, and bad, whose task gets a
-# filter that is not a regular expression).  The fleet run over a quick
+# filter that is not a regular expression, and slow, whose task is stopped
+# with scancel once it runs).  The fleet run over a quick
 # filter must: print its job ids, run one task per target, name the failed
 # task with Slurm's state and exit code, add the two good results to the
 # history, and print the cross-hardware report with both good machines;
@@ -107,6 +108,7 @@ NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) Features=zen4,spr State=UNKNOWN
 PartitionName=cpu-zen4 Nodes=$host Default=YES MaxTime=10 State=UP
 PartitionName=cpu-spr Nodes=$host MaxTime=10 State=UP
 PartitionName=cpu-bad Nodes=$host MaxTime=10 State=UP
+PartitionName=cpu-slow Nodes=$host MaxTime=10 State=UP
 EOF
 export SLURM_CONF="$tmp/slurm.conf"
 /usr/sbin/slurmctld -D -i -f "$SLURM_CONF" >"$tmp/slurmctld.out" 2>&1 &
@@ -130,26 +132,50 @@ cat >"$tmp/targets" <<'EOF'
 cpu-zen4:zen4
 cpu-spr:spr
 cpu-bad           ^reduction/sum_f32_(naive|simd
+cpu-slow          ^(reduction|elementwise)/
 EOF
 run=$tmp/shared/run1
 FLT='^reduction/sum_f32_(naive|simd)/'
 KB_FLEET_POLL=0.5 "$FLEET" --targets-file="$tmp/targets" --filter="$FLT" --run-dir="$run" --time=5 \
 	--runner-flags="--quick --no-peaks --processes=3" --db="$tmp/shared/history.db" \
-	>"$tmp/fleet1.out" 2>&1
+	>"$tmp/fleet1.out" 2>&1 &
+fleet=$!
+# the slow task (3) is stopped with scancel (SIGTERM, as a time limit or a
+# preemption does) two seconds after it starts: its partial results stay
+i=0
+until squeue -h -t R -o '%i' 2>/dev/null | grep -q '_3$'; do
+	i=$((i + 1))
+	[ $i -gt 600 ] && { fail "task 3 never ran"; break; }
+	kill -0 "$fleet" 2>/dev/null || { fail "kbench-fleet ended before task 3 ran"; break; }
+	sleep 0.2
+done
+sleep 2
+scancel "$(squeue -h -t R -o '%i' | grep '_3$')"
+wait "$fleet"
 rc=$?
 cat "$tmp/fleet1.out" >"$tmp/transcript1.txt"
 [ "$rc" -eq 1 ] || fail "the fleet run with a failed task exited $rc, want 1"
-grep -q 'job array [0-9]* (tasks 0,1,2), collection job [0-9]*' "$tmp/fleet1.out" || fail "no job ids printed"
-grep -q '^2/3 tasks done\|3/3 tasks done' "$tmp/fleet1.out" || fail "no progress line"
+grep -q 'job array [0-9]* (tasks 0,1,2,3), collection job [0-9]*' "$tmp/fleet1.out" || fail "no job ids printed"
+grep -q '^3/4 tasks done, 1 running' "$tmp/fleet1.out" || fail "no progress line"
 for t in cpu-zen4:zen4 cpu-spr:spr; do
 	grep -q "^[0-9] *$t *ok *COMPLETED" "$tmp/fleet1.out" || fail "task $t not reported ok"
 done
 grep -q '^2 *cpu-bad *failed *FAILED *2:0 *NonZeroExitCode' "$tmp/fleet1.out" ||
 	fail "the bad task is not named with Slurm's state, exit code and reason"
-grep -q '1 task(s) failed: cpu-bad (FAILED, exit 2:0' "$tmp/fleet1.out" || fail "no failure summary"
+grep -q '^3 *cpu-slow *interrupted *CANCELLED' "$tmp/fleet1.out" || fail "the stopped task is not reported interrupted"
+grep -q '2 task(s) failed or interrupted: cpu-bad (FAILED, exit 2:0, NonZeroExitCode); cpu-slow (CANCELLED' "$tmp/fleet1.out" ||
+	fail "no failure summary"
+python3 - "$run/results/3.interrupted.json" <<'EOF' || fail "the interrupted task's partial results"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d.get("interrupted") is True
+part = [b for b in d["benchmarks"] if b["status"] == "interrupted" and b.get("samples_ns")]
+assert part, "no interrupted benchmark kept its samples"
+EOF
+grep -q '  cpu-slow (interrupted)  ' "$tmp/fleet1.out" || fail "the report has no column for the interrupted task's partial results"
 grep -q 'not a valid regular expression\|regular expression\|--filter' "$run/logs/task-2.out" ||
 	fail "the bad task's log does not say why (see $run/logs/task-2.out)"
-grep -q 'Cross-hardware report: 2 machines, 6 benchmarks' "$tmp/fleet1.out" || fail "no cross-hardware report of the two good machines"
+grep -q 'Cross-hardware report: 3 machines, ' "$tmp/fleet1.out" || fail "no cross-hardware report of the two good machines and the partial one"
 grep -q '^reduction/sum_f32_simd/4099 .*us\|^reduction/sum_f32_simd/4099 .*ns' "$tmp/fleet1.out" || fail "the report lacks a benchmark row"
 grep -q '^reduction/\*/4099 ' "$tmp/fleet1.out" || fail "the report lacks the kernel-per-machine table"
 for i in 0 1; do
@@ -167,18 +193,18 @@ grep -q '^2 runs in' "$tmp/list.out" || fail "the collection did not add the two
 
 # the fix (in the run's own targets, which a rerun reads), then only the
 # failed task again
-awk -F'\t' -v OFS='\t' -v f="$FLT" '$1 == 2 { $5 = f } { print }' "$run/targets.tsv" >"$tmp/t.tsv" &&
+awk -F'\t' -v OFS='\t' -v f="$FLT" '$1 >= 2 { $5 = f } { print }' "$run/targets.tsv" >"$tmp/t.tsv" &&
 	cp "$tmp/t.tsv" "$run/targets.tsv"
 KB_FLEET_POLL=0.5 "$FLEET" --resubmit-failed "$run" >"$tmp/fleet2.out" 2>&1
 rc=$?
 cat "$tmp/fleet2.out" >"$tmp/transcript2.txt"
 [ "$rc" -eq 0 ] || { fail "--resubmit-failed exited $rc, want 0"; sed 's/^/    | /' "$tmp/fleet2.out" | tail -n 20; }
-grep -q 'resubmitting cpu-bad$' "$tmp/fleet2.out" || fail "--resubmit-failed does not name only the failed task"
-grep -q 'job array [0-9]* (tasks 2), collection job' "$tmp/fleet2.out" || fail "--resubmit-failed did not submit only task 2"
-grep -q 'Cross-hardware report: 3 machines, 6 benchmarks' "$tmp/fleet2.out" || fail "the report after the rerun lacks a machine"
-grep -q 'failed' "$tmp/fleet2.out" && fail "a task still failed after the rerun"
+grep -q 'resubmitting cpu-bad, cpu-slow$' "$tmp/fleet2.out" || fail "--resubmit-failed does not name only the failed tasks"
+grep -q 'job array [0-9]* (tasks 2,3), collection job' "$tmp/fleet2.out" || fail "--resubmit-failed did not submit only tasks 2 and 3"
+grep -q 'Cross-hardware report: 4 machines, 6 benchmarks' "$tmp/fleet2.out" || fail "the report after the rerun lacks a machine"
+grep -q 'failed\|interrupted' "$tmp/fleet2.out" && fail "a task still failed after the rerun"
 "$B/kbench-history" --db="$tmp/shared/history.db" list >"$tmp/list.out" 2>&1
-grep -q '^3 runs in' "$tmp/list.out" || fail "the rerun's result is not in the history (and the others once each)"
+grep -q '^4 runs in' "$tmp/list.out" || fail "the rerun's results are not in the history (and the others once each)"
 grep -q '^Trend per machine' "$tmp/fleet2.out" || fail "no trend per machine"
 # nothing ran twice: tasks 0 and 1 were not resubmitted
 [ "$(ls "$run"/logs/task-0.out "$run"/logs/task-1.out | wc -l)" -eq 2 ] || fail "logs of tasks 0 and 1"
