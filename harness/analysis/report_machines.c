@@ -118,18 +118,29 @@ static int width(const struct kb_machine_run *m, size_t n, size_t min)
 	return (int)w;
 }
 
+/* A table's title and header: the row names' column (as wide as the
+ * longest of rows[]), then one column per machine. */
+static int header(FILE *out, const char *title, const char *first, char **rows, size_t nrows,
+		  const struct kb_machine_run *m, size_t n, int cw)
+{
+	int w = (int)strlen(first);
+
+	for (size_t i = 0; i < nrows; i++)
+		if ((int)strlen(rows[i]) > w)
+			w = (int)strlen(rows[i]);
+	fprintf(out, "%s\n%-*s", title, w, first);
+	for (size_t k = 0; k < n; k++)
+		fprintf(out, "  %-*s", cw, m[k].label);
+	return w;
+}
+
 static void by_benchmark(FILE *out, const struct kb_machine_run *m, size_t n, char **ids,
 			 size_t nids)
 {
-	int idw = 10, cw = width(m, n, 18);
+	int cw = width(m, n, 18);
+	int idw = header(out, "Median time per iteration and its 95% interval, per machine",
+			 "benchmark", ids, nids, m, n, cw);
 
-	for (size_t i = 0; i < nids; i++)
-		if ((int)strlen(ids[i]) > idw)
-			idw = (int)strlen(ids[i]);
-	fprintf(out, "Median time per iteration and its 95%% interval, per machine\n");
-	fprintf(out, "%-*s", idw, "benchmark");
-	for (size_t k = 0; k < n; k++)
-		fprintf(out, "  %-*s", cw, m[k].label);
 	fprintf(out, "  fastest\n");
 	for (size_t i = 0; i < nids; i++) {
 		const struct kb_result *best = NULL, *second = NULL;
@@ -169,7 +180,7 @@ static void by_benchmark(FILE *out, const struct kb_machine_run *m, size_t n, ch
 static void by_kernel(FILE *out, const struct kb_machine_run *m, size_t n, char **groups,
 		      size_t ngroups)
 {
-	int gw = 10, cw = width(m, n, 12);
+	int gw, cw = width(m, n, 12);
 
 	for (size_t k = 0; k < n; k++)
 		for (size_t j = 0; j < m[k].run->nresults; j++) {
@@ -179,13 +190,8 @@ static void by_kernel(FILE *out, const struct kb_machine_run *m, size_t n, char 
 				cw = (int)strlen(kn);
 		}
 
-	for (size_t i = 0; i < ngroups; i++)
-		if ((int)strlen(groups[i]) > gw)
-			gw = (int)strlen(groups[i]);
-	fprintf(out, "\nWhich kernel for which hardware: the fastest kernel per suite and size\n");
-	fprintf(out, "%-*s", gw, "suite/*/size");
-	for (size_t k = 0; k < n; k++)
-		fprintf(out, "  %-*s", cw, m[k].label);
+	gw = header(out, "\nWhich kernel for which hardware: the fastest kernel per suite and size",
+		    "suite/*/size", groups, ngroups, m, n, cw);
 	fputc('\n', out);
 	for (size_t i = 0; i < ngroups; i++) {
 		const char *star = strchr(groups[i], '*');

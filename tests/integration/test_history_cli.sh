@@ -15,7 +15,7 @@ DATA=$R/tests/data/report
 [ -x "$HIST" ] || { echo "missing $HIST (build first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-history-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-. "$R/tests/integration/history_env.sh"
+. "$R/tests/integration/cli_env.sh"
 
 V=""
 case "$B" in

@@ -43,7 +43,7 @@ stop() {
 }
 trap stop EXIT
 trap 'exit 1' INT TERM HUP
-. "$R/tests/integration/history_env.sh"
+. "$R/tests/integration/cli_env.sh"
 
 # As root, the server runs as nobody; otherwise as ourselves.
 if [ "$(id -u)" -eq 0 ]; then

@@ -13,29 +13,7 @@ DATA=$R/tests/data/report
 case "$REPORT" in /*) ;; *) REPORT=$(pwd)/$REPORT ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-report-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-# expect_exit CODE FRAGMENT CMD...
-expect_exit() {
-	want=$1 frag=$2
-	shift 2
-	"$@" >"$tmp/out" 2>&1
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "exit $rc (wanted $want): $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 8
-	elif [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out"; then
-		fail "no \"$frag\" in the output of: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 8
-	elif grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp/out"; then
-		fail "sanitizer report: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 20
-	fi
-}
+. "$R/tests/integration/cli_env.sh"
 
 S="--scripts=$R/scripts"
 expect_exit 2 "no results file given" "$REPORT"

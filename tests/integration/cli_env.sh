@@ -1,6 +1,7 @@
-# history_env.sh - sourced by the kbench-history tests (test_history_cli.sh,
-# test_history_pg.sh), after they set $tmp (a temporary folder) and $DATA
-# (tests/data/report): fail, expect_exit, and the eight runs both store.
+# cli_env.sh - sourced by the tools' command-line tests (test_history_cli.sh,
+# test_history_pg.sh, test_report_cli.sh) after they set $tmp (a temporary
+# folder): fail, expect_exit, and (with $DATA, tests/data/report) the eight
+# runs both history tests store.
 failures=0
 fail() {
 	echo "FAIL: $*"
