@@ -60,7 +60,10 @@ static const char usage[] =
 	"                     LABEL=RESULT.json (or RESULT.json, labelled by its fingerprint),\n"
 	"                     one column per machine, the fastest machine per benchmark and\n"
 	"                     the fastest kernel per machine\n"
-	"  --history-db=DB    with --by=machine: the trend per machine from this history\n"
+	"  --machines         add that report to the HTML and Markdown pages (inputs as for\n"
+	"                     --by=machine)\n"
+	"  --history-db=DB    with --by=machine or --machines: the trend per machine from\n"
+	"                     this history\n"
 	"                     (SQLite file or postgresql://...)\n"
 	"  --history=DIR      add the history plots kbench-history trend wrote in DIR\n"
 	"                     (history-*.svg; those with a change point first)\n"
@@ -77,7 +80,7 @@ static const char usage[] =
 
 struct args {
 	const char *out_dir, *compare, *baseline, *title, *scripts, *history, *history_db;
-	bool by_machine;
+	bool by_machine, machines;
 	const char *dists[32];
 	size_t ndists;
 	size_t resamples;
@@ -117,6 +120,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (strcmp(v, "machine") != 0 && strcmp(v, "fingerprint") != 0)
 				return kb_tool_fail("--by=%s: expected machine (or fingerprint)", v);
 			a->by_machine = true;
+		} else if (strcmp(arg, "--machines") == 0) {
+			a->machines = true;
 		} else if (kb_tool_flag(arg, "--history-db", &v)) {
 			a->history_db = v;
 		} else if (kb_tool_flag(arg, "--history", &v)) {
@@ -148,8 +153,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (a->ninputs == 0)
 		return kb_tool_fail("no results file given");
-	if (a->history_db && !a->by_machine)
-		return kb_tool_fail("--history-db goes with --by=machine (the report's trend plots come from --history=DIR)");
+	if (a->history_db && !a->by_machine && !a->machines)
+		return kb_tool_fail("--history-db goes with --by=machine or --machines (the report's trend plots come from --history=DIR)");
 	if (a->compare && a->baseline)
 		return kb_tool_fail("--compare and --baseline both give a comparison; pass one");
 	if (!*a->out_dir)
@@ -490,9 +495,9 @@ static int write_md(FILE *f, const void *doc)
 
 /*
  * --by=machine: LABEL=FILE inputs (a FILE alone is labelled by its
- * fingerprint), the cross-hardware report on standard output.
+ * fingerprint), the cross-hardware report on `out`.
  */
-static int by_machine(const struct args *a)
+static int by_machine(const struct args *a, FILE *out)
 {
 	struct kb_machine_run *m = calloc(a->ninputs, sizeof(*m));
 	struct kb_run *runs = calloc(a->ninputs, sizeof(*runs));
@@ -524,11 +529,11 @@ static int by_machine(const struct args *a)
 		status = kb_tool_fail("%s", kb_last_error());
 		goto out;
 	}
-	if (kb_report_machines(stdout, m, a->ninputs, h)) {
+	if (kb_report_machines(out, m, a->ninputs, h)) {
 		status = kb_tool_fail("%s", kb_last_error());
 		goto out;
 	}
-	if (fflush(stdout) != 0)
+	if (fflush(out) != 0)
 		status = EXIT_FAIL;
 out:
 	kb_history_close(h);
@@ -556,6 +561,8 @@ int main(int argc, char **argv)
 	char gnuplot[PATH_MAX], scripts[PATH_MAX], path[PATH_MAX], now[64], note[256];
 	struct plot_ctx p = {0};
 	struct kb_report_doc doc = {0};
+	char *machines = NULL;
+	size_t machines_len = 0;
 	time_t t = time(NULL);
 	int rc, status = 0;
 
@@ -566,9 +573,26 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (a.by_machine) {
-		rc = by_machine(&a);
+		rc = by_machine(&a, stdout);
 		free(a.inputs);
 		return rc;
+	}
+	if (a.machines) {
+		/* the section's text first, then the inputs as plain files */
+		FILE *f = open_memstream(&machines, &machines_len);
+
+		if (!f)
+			return kb_tool_fail("out of memory");
+		rc = by_machine(&a, f);
+		fclose(f);
+		if (rc) {
+			free(machines);
+			free(a.inputs);
+			return rc;
+		}
+		for (size_t i = 0; i < a.ninputs; i++)
+			if (strchr(a.inputs[i], '='))
+				a.inputs[i] = strchr(a.inputs[i], '=') + 1;
 	}
 	p.a = &a;
 	runs = calloc(a.ninputs, sizeof(*runs));
@@ -698,6 +722,7 @@ int main(int argc, char **argv)
 	doc.nrecs = nrecs;
 	doc.cmp = have_cmp ? &cmp : NULL;
 	doc.cmp_source = a.compare ? a.compare : a.baseline;
+	doc.machines = machines;
 	doc.figs = p.figs.v;
 	doc.nfigs = p.figs.n;
 	if (a.no_plots) {
@@ -729,6 +754,7 @@ int main(int argc, char **argv)
 	}
 out:
 	free(recs);
+	free(machines);
 	kb_group_release(&g);
 	for (size_t i = 0; i < p.figs.nowned; i++)
 		free(p.figs.owned[i]);

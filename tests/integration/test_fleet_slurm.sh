@@ -206,6 +206,8 @@ grep -q 'failed\|interrupted' "$tmp/fleet2.out" && fail "a task still failed aft
 "$B/kbench-history" --db="$tmp/shared/history.db" list >"$tmp/list.out" 2>&1
 grep -q '^4 runs in' "$tmp/list.out" || fail "the rerun's results are not in the history (and the others once each)"
 grep -q '^Trend per machine' "$tmp/fleet2.out" || fail "no trend per machine"
+grep -q '<h2 id="machines">Across machines' "$run/html/index.html" || fail "no cross-hardware section in RUN/html/index.html"
+grep -q 'cpu-slow' "$run/html/report.md" || fail "RUN/html/report.md lacks a machine"
 # nothing ran twice: tasks 0 and 1 were not resubmitted
 [ "$(ls "$run"/logs/task-0.out "$run"/logs/task-1.out | wc -l)" -eq 2 ] || fail "logs of tasks 0 and 1"
 
