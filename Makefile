@@ -47,6 +47,17 @@ ifeq ($(HAVE_OPENBLAS),1)
 PKGS += openblas
 CFLAGS_BASE += -DKB_HAVE_OPENBLAS=1
 endif
+# libpq (PostgreSQL's client): kbench-history's team backend, --db=postgresql://...
+# Optional: without it the history is SQLite only, and a postgresql:// --db
+# says which library is missing.  Only the history objects and their
+# binaries see it.
+HAVE_LIBPQ := $(shell pkg-config --exists libpq && echo 1 || echo 0)
+ifeq ($(HAVE_LIBPQ),1)
+HISTDB_CFLAGS := -DKB_HAVE_LIBPQ=1 $(shell pkg-config --cflags libpq)
+HISTDB_LIBS := -lsqlite3 $(shell pkg-config --libs libpq)
+else
+HISTDB_LIBS := -lsqlite3
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CORE_LIBS := $(shell pkg-config --libs hwloc 2>/dev/null) -lm -lpthread -ldl
@@ -168,7 +179,13 @@ $(KBENCH): $(B)/.cuda-config
 
 # ---- rules ------------------------------------------------------------------
 .PHONY: all
-all: $(KBENCH) $(KB_LIBA) $(KB_LIBSO) $(MAIN_OBJ) $(TOOLS) $(B)/kbench.pc
+all: $(KBENCH) $(KB_LIBA) $(KB_LIBSO) $(MAIN_OBJ) $(TOOLS) $(B)/kbench-fleet $(B)/kbench.pc
+
+# kbench-fleet is a shell script (it drives sbatch, squeue and scontrol);
+# beside the other tools in the build so it finds them and kbench
+$(B)/kbench-fleet: scripts/kbench-fleet
+	@mkdir -p $(B)
+	$(Q)cp $< $@ && chmod +x $@
 
 $(B)/obj/%.o: %.c $(B)/.cflags
 	@mkdir -p $(dir $@)
@@ -229,8 +246,16 @@ $(B)/kbench-%: $(B)/obj/harness/cmd/kbench-%.o $(KB_ANALYSIS_LIBA) $(KB_LIBA)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(KB_ANALYSIS_LIBA) $(KB_LIBA) $(LIBS) $(TOOL_LIBS)
 
-# the history store needs SQLite: only kbench-history and its tests link it
-$(B)/kbench-history: TOOL_LIBS += -lsqlite3
+# the history store needs SQLite (and libpq when found): only kbench-history
+# and its tests link them
+$(B)/obj/harness/analysis/histdb.o: ALL_CFLAGS += $(HISTDB_CFLAGS)
+$(B)/obj/harness/analysis/histdb.o: $(B)/.libpq
+$(B)/.libpq: FORCE
+	@mkdir -p $(B)
+	@echo "$(HAVE_LIBPQ)" | cmp -s - $@ || echo "$(HAVE_LIBPQ)" > $@
+$(B)/kbench-history: TOOL_LIBS += $(HISTDB_LIBS)
+# kbench-report --by=machine --history-db reads the history too
+$(B)/kbench-report: TOOL_LIBS += $(HISTDB_LIBS)
 
 # rewritten whenever PREFIX changes, so `make install PREFIX=...` installs the right paths
 $(B)/.prefix: FORCE
@@ -251,7 +276,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_ANA
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(KERNEL_OBJ) $(KB_ANALYSIS_LIBA) $(KB_LIBA) $(LIBS) -lcmocka $(TEST_LIBS)
 
-$(B)/tests/test_history: TEST_LIBS += -lsqlite3
+$(B)/tests/test_history $(B)/tests/test_report_machines: TEST_LIBS += $(HISTDB_LIBS)
 
 .PHONY: deps test-deps
 deps:
@@ -367,6 +392,17 @@ report: $(B)/kbench-report $(B)/kbench-history
 		$$(test -d $(REPORT_DIR)/history && echo --history=$(REPORT_DIR)/history) $(B)/results/latest.json
 # ---- end of report and history -------------------------------------------------
 
+# ---- fleet: the suites on many machine types through Slurm (kbench-fleet) ----
+# make fleet TARGETS="cpu-zen4 gpu:h100" [FILTER=regex] [FLEET_FLAGS="--db=postgresql://..."]
+# submits one job array (a task per target) and a collection job, follows
+# them and prints the cross-hardware report (docs/fleet.md).
+TARGETS ?=
+FLEET_FLAGS ?=
+.PHONY: fleet
+fleet: all
+	@test -n "$(TARGETS)" || { echo "make fleet: name the targets: TARGETS=\"partition partition:feature ...\"" >&2; exit 2; }
+	$(B)/kbench-fleet $(if $(FILTER),--filter='$(FILTER)') $(FLEET_FLAGS) $(TARGETS)
+
 # ---- A/B against another revision (kbench-ab; scripts/ab.sh) -----------------
 # make ab BASE=<rev> [FILTER=regex] [AB_FLAGS="--threshold=3 ..."] [AB_RUNNER_FLAGS="--quick"] [AB_CUDA=1]
 # builds <rev> in a temporary git worktree and the working tree (same compiler,
@@ -390,7 +426,7 @@ install: all
 	install -m 644 $(MAIN_OBJ) $(DESTDIR)$(PREFIX)/lib/kbench_main.o
 	install -m 644 harness/kbench.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(B)/kbench.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 755 $(KBENCH) $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(KBENCH) $(TOOLS) $(B)/kbench-fleet $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/kbench
 	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/kbench/
 

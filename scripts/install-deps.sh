@@ -3,16 +3,22 @@
 # Called by `make bench` and by `make test` (as `install-deps.sh test`);
 # quiet when everything is present.
 #
-# `test` adds clang (the fuzz target's replay) and Chromium, which the HTML report test renders pages with; it is
-# installed where root or passwordless sudo allows, and otherwise that one
-# test is skipped with the reason (no failure for a missing browser).
+# `test` adds clang (the fuzz target's replay), the PostgreSQL server (the
+# history's PostgreSQL test), Slurm and munge (the fleet test) and Chromium, which the HTML report test
+# renders pages with; Chromium is installed where root or passwordless sudo
+# allows, and otherwise that one test is skipped with the reason (no failure
+# for a missing browser).
 set -eu
 
 pkgs="gcc make pkg-config libopenblas-dev libhwloc-dev hwloc gnuplot-nox libjansson-dev libsqlite3-dev libcmocka-dev valgrind"
 # libpfm4-dev: the header of --counters' event encoding (libpfm4 itself is loaded at run time)
 pkgs="$pkgs libpfm4-dev"
-# clang: the libFuzzer target, whose corpus `make test` replays
-[ "${1:-}" = test ] && pkgs="$pkgs clang"
+# libpq-dev: kbench-history's PostgreSQL backend (optional at build time)
+pkgs="$pkgs libpq-dev"
+# clang: the libFuzzer target, whose corpus `make test` replays;
+# postgresql: the server test_history_pg.sh starts in a temporary folder;
+# slurm-wlm, munge: the single-host Slurm test_fleet_slurm.sh starts
+[ "${1:-}" = test ] && pkgs="$pkgs clang postgresql slurm-wlm munge"
 if [ "${1:-}" = test ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
 	pkgs="$pkgs chromium"
 fi

@@ -8,7 +8,6 @@
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,52 +17,58 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "histdb.h"
 #include "stats.h"
 #include "json_num.h"
 
 void (*kb__history_add_hook)(size_t i);
 
 struct kb_history {
-	sqlite3 *db;
-	char *path;
+	struct kb_db *db;
+	char *path; /* what messages call it: the file, or the URI without its password */
 };
 
+/*
+ * One schema for both engines (histdb.h's tokens: @ID@ the id column,
+ * @REAL@ a double).  SQLite marks its version with PRAGMA user_version,
+ * PostgreSQL in the one-row table kbench_schema.
+ */
 static const char schema_sql[] =
 	"CREATE TABLE runs ("
-	" id INTEGER PRIMARY KEY,"
-	" git TEXT NOT NULL, git_dirty INTEGER NOT NULL, date TEXT NOT NULL,"
+	" id @ID@,"
+	" git TEXT NOT NULL, git_dirty BIGINT NOT NULL, date TEXT NOT NULL,"
 	" host TEXT NOT NULL, fingerprint TEXT NOT NULL,"
-	" format TEXT, schema_version INTEGER, harness_version TEXT, seed INTEGER,"
+	" format TEXT, schema_version BIGINT, harness_version TEXT, seed BIGINT,"
 	" source TEXT NOT NULL, added TEXT NOT NULL,"
 	" UNIQUE (git, date, host));"
 	"CREATE TABLE context ("
-	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-	" pos INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, is_num INTEGER NOT NULL,"
+	" run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" pos BIGINT NOT NULL, key TEXT NOT NULL, value TEXT, is_num BIGINT NOT NULL,"
 	" PRIMARY KEY (run_id, pos));"
 	"CREATE TABLE config ("
-	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-	" pos INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, is_num INTEGER NOT NULL,"
+	" run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" pos BIGINT NOT NULL, key TEXT NOT NULL, value TEXT, is_num BIGINT NOT NULL,"
 	" PRIMARY KEY (run_id, pos));"
 	"CREATE TABLE results ("
-	" id INTEGER PRIMARY KEY,"
-	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-	" pos INTEGER NOT NULL, bench TEXT NOT NULL, suite TEXT, kernel TEXT, params TEXT,"
+	" id @ID@,"
+	" run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" pos BIGINT NOT NULL, bench TEXT NOT NULL, suite TEXT, kernel TEXT, params TEXT,"
 	" unit TEXT, status TEXT NOT NULL, message TEXT, label TEXT,"
-	" iterations_per_sample INTEGER, rounds INTEGER,"
-	" median REAL, ci_low REAL, ci_high REAL, ci_level REAL, mean REAL, sd REAL, cv REAL,"
-	" min REAL, max REAL, q1 REAL, q3 REAL, p90 REAL, p99 REAL,"
-	" n INTEGER, outliers_mild INTEGER, outliers_severe INTEGER, converged INTEGER,"
-	" validated INTEGER, instructions REAL, noise REAL, warmup_s REAL, elapsed_s REAL,"
-	" timer TEXT, gb_cpu_time_ns REAL,"
+	" iterations_per_sample BIGINT, rounds BIGINT,"
+	" median @REAL@, ci_low @REAL@, ci_high @REAL@, ci_level @REAL@, mean @REAL@,"
+	" sd @REAL@, cv @REAL@, min @REAL@, max @REAL@, q1 @REAL@, q3 @REAL@, p90 @REAL@,"
+	" p99 @REAL@, n BIGINT, outliers_mild BIGINT, outliers_severe BIGINT,"
+	" converged BIGINT, validated BIGINT, instructions @REAL@, noise @REAL@,"
+	" warmup_s @REAL@, elapsed_s @REAL@,"
+	" timer TEXT, gb_cpu_time_ns @REAL@,"
 	" samples_ns TEXT, cpu_samples_ns TEXT, sample_round TEXT,"
-	" processes INTEGER, log_se REAL, df REAL, disturbed TEXT,"
+	" processes BIGINT, log_se @REAL@, df @REAL@, disturbed TEXT,"
 	" UNIQUE (run_id, bench));"
 	"CREATE TABLE counters ("
-	" result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,"
-	" pos INTEGER NOT NULL, name TEXT NOT NULL, value REAL,"
+	" result_id BIGINT NOT NULL REFERENCES results(id) ON DELETE CASCADE,"
+	" pos BIGINT NOT NULL, name TEXT NOT NULL, value @REAL@,"
 	" PRIMARY KEY (result_id, pos));"
-	"CREATE INDEX results_bench ON results (bench);"
-	"PRAGMA user_version = 2;";
+	"CREATE INDEX results_bench ON results (bench);";
 
 /* Version 1 to 2: the process-level columns, NULL (unknown) for old runs. */
 static const char migrate_1_2_sql[] =
@@ -77,59 +82,28 @@ static const char migrate_1_2_sql[] =
 
 static int db_error(struct kb_history *h, const char *what)
 {
-	return kb_error(KB_EIO, "%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));
+	return kb_error(KB_EIO, "%s: %s: %s", h->path, what, kb_db_errmsg(h->db));
 }
 
 static int exec(struct kb_history *h, const char *sql)
 {
-	char *msg = NULL;
-	int rc = sqlite3_exec(h->db, sql, NULL, NULL, &msg);
-
-	if (rc != SQLITE_OK) {
-		rc = kb_error(KB_EIO, "%s: %s", h->path, msg ? msg : sqlite3_errstr(rc));
-		sqlite3_free(msg);
-		return rc;
-	}
-	return 0;
+	return kb_db_exec(h->db, sql);
 }
 
-static int prepare(struct kb_history *h, const char *sql, sqlite3_stmt **st)
+static int prepare(struct kb_history *h, const char *sql, struct kb_stmt **st)
 {
-	if (sqlite3_prepare_v2(h->db, sql, -1, st, NULL) != SQLITE_OK)
-		return db_error(h, "cannot prepare a statement");
-	return 0;
+	return kb_db_prepare(h->db, sql, st);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+static char *col_text(struct kb_stmt *st, int i)
 {
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
+	const char *s = kb_col_text(st, i);
 
-static void bind_real(sqlite3_stmt *st, int i, double v)
-{
-	if (isfinite(v))
-		sqlite3_bind_double(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static double col_real(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-static char *col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? strdup((const char *)s) : NULL;
+	return s ? strdup(s) : NULL;
 }
 
 /* "" instead of NULL, for the NOT NULL key columns. */
-static char *col_text_nn(sqlite3_stmt *st, int i)
+static char *col_text_nn(struct kb_stmt *st, int i)
 {
 	char *s = col_text(st, i);
 
@@ -332,48 +306,81 @@ static int make_parent_dir(const char *path)
 	return rc;
 }
 
+/* The stored schema version: 0 when none is marked; -1 when unreadable. */
+static int schema_version(struct kb_history *h)
+{
+	const bool lite = kb_db_kind(h->db) == KB_DB_SQLITE;
+	struct kb_stmt *st = NULL;
+	int version = -1;
+
+	if (!lite) {
+		/* PostgreSQL: the version table, when there is one */
+		if (prepare(h, "SELECT count(*) FROM information_schema.tables"
+			       " WHERE table_schema = current_schema() AND table_name = 'kbench_schema'",
+			    &st))
+			return -1;
+		if (kb_stmt_step(st) == 1)
+			version = kb_col_int64(st, 0) > 0 ? -2 : 0;
+		kb_stmt_finalize(st);
+		if (version != -2)
+			return version;
+		version = -1;
+	}
+	if (prepare(h, lite ? "PRAGMA user_version" : "SELECT max(version) FROM kbench_schema",
+		    &st))
+		return -1;
+	if (kb_stmt_step(st) == 1)
+		version = (int)kb_col_int64(st, 0);
+	kb_stmt_finalize(st);
+	return version;
+}
+
 static int check_schema_locked(struct kb_history *h, bool create)
 {
-	sqlite3_stmt *st = NULL;
-	int version = -1, ntables = 0, rc;
+	const bool lite = kb_db_kind(h->db) == KB_DB_SQLITE;
+	struct kb_stmt *st = NULL;
+	int version = schema_version(h), ntables = 0, rc;
 
-	rc = sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	rc = sqlite3_errcode(h->db);
-	sqlite3_finalize(st);
 	if (version < 0) {
-		if (rc == SQLITE_NOTADB)
+		if (kb_db_errclass(h->db) == KB_DB_ERR_NOTADB)
 			return kb_error(KB_EPARSE, "%s is not an SQLite database (expected a kbench history)",
 					h->path);
 		return db_error(h, "cannot read the database");
 	}
 	if (version == KB_HISTORY_SCHEMA)
 		return 0;
-	if (version == 1)
+	if (version == 1 && lite)
 		return 1; /* the caller migrates, holding the write lock */
 	if (version != 0)
 		return kb_error(KB_ESCHEMA,
 				"%s: history schema version %d; this kbench reads version %d", h->path,
 				version, KB_HISTORY_SCHEMA);
-	if (prepare(h, "SELECT count(*) FROM sqlite_master", &st))
+	if (prepare(h, lite ? "SELECT count(*) FROM sqlite_master"
+			    : "SELECT count(*) FROM information_schema.tables"
+			      " WHERE table_schema = current_schema()",
+		    &st))
 		return -KB_EIO;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		ntables = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (kb_stmt_step(st) == 1)
+		ntables = kb_col_int64(st, 0);
+	kb_stmt_finalize(st);
 	if (ntables > 0)
-		return kb_error(KB_ESCHEMA, "%s is an SQLite database but not a kbench history",
-				h->path);
+		return kb_error(KB_ESCHEMA, "%s is %s database but not a kbench history", h->path,
+				lite ? "an SQLite" : "a PostgreSQL");
 	if (!create)
 		return kb_error(KB_ENOTFOUND, "%s: empty history (add runs with kbench-history add)",
 				h->path);
-	return exec(h, schema_sql);
+	if ((rc = exec(h, schema_sql)))
+		return rc;
+	return exec(h, lite ? "PRAGMA user_version = 2"
+			    : "CREATE TABLE kbench_schema (version BIGINT NOT NULL);"
+			      " INSERT INTO kbench_schema VALUES (2)");
 }
 
 /*
  * A writer checks (and makes) the schema holding the write lock, so two
  * processes adding to a new history at once cannot both create it: the
- * second waits (busy timeout), then finds it made.
+ * second waits (SQLite's busy timeout, PostgreSQL's advisory lock), then
+ * finds it made.
  */
 static int check_schema(struct kb_history *h, bool create)
 {
@@ -381,53 +388,74 @@ static int check_schema(struct kb_history *h, bool create)
 
 	if (!create && (rc = check_schema_locked(h, false)) != 1)
 		return rc;
-	if ((rc = exec(h, "BEGIN IMMEDIATE"))) {
+	if ((rc = kb_db_begin(h->db)) ||
+	    (kb_db_kind(h->db) == KB_DB_POSTGRES &&
+	     (rc = exec(h, "SELECT pg_advisory_xact_lock(4812073)")))) {
 		/* not a database at all, or not ours: say that, not "cannot begin" */
-		int why = check_schema_locked(h, false);
+		int why;
 
+		kb_db_rollback(h->db);
+		why = check_schema_locked(h, false);
 		return why < 0 && why != -KB_ENOTFOUND ? why : rc;
 	}
 	rc = check_schema_locked(h, create);
 	if (rc == 1)
 		rc = exec(h, migrate_1_2_sql);
 	if (rc) {
-		exec(h, "ROLLBACK");
+		kb_db_rollback(h->db);
 		return rc;
 	}
 	return exec(h, "COMMIT");
 }
 
+/* The URI as messages show it: the password, if any, as "***". */
+static char *display_name(const char *target)
+{
+	const char *scheme = strstr(target, "://"), *at, *colon;
+	char *out;
+
+	if (!kb_db_is_postgres(target) || !scheme)
+		return strdup(target);
+	scheme += 3;
+	at = strchr(scheme, '@');
+	colon = at ? memchr(scheme, ':', (size_t)(at - scheme)) : NULL;
+	if (!colon)
+		return strdup(target);
+	out = malloc(strlen(target) + 4);
+	if (out)
+		sprintf(out, "%.*s:***%s", (int)(colon - target), target, at);
+	return out;
+}
+
 int kb_history_open(const char *path, bool create, struct kb_history **out)
 {
 	struct kb_history *h;
-	int rc, flags = SQLITE_OPEN_READWRITE;
+	bool file_create = false;
+	int rc;
 
 	*out = NULL;
 	if (!path || !*path)
 		return kb_error(KB_EINVAL, "no history database path");
-	if (access(path, F_OK) != 0) {
+	if (!kb_db_is_postgres(path) && access(path, F_OK) != 0) {
 		if (!create)
 			return kb_error(KB_ENOTFOUND,
 					"no history at %s (add runs with: kbench-history add RESULT.json)",
 					path);
 		if ((rc = make_parent_dir(path)))
 			return rc;
-		flags |= SQLITE_OPEN_CREATE;
+		file_create = true;
 	}
 	h = calloc(1, sizeof(*h));
-	if (!h || !(h->path = strdup(path))) {
+	if (!h || !(h->path = display_name(path))) {
 		free(h);
 		return kb_error(KB_ENOMEM, "out of memory opening %s", path);
 	}
-	if (sqlite3_open_v2(path, &h->db, flags, NULL) != SQLITE_OK) {
-		rc = kb_error(KB_EIO, "cannot open %s: %s", path,
-			      h->db ? sqlite3_errmsg(h->db) : "out of memory");
+	if ((rc = kb_db_open(path, file_create, h->path, &h->db)))
 		goto out_close;
-	}
-	sqlite3_busy_timeout(h->db, 10000);
 	if ((rc = check_schema(h, create)))
 		goto out_close;
-	if ((rc = exec(h, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")))
+	if (kb_db_kind(h->db) == KB_DB_SQLITE &&
+	    (rc = exec(h, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")))
 		goto out_close;
 	*out = h;
 	return 0;
@@ -441,7 +469,7 @@ void kb_history_close(struct kb_history *h)
 {
 	if (!h)
 		return;
-	sqlite3_close(h->db);
+	kb_db_close(h->db);
 	free(h->path);
 	free(h);
 }
@@ -451,22 +479,20 @@ void kb_history_close(struct kb_history *h)
 static int find_run(struct kb_history *h, const char *git, const char *date, const char *host,
 		    int64_t *id)
 {
-	sqlite3_stmt *st;
+	struct kb_stmt *st;
 	int rc;
 
 	if ((rc = prepare(h, "SELECT id FROM runs WHERE git = ?1 AND date = ?2 AND host = ?3", &st)))
 		return rc;
-	bind_text(st, 1, git);
-	bind_text(st, 2, date);
-	bind_text(st, 3, host);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : db_error(h, "cannot look up the run");
-	}
-	sqlite3_finalize(st);
+	kb_stmt_text(st, 1, git);
+	kb_stmt_text(st, 2, date);
+	kb_stmt_text(st, 3, host);
+	rc = kb_stmt_step(st);
+	if (rc == 1)
+		*id = kb_col_int64(st, 0);
+	else if (rc < 0)
+		rc = db_error(h, "cannot look up the run");
+	kb_stmt_finalize(st);
 	return rc;
 }
 
@@ -474,7 +500,7 @@ static int insert_kv(struct kb_history *h, const char *table, int64_t run_id,
 		     const struct kb_kv *kv, size_t n)
 {
 	char sql[128];
-	sqlite3_stmt *st;
+	struct kb_stmt *st;
 	size_t i;
 	int rc = 0;
 
@@ -484,16 +510,16 @@ static int insert_kv(struct kb_history *h, const char *table, int64_t run_id,
 	if ((rc = prepare(h, sql, &st)))
 		return rc;
 	for (i = 0; i < n && !rc; i++) {
-		sqlite3_bind_int64(st, 1, run_id);
-		sqlite3_bind_int64(st, 2, (int64_t)i);
-		bind_text(st, 3, kv[i].key ? kv[i].key : "");
-		bind_text(st, 4, kv[i].value);
-		sqlite3_bind_int(st, 5, kv[i].is_num);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		kb_stmt_int64(st, 1, run_id);
+		kb_stmt_int64(st, 2, (int64_t)i);
+		kb_stmt_text(st, 3, kv[i].key ? kv[i].key : "");
+		kb_stmt_text(st, 4, kv[i].value);
+		kb_stmt_int64(st, 5, kv[i].is_num);
+		if (kb_stmt_step(st) != 0)
 			rc = db_error(h, "cannot store the context");
-		sqlite3_reset(st);
+		kb_stmt_reset(st);
 	}
-	sqlite3_finalize(st);
+	kb_stmt_finalize(st);
 	return rc;
 }
 
@@ -505,85 +531,79 @@ static const char insert_result_sql[] =
 	" cpu_samples_ns, sample_round, processes, log_se, df, disturbed) VALUES (?1, ?2, ?3,"
 	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
 	" ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38,"
-	" ?39, ?40, ?41, ?42, ?43)";
+	" ?39, ?40, ?41, ?42, ?43) RETURNING id";
 
-static int bind_result(sqlite3_stmt *st, int64_t run_id, size_t pos, const struct kb_result *r)
+static int bind_result(struct kb_stmt *st, int64_t run_id, size_t pos, const struct kb_result *r)
 {
 	const struct kb_summary *s = &r->summary;
 	char *params = params_to_json(r);
 	char *wall = doubles_to_json(r->samples_ns, r->nsamples);
 	char *cpu = doubles_to_json(r->cpu_samples_ns, r->nsamples);
 	char *round = u32_to_json(r->sample_round, r->nsamples);
+	int rc = 0;
 
 	if (!params || (r->samples_ns && !wall) || (r->cpu_samples_ns && !cpu) ||
 	    (r->sample_round && !round)) {
-		free(params);
-		free(wall);
-		free(cpu);
-		free(round);
-		return kb_error(KB_ENOMEM, "out of memory storing %s", r->id);
+		rc = kb_error(KB_ENOMEM, "out of memory storing %s", r->id);
+		goto out;
 	}
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int64(st, 2, (int64_t)pos);
-	bind_text(st, 3, r->id);
-	bind_text(st, 4, r->suite);
-	bind_text(st, 5, r->kernel);
-	sqlite3_bind_text(st, 6, params, -1, free);
-	bind_text(st, 7, r->unit);
-	bind_text(st, 8, kb_status_name(r->status));
-	bind_text(st, 9, r->message);
-	bind_text(st, 10, r->label);
-	sqlite3_bind_int64(st, 11, (int64_t)r->iterations_per_sample);
-	sqlite3_bind_int64(st, 12, (int64_t)r->rounds);
-	bind_real(st, 13, s->median);
-	bind_real(st, 14, s->ci_low);
-	bind_real(st, 15, s->ci_high);
-	bind_real(st, 16, s->ci_level);
-	bind_real(st, 17, s->mean);
-	bind_real(st, 18, s->sd);
-	bind_real(st, 19, s->cv);
-	bind_real(st, 20, s->min);
-	bind_real(st, 21, s->max);
-	bind_real(st, 22, s->q1);
-	bind_real(st, 23, s->q3);
-	bind_real(st, 24, s->p90);
-	bind_real(st, 25, s->p99);
-	sqlite3_bind_int64(st, 26, (int64_t)s->n);
-	sqlite3_bind_int64(st, 27, (int64_t)s->outliers_mild);
-	sqlite3_bind_int64(st, 28, (int64_t)s->outliers_severe);
-	sqlite3_bind_int(st, 29, s->converged);
-	sqlite3_bind_int(st, 30, r->validated);
-	bind_real(st, 31, r->instructions);
-	bind_real(st, 32, r->noise);
-	bind_real(st, 33, r->warmup_s);
-	bind_real(st, 34, r->elapsed_s);
-	bind_text(st, 35, r->timer);
-	bind_real(st, 36, r->gb_cpu_time_ns);
-	if (wall)
-		sqlite3_bind_text(st, 37, wall, -1, free);
-	else
-		sqlite3_bind_null(st, 37);
-	if (cpu)
-		sqlite3_bind_text(st, 38, cpu, -1, free);
-	else
-		sqlite3_bind_null(st, 38);
-	if (round)
-		sqlite3_bind_text(st, 39, round, -1, free);
-	else
-		sqlite3_bind_null(st, 39);
+	kb_stmt_int64(st, 1, run_id);
+	kb_stmt_int64(st, 2, (int64_t)pos);
+	kb_stmt_text(st, 3, r->id);
+	kb_stmt_text(st, 4, r->suite);
+	kb_stmt_text(st, 5, r->kernel);
+	kb_stmt_text(st, 6, params);
+	kb_stmt_text(st, 7, r->unit);
+	kb_stmt_text(st, 8, kb_status_name(r->status));
+	kb_stmt_text(st, 9, r->message);
+	kb_stmt_text(st, 10, r->label);
+	kb_stmt_int64(st, 11, (int64_t)r->iterations_per_sample);
+	kb_stmt_int64(st, 12, (int64_t)r->rounds);
+	kb_stmt_real(st, 13, s->median);
+	kb_stmt_real(st, 14, s->ci_low);
+	kb_stmt_real(st, 15, s->ci_high);
+	kb_stmt_real(st, 16, s->ci_level);
+	kb_stmt_real(st, 17, s->mean);
+	kb_stmt_real(st, 18, s->sd);
+	kb_stmt_real(st, 19, s->cv);
+	kb_stmt_real(st, 20, s->min);
+	kb_stmt_real(st, 21, s->max);
+	kb_stmt_real(st, 22, s->q1);
+	kb_stmt_real(st, 23, s->q3);
+	kb_stmt_real(st, 24, s->p90);
+	kb_stmt_real(st, 25, s->p99);
+	kb_stmt_int64(st, 26, (int64_t)s->n);
+	kb_stmt_int64(st, 27, (int64_t)s->outliers_mild);
+	kb_stmt_int64(st, 28, (int64_t)s->outliers_severe);
+	kb_stmt_int64(st, 29, s->converged);
+	kb_stmt_int64(st, 30, r->validated);
+	kb_stmt_real(st, 31, r->instructions);
+	kb_stmt_real(st, 32, r->noise);
+	kb_stmt_real(st, 33, r->warmup_s);
+	kb_stmt_real(st, 34, r->elapsed_s);
+	kb_stmt_text(st, 35, r->timer);
+	kb_stmt_real(st, 36, r->gb_cpu_time_ns);
+	kb_stmt_text(st, 37, wall);
+	kb_stmt_text(st, 38, cpu);
+	kb_stmt_text(st, 39, round); /* the values are copied */
 	if (r->proc.processes > 0)
-		sqlite3_bind_int64(st, 40, (int64_t)r->proc.processes);
+		kb_stmt_int64(st, 40, (int64_t)r->proc.processes);
 	else
-		sqlite3_bind_null(st, 40);
-	bind_real(st, 41, r->proc.log_se);
-	bind_real(st, 42, r->proc.df);
-	bind_text(st, 43, r->proc.disturbed);
-	return 0;
+		kb_stmt_null(st, 40);
+	kb_stmt_real(st, 41, r->proc.log_se);
+	kb_stmt_real(st, 42, r->proc.df);
+	kb_stmt_text(st, 43, r->proc.disturbed);
+out:
+	free(params);
+	free(wall);
+	free(cpu);
+	free(round);
+	return rc;
 }
 
 static int insert_results(struct kb_history *h, int64_t run_id, const struct kb_run *run)
 {
-	sqlite3_stmt *st = NULL, *ct = NULL;
+	struct kb_stmt *st = NULL, *ct = NULL;
 	size_t i, j;
 	int rc;
 
@@ -602,33 +622,32 @@ static int insert_results(struct kb_history *h, int64_t run_id, const struct kb_
 		}
 		if ((rc = bind_result(st, run_id, i, r)))
 			goto out;
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			if (sqlite3_extended_errcode(h->db) == SQLITE_CONSTRAINT_UNIQUE)
+		if (kb_stmt_step(st) != 1) {
+			if (kb_db_errclass(h->db) == KB_DB_ERR_UNIQUE)
 				rc = kb_error(KB_ESCHEMA, "benchmark %s appears twice in the run", r->id);
 			else
 				rc = db_error(h, "cannot store a benchmark");
 			goto out;
 		}
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		rid = sqlite3_last_insert_rowid(h->db);
+		rid = kb_col_int64(st, 0);
+		kb_stmt_reset(st);
 		for (j = 0; j < r->ncounters; j++) {
-			sqlite3_bind_int64(ct, 1, rid);
-			sqlite3_bind_int64(ct, 2, (int64_t)j);
-			bind_text(ct, 3, r->counters[j].name ? r->counters[j].name : "");
-			bind_real(ct, 4, r->counters[j].value);
-			if (sqlite3_step(ct) != SQLITE_DONE) {
+			kb_stmt_int64(ct, 1, rid);
+			kb_stmt_int64(ct, 2, (int64_t)j);
+			kb_stmt_text(ct, 3, r->counters[j].name ? r->counters[j].name : "");
+			kb_stmt_real(ct, 4, r->counters[j].value);
+			if (kb_stmt_step(ct) != 0) {
 				rc = db_error(h, "cannot store a counter");
 				goto out;
 			}
-			sqlite3_reset(ct);
+			kb_stmt_reset(ct);
 		}
 		if (kb__history_add_hook)
 			kb__history_add_hook(i);
 	}
 out:
-	sqlite3_finalize(ct);
-	sqlite3_finalize(st);
+	kb_stmt_finalize(ct);
+	kb_stmt_finalize(st);
 	return rc;
 }
 
@@ -637,7 +656,7 @@ int kb_history_add(struct kb_history *h, const struct kb_run *run, const char *s
 {
 	const char *git = run->git ? run->git : "";
 	const char *host = run_host(run);
-	sqlite3_stmt *st = NULL;
+	struct kb_stmt *st = NULL;
 	char added[32];
 	int64_t id = 0;
 	int rc;
@@ -646,54 +665,64 @@ int kb_history_add(struct kb_history *h, const struct kb_run *run, const char *s
 	if (!run->date || !*run->date)
 		return kb_error(KB_ESCHEMA, "%s: the run has no date; cannot key it in the history",
 				source ? source : "run");
-	if ((rc = exec(h, "BEGIN IMMEDIATE")))
+	if ((rc = kb_db_begin(h->db)))
 		return rc;
 	rc = find_run(h, git, run->date, host, &id);
-	if (rc == 1) {
-		*run_id = id;
-		rc = kb_error(KB_EINVAL,
-			      "%s is already in the history as run %" PRId64
-			      " (git %s, date %s%s%s); not added again",
-			      source ? source : "this run", id, *git ? git : "unknown", run->date,
-			      *host ? ", host " : "", host);
-		goto out_rollback;
-	}
+	if (rc == 1)
+		goto out_present;
 	if (rc)
 		goto out_rollback;
 	if ((rc = prepare(h, "INSERT INTO runs (git, git_dirty, date, host, fingerprint, format,"
 			     " schema_version, harness_version, seed, source, added)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &st)))
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id", &st)))
 		goto out_rollback;
 	utc_now(added, sizeof(added));
-	bind_text(st, 1, git);
-	sqlite3_bind_int(st, 2, run_dirty(run));
-	bind_text(st, 3, run->date);
-	bind_text(st, 4, host);
-	bind_text(st, 5, run->fingerprint ? run->fingerprint : "");
-	bind_text(st, 6, run->format);
-	sqlite3_bind_int(st, 7, run->schema_version);
-	bind_text(st, 8, run->harness_version);
-	sqlite3_bind_int64(st, 9, (int64_t)run->seed);
-	bind_text(st, 10, source ? source : "");
-	bind_text(st, 11, added);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	kb_stmt_text(st, 1, git);
+	kb_stmt_int64(st, 2, run_dirty(run));
+	kb_stmt_text(st, 3, run->date);
+	kb_stmt_text(st, 4, host);
+	kb_stmt_text(st, 5, run->fingerprint ? run->fingerprint : "");
+	kb_stmt_text(st, 6, run->format);
+	kb_stmt_int64(st, 7, run->schema_version);
+	kb_stmt_text(st, 8, run->harness_version);
+	kb_stmt_int64(st, 9, (int64_t)run->seed);
+	kb_stmt_text(st, 10, source ? source : "");
+	kb_stmt_text(st, 11, added);
+	if (kb_stmt_step(st) != 1) {
+		/*
+		 * PostgreSQL: another writer added the same run after our look-up
+		 * (its unique key waits for that writer's commit, then fails).
+		 */
+		if (kb_db_errclass(h->db) == KB_DB_ERR_UNIQUE) {
+			kb_db_rollback(h->db);
+			if (find_run(h, git, run->date, host, &id) == 1)
+				goto out_present;
+		}
 		rc = db_error(h, "cannot store the run");
 		goto out_rollback;
 	}
-	id = sqlite3_last_insert_rowid(h->db);
+	id = kb_col_int64(st, 0);
+	kb_stmt_reset(st); /* SQLite cannot commit while a statement is in progress */
 	if ((rc = insert_kv(h, "context", id, run->context, run->ncontext)) ||
 	    (rc = insert_kv(h, "config", id, run->config, run->nconfig)) ||
 	    (rc = insert_results(h, id, run)))
 		goto out_rollback;
 	if ((rc = exec(h, "COMMIT")))
 		goto out_rollback;
-	sqlite3_finalize(st);
+	kb_stmt_finalize(st);
 	*run_id = id;
 	return 0;
 
+out_present:
+	*run_id = id;
+	rc = kb_error(KB_EINVAL,
+		      "%s is already in the history as run %" PRId64
+		      " (git %s, date %s%s%s); not added again",
+		      source ? source : "this run", id, *git ? git : "unknown", run->date,
+		      *host ? ", host " : "", host);
 out_rollback:
-	sqlite3_finalize(st);
-	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	kb_stmt_finalize(st);
+	kb_db_rollback(h->db);
 	return rc;
 }
 
@@ -723,17 +752,17 @@ static const char run_cols[] =
 	"SELECT r.id, r.git, r.git_dirty, r.date, r.host, r.fingerprint, r.source, r.added,"
 	" (SELECT count(*) FROM results WHERE run_id = r.id) FROM runs r";
 
-static int read_run_row(sqlite3_stmt *st, struct kb_history_run *r)
+static int read_run_row(struct kb_stmt *st, struct kb_history_run *r)
 {
-	r->id = sqlite3_column_int64(st, 0);
+	r->id = kb_col_int64(st, 0);
 	r->git = col_text_nn(st, 1);
-	r->git_dirty = sqlite3_column_int(st, 2) != 0;
+	r->git_dirty = kb_col_int64(st, 2) != 0;
 	r->date = col_text_nn(st, 3);
 	r->host = col_text_nn(st, 4);
 	r->fingerprint = col_text_nn(st, 5);
 	r->source = col_text_nn(st, 6);
 	r->added = col_text_nn(st, 7);
-	r->nbench = (size_t)sqlite3_column_int64(st, 8);
+	r->nbench = (size_t)kb_col_int64(st, 8);
 	if (!r->git || !r->date || !r->host || !r->fingerprint || !r->source || !r->added) {
 		kb_history_run_clear(r);
 		return kb_error(KB_ENOMEM, "out of memory listing runs");
@@ -743,7 +772,7 @@ static int read_run_row(sqlite3_stmt *st, struct kb_history_run *r)
 
 int kb_history_list(struct kb_history *h, struct kb_history_run **runs, size_t *n)
 {
-	sqlite3_stmt *st;
+	struct kb_stmt *st;
 	struct kb_history_run *v = NULL, *nv;
 	size_t len = 0, cap = 0;
 	char sql[256];
@@ -754,7 +783,7 @@ int kb_history_list(struct kb_history *h, struct kb_history_run **runs, size_t *
 	snprintf(sql, sizeof(sql), "%s ORDER BY r.date, r.id", run_cols);
 	if ((rc = prepare(h, sql, &st)))
 		return rc;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = kb_stmt_step(st)) == 1) {
 		if (len == cap) {
 			cap = cap ? 2 * cap : 16;
 			nv = realloc(v, cap * sizeof(*v));
@@ -769,10 +798,10 @@ int kb_history_list(struct kb_history *h, struct kb_history_run **runs, size_t *
 			goto out;
 		len++;
 	}
-	if (step != SQLITE_DONE)
+	if (step != 0)
 		rc = db_error(h, "cannot list runs");
 out:
-	sqlite3_finalize(st);
+	kb_stmt_finalize(st);
 	if (rc) {
 		kb_history_runs_free(v, len);
 		return rc;
@@ -786,7 +815,7 @@ static int read_kv(struct kb_history *h, const char *table, int64_t id, struct k
 		   size_t *n)
 {
 	char sql[128];
-	sqlite3_stmt *st;
+	struct kb_stmt *st;
 	struct kb_kv *v = NULL, *nv;
 	size_t len = 0;
 	int rc = 0, step;
@@ -795,8 +824,8 @@ static int read_kv(struct kb_history *h, const char *table, int64_t id, struct k
 		 table);
 	if ((rc = prepare(h, sql, &st)))
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	kb_stmt_int64(st, 1, id);
+	while ((step = kb_stmt_step(st)) == 1) {
 		nv = realloc(v, (len + 1) * sizeof(*v));
 		if (!nv) {
 			rc = kb_error(KB_ENOMEM, "out of memory reading %s", table);
@@ -805,12 +834,12 @@ static int read_kv(struct kb_history *h, const char *table, int64_t id, struct k
 		v = nv;
 		v[len].key = col_text_nn(st, 0);
 		v[len].value = col_text(st, 1);
-		v[len].is_num = sqlite3_column_int(st, 2) != 0;
+		v[len].is_num = kb_col_int64(st, 2) != 0;
 		len++;
 	}
-	if (!rc && step != SQLITE_DONE)
+	if (!rc && step != 0)
 		rc = db_error(h, "cannot read the context");
-	sqlite3_finalize(st);
+	kb_stmt_finalize(st);
 	*out = v;
 	*n = len;
 	return rc;
@@ -826,7 +855,7 @@ static const char select_result_sql[] =
 
 static int read_counters(struct kb_history *h, int64_t rid, size_t count, struct kb_result *r)
 {
-	sqlite3_stmt *st;
+	struct kb_stmt *st;
 	int rc;
 
 	if (count == 0)
@@ -837,13 +866,13 @@ static int read_counters(struct kb_history *h, int64_t rid, size_t count, struct
 	if ((rc = prepare(h, "SELECT name, value FROM counters WHERE result_id = ?1 ORDER BY pos",
 			  &st)))
 		return rc;
-	sqlite3_bind_int64(st, 1, rid);
-	while (r->ncounters < count && sqlite3_step(st) == SQLITE_ROW) {
+	kb_stmt_int64(st, 1, rid);
+	while (r->ncounters < count && kb_stmt_step(st) == 1) {
 		r->counters[r->ncounters].name = col_text_nn(st, 0);
-		r->counters[r->ncounters].value = col_real(st, 1);
+		r->counters[r->ncounters].value = kb_col_real(st, 1);
 		r->ncounters++;
 	}
-	sqlite3_finalize(st);
+	kb_stmt_finalize(st);
 	return 0;
 }
 
@@ -866,7 +895,7 @@ static int read_rounds(const char *s, size_t n, uint32_t **out)
 	return 0;
 }
 
-static int read_result(struct kb_history *h, sqlite3_stmt *st, struct kb_result *r)
+static int read_result(struct kb_history *h, struct kb_stmt *st, struct kb_result *r)
 {
 	struct kb_summary *s = &r->summary;
 	const char *samples;
@@ -875,40 +904,40 @@ static int read_result(struct kb_history *h, sqlite3_stmt *st, struct kb_result 
 	r->id = col_text_nn(st, 1);
 	r->suite = col_text(st, 2);
 	r->kernel = col_text(st, 3);
-	if ((rc = params_from_json((const char *)sqlite3_column_text(st, 4), r)))
+	if ((rc = params_from_json(kb_col_text(st, 4), r)))
 		return rc;
 	r->unit = col_text(st, 5);
-	status = kb_status_parse((const char *)sqlite3_column_text(st, 6));
+	status = kb_status_parse(kb_col_text(st, 6));
 	r->status = status < 0 ? KB_STATUS_ERROR : (enum kb_status)status;
 	r->message = col_text(st, 7);
 	r->label = col_text(st, 8);
-	r->iterations_per_sample = (uint64_t)sqlite3_column_int64(st, 9);
-	r->rounds = (size_t)sqlite3_column_int64(st, 10);
-	s->median = col_real(st, 11);
-	s->ci_low = col_real(st, 12);
-	s->ci_high = col_real(st, 13);
-	s->ci_level = col_real(st, 14);
-	s->mean = col_real(st, 15);
-	s->sd = col_real(st, 16);
-	s->cv = col_real(st, 17);
-	s->min = col_real(st, 18);
-	s->max = col_real(st, 19);
-	s->q1 = col_real(st, 20);
-	s->q3 = col_real(st, 21);
-	s->p90 = col_real(st, 22);
-	s->p99 = col_real(st, 23);
-	s->n = (size_t)sqlite3_column_int64(st, 24);
-	s->outliers_mild = (size_t)sqlite3_column_int64(st, 25);
-	s->outliers_severe = (size_t)sqlite3_column_int64(st, 26);
-	s->converged = sqlite3_column_int(st, 27) != 0;
-	r->validated = sqlite3_column_int(st, 28);
-	r->instructions = col_real(st, 29);
-	r->noise = col_real(st, 30);
-	r->warmup_s = col_real(st, 31);
-	r->elapsed_s = col_real(st, 32);
+	r->iterations_per_sample = (uint64_t)kb_col_int64(st, 9);
+	r->rounds = (size_t)kb_col_int64(st, 10);
+	s->median = kb_col_real(st, 11);
+	s->ci_low = kb_col_real(st, 12);
+	s->ci_high = kb_col_real(st, 13);
+	s->ci_level = kb_col_real(st, 14);
+	s->mean = kb_col_real(st, 15);
+	s->sd = kb_col_real(st, 16);
+	s->cv = kb_col_real(st, 17);
+	s->min = kb_col_real(st, 18);
+	s->max = kb_col_real(st, 19);
+	s->q1 = kb_col_real(st, 20);
+	s->q3 = kb_col_real(st, 21);
+	s->p90 = kb_col_real(st, 22);
+	s->p99 = kb_col_real(st, 23);
+	s->n = (size_t)kb_col_int64(st, 24);
+	s->outliers_mild = (size_t)kb_col_int64(st, 25);
+	s->outliers_severe = (size_t)kb_col_int64(st, 26);
+	s->converged = kb_col_int64(st, 27) != 0;
+	r->validated = kb_col_int64(st, 28);
+	r->instructions = kb_col_real(st, 29);
+	r->noise = kb_col_real(st, 30);
+	r->warmup_s = kb_col_real(st, 31);
+	r->elapsed_s = kb_col_real(st, 32);
 	r->timer = col_text(st, 33);
-	r->gb_cpu_time_ns = col_real(st, 34);
-	samples = (const char *)sqlite3_column_text(st, 35);
+	r->gb_cpu_time_ns = kb_col_real(st, 34);
+	samples = kb_col_text(st, 35);
 	if (samples) {
 		/* The sample count is the number of commas plus one. */
 		size_t n = strcmp(samples, "[]") == 0 ? 0 : 1;
@@ -918,34 +947,34 @@ static int read_result(struct kb_history *h, sqlite3_stmt *st, struct kb_result 
 		r->nsamples = n;
 	}
 	if ((rc = json_to_doubles(samples, r->nsamples, &r->samples_ns)) ||
-	    (rc = json_to_doubles((const char *)sqlite3_column_text(st, 36), r->nsamples,
+	    (rc = json_to_doubles(kb_col_text(st, 36), r->nsamples,
 				  &r->cpu_samples_ns)) ||
-	    (rc = read_rounds((const char *)sqlite3_column_text(st, 37), r->nsamples,
+	    (rc = read_rounds(kb_col_text(st, 37), r->nsamples,
 			      &r->sample_round)))
 		return rc;
-	if (sqlite3_column_type(st, 39) != SQLITE_NULL)
-		r->proc.processes = (size_t)sqlite3_column_int64(st, 39);
+	if (!kb_col_null(st, 39))
+		r->proc.processes = (size_t)kb_col_int64(st, 39);
 	/* not stored: the interval within one process, the variance components */
 	r->proc.within_ci_low = r->proc.within_ci_high = NAN;
 	r->proc.var_within_round = r->proc.var_between_rounds = NAN;
 	r->proc.var_between_processes = NAN;
-	r->proc.log_se = col_real(st, 40);
-	r->proc.df = col_real(st, 41);
+	r->proc.log_se = kb_col_real(st, 40);
+	r->proc.df = kb_col_real(st, 41);
 	r->proc.disturbed = col_text(st, 42);
-	return read_counters(h, sqlite3_column_int64(st, 0), (size_t)sqlite3_column_int64(st, 38),
+	return read_counters(h, kb_col_int64(st, 0), (size_t)kb_col_int64(st, 38),
 			     r);
 }
 
 static int read_results(struct kb_history *h, int64_t id, struct kb_run *out)
 {
-	sqlite3_stmt *st;
+	struct kb_stmt *st;
 	size_t cap = 0;
 	int rc = 0, step;
 
 	if ((rc = prepare(h, select_result_sql, &st)))
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	kb_stmt_int64(st, 1, id);
+	while ((step = kb_stmt_step(st)) == 1) {
 		if (out->nresults == cap) {
 			struct kb_result *nv;
 
@@ -962,16 +991,16 @@ static int read_results(struct kb_history *h, int64_t id, struct kb_run *out)
 		if ((rc = read_result(h, st, &out->results[out->nresults - 1])))
 			break;
 	}
-	if (!rc && step != SQLITE_DONE)
+	if (!rc && step != 0)
 		rc = db_error(h, "cannot read results");
-	sqlite3_finalize(st);
+	kb_stmt_finalize(st);
 	return rc;
 }
 
 int kb_history_get(struct kb_history *h, int64_t id, struct kb_run *out,
 		   struct kb_history_run *meta)
 {
-	sqlite3_stmt *st;
+	struct kb_stmt *st;
 	char sql[320];
 	int rc;
 
@@ -982,31 +1011,31 @@ int kb_history_get(struct kb_history *h, int64_t id, struct kb_run *out,
 		 "%s WHERE r.id = ?1", run_cols);
 	if ((rc = prepare(h, sql, &st)))
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	kb_stmt_int64(st, 1, id);
+	if (kb_stmt_step(st) != 1) {
+		kb_stmt_finalize(st);
 		return kb_error(KB_ENOTFOUND, "%s: no run %" PRId64 " in the history", h->path, id);
 	}
 	if (meta && (rc = read_run_row(st, meta))) {
-		sqlite3_finalize(st);
+		kb_stmt_finalize(st);
 		return rc;
 	}
-	out->git = sqlite3_column_bytes(st, 1) ? col_text(st, 1) : NULL;
+	out->git = kb_col_text(st, 1) && *kb_col_text(st, 1) ? col_text(st, 1) : NULL;
 	out->date = col_text(st, 3);
-	out->fingerprint = sqlite3_column_bytes(st, 5) ? col_text(st, 5) : NULL;
-	sqlite3_finalize(st);
+	out->fingerprint = kb_col_text(st, 5) && *kb_col_text(st, 5) ? col_text(st, 5) : NULL;
+	kb_stmt_finalize(st);
 
 	if ((rc = prepare(h, "SELECT format, schema_version, harness_version, seed FROM runs"
 			     " WHERE id = ?1", &st)))
 		goto out_clear;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	kb_stmt_int64(st, 1, id);
+	if (kb_stmt_step(st) == 1) {
 		out->format = col_text(st, 0);
-		out->schema_version = sqlite3_column_int(st, 1);
+		out->schema_version = kb_col_int64(st, 1);
 		out->harness_version = col_text(st, 2);
-		out->seed = (uint64_t)sqlite3_column_int64(st, 3);
+		out->seed = (uint64_t)kb_col_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	kb_stmt_finalize(st);
 	if ((rc = read_kv(h, "context", id, &out->context, &out->ncontext)) ||
 	    (rc = read_kv(h, "config", id, &out->config, &out->nconfig)) ||
 	    (rc = read_results(h, id, out)))
@@ -1034,7 +1063,7 @@ void kb_history_points_free(struct kb_history_point *pts, size_t n)
 int kb_history_series(struct kb_history *h, const char *glob, struct kb_history_point **pts,
 		      size_t *n)
 {
-	sqlite3_stmt *st;
+	struct kb_stmt *st;
 	struct kb_history_point *v = NULL, *nv;
 	size_t len = 0, cap = 0;
 	int rc = 0, step;
@@ -1047,8 +1076,8 @@ int kb_history_series(struct kb_history *h, const char *glob, struct kb_history_
 			     " JOIN runs ru ON ru.id = re.run_id"
 			     " ORDER BY re.bench, ru.fingerprint, ru.date, ru.id", &st)))
 		return rc;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *bench = (const char *)sqlite3_column_text(st, 1);
+	while ((step = kb_stmt_step(st)) == 1) {
+		const char *bench = kb_col_text(st, 1);
 		struct kb_history_point *p;
 		int status;
 
@@ -1065,28 +1094,28 @@ int kb_history_series(struct kb_history *h, const char *glob, struct kb_history_
 		}
 		p = &v[len++];
 		memset(p, 0, sizeof(*p));
-		p->run_id = sqlite3_column_int64(st, 0);
+		p->run_id = kb_col_int64(st, 0);
 		p->bench = strdup(bench);
 		p->fingerprint = col_text_nn(st, 2);
 		p->git = col_text_nn(st, 3);
 		p->date = col_text_nn(st, 4);
-		status = kb_status_parse((const char *)sqlite3_column_text(st, 5));
+		status = kb_status_parse(kb_col_text(st, 5));
 		p->status = status < 0 ? KB_STATUS_ERROR : (enum kb_status)status;
-		p->median = col_real(st, 6);
-		p->ci_low = col_real(st, 7);
-		p->ci_high = col_real(st, 8);
-		p->processes = (size_t)sqlite3_column_int64(st, 9); /* NULL reads 0: unknown */
-		p->log_se = col_real(st, 10);
-		p->df = col_real(st, 11);
-		p->probe_disturbed = sqlite3_column_int(st, 12) != 0;
+		p->median = kb_col_real(st, 6);
+		p->ci_low = kb_col_real(st, 7);
+		p->ci_high = kb_col_real(st, 8);
+		p->processes = (size_t)kb_col_int64(st, 9); /* NULL reads 0: unknown */
+		p->log_se = kb_col_real(st, 10);
+		p->df = kb_col_real(st, 11);
+		p->probe_disturbed = kb_col_int64(st, 12) != 0;
 		if (!p->bench || !p->fingerprint || !p->git || !p->date) {
 			rc = kb_error(KB_ENOMEM, "out of memory reading history");
 			break;
 		}
 	}
-	if (!rc && step != SQLITE_DONE)
+	if (!rc && step != 0)
 		rc = db_error(h, "cannot read the history");
-	sqlite3_finalize(st);
+	kb_stmt_finalize(st);
 	if (rc) {
 		kb_history_points_free(v, len);
 		return rc;

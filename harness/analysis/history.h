@@ -1,7 +1,9 @@
 /*
  * history.h - the results history: every run kept in an SQLite database
- * (default build/history.db), and change-point detection over a
- * benchmark's medians.
+ * (default build/history.db) or, for a team, a PostgreSQL database (a
+ * postgresql:// URI; histdb.h has both engines behind one interface, and
+ * this store has one schema text and one set of queries for both), and
+ * change-point detection over a benchmark's medians.
  *
  * Store.  One row per run in `runs`, keyed by (git revision, date, host):
  * adding the same run twice is refused.  Each run keeps its flattened
@@ -11,6 +13,12 @@
  * synchronous=FULL): a process killed half-way leaves a hot journal that
  * SQLite rolls back on the next open, so the database holds the run
  * completely or not at all.  PRAGMA user_version = 2 marks the schema.
+ * On PostgreSQL an add is one transaction too (BEGIN ... COMMIT; a writer
+ * that dies is rolled back by the server), writers run side by side, and
+ * two adding the same run at once are told apart by the unique key: the
+ * second is refused as already stored.  The table kbench_schema holds the
+ * version; the schema is made under an advisory lock, so two writers on a
+ * new database make it once.
  * Version 2 added per result the process-level data (processes, log_se,
  * df) and the runner's `disturbed` note; a version-1 history is migrated
  * on open by adding those columns, NULL for its runs: the files they came
@@ -92,9 +100,12 @@ extern "C" {
 struct kb_history;
 
 /*
- * Opens the database at `path`.  With `create`, a missing file (and a
- * missing parent directory) is created with the schema; without it, a
- * missing file is -KB_ENOTFOUND.  A file that is not a kbench history
+ * Opens the database at `path` (an SQLite file or a postgresql:// URI).
+ * With `create`, a missing file (and a missing parent directory) or an
+ * empty PostgreSQL database is given the schema; without it, a missing
+ * file is -KB_ENOTFOUND.  A URI in a build without libpq is
+ * -KB_EUNSUPPORTED, naming the library; a server that cannot be reached
+ * is -KB_EIO with libpq's reason.  A file that is not a kbench history
  * (not SQLite, or another schema) is -KB_EPARSE / -KB_ESCHEMA, named in
  * the message.  On success *out must be closed with kb_history_close().
  */

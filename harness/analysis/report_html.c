@@ -628,11 +628,32 @@ static const char css[] =
 	"border:1px solid #eaeef2}figcaption{font-size:12px;color:#57606a;margin-top:4px}"
 	"details{margin:6px 0 14px}summary{cursor:pointer;color:#0969da}";
 
+/* The cross-hardware report, preformatted (its columns line up). */
+static void section_machines(struct out *o)
+{
+	if (!o->doc->machines)
+		return;
+	heading(o, 2, "machines", "Across machines: which hardware for which kernel");
+	fputs(o->md ? "```\n" : "<pre>", o->f);
+	if (o->md)
+		fputs(o->doc->machines, o->f); /* inside a fence nothing is markup */
+	else
+		for (const char *p = o->doc->machines; *p; p++)
+			if (*p == '<')
+				fputs("&lt;", o->f);
+			else if (*p == '&')
+				fputs("&amp;", o->f);
+			else
+				fputc(*p, o->f);
+	fputs(o->md ? "```\n" : "</pre>\n", o->f);
+}
+
 static void write_body(struct out *o)
 {
 	section_summary(o);
 	section_verdicts(o);
 	section_recommendations(o);
+	section_machines(o);
 	section_figures(o);
 	section_results(o);
 	section_machine(o);
@@ -658,6 +679,8 @@ int kb_report_html(FILE *f, const struct kb_report_doc *doc)
 	if (doc->cmp)
 		fputs("<a href=\"#verdicts\">verdicts</a>", f);
 	fputs("<a href=\"#recommendations\">recommendations</a>", f);
+	if (doc->machines)
+		fputs("<a href=\"#machines\">machines</a>", f);
 	for (size_t k = 0; k < sizeof(kind_titles) / sizeof(kind_titles[0]); k++)
 		for (size_t i = 0; i < doc->nfigs; i++)
 			if (strcmp(doc->figs[i].kind, kind_titles[k][0]) == 0) {

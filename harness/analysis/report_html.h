@@ -45,6 +45,8 @@ struct kb_report_doc {
 	const struct kb_report_figure *figs;
 	size_t nfigs;
 	const char *note;                  /* shown under the title (e.g. plots skipped), or NULL */
+	const char *machines;              /* the cross-hardware report (report_machines.h) as
+					    * text, shown as is, or NULL */
 };
 
 /* Writes the HTML page. Returns 0, -KB_EIO (write or SVG read failed). */

@@ -1,7 +1,7 @@
 /*
- * kbench-history - the results history in SQLite (history.h): add runs,
- * list and show them, follow a benchmark over time with its change points
- * (table and plot), export everything as JSON.
+ * kbench-history - the results history in SQLite or PostgreSQL (history.h,
+ * histdb.h): add runs, list and show them, follow a benchmark over time
+ * with its change points (table and plot), export everything as JSON.
  *
  * Exit 0: done; 1: refused (run already stored), database or plot
  * failure; 2: bad usage or unusable input.
@@ -20,6 +20,7 @@
 #include "strbuf.h"
 #include "error.h"
 #include "fileio.h"
+#include "histdb.h"
 #include "history.h"
 #include "json_read.h"
 #include "writer.h"
@@ -30,9 +31,10 @@
 #define EXIT_BAD KB_TOOL_EXIT_BAD
 
 static const char usage[] =
-	"usage: kbench-history [--db=FILE] COMMAND [ARGS]\n"
+	"usage: kbench-history [--db=FILE|URI] COMMAND [ARGS]\n"
 	"\n"
-	"The results history, an SQLite database (default build/history.db).\n"
+	"The results history, an SQLite database (default build/history.db), or a\n"
+	"team's PostgreSQL database (--db=postgresql://...): same commands, same schema.\n"
 	"\n"
 	"  add RESULT.json...   store runs: context, config, every summary and raw sample,\n"
 	"                       keyed by git revision, date and host (a run already\n"
@@ -44,9 +46,12 @@ static const char usage[] =
 	"  export [ID]          every run (or run ID) as JSON\n"
 	"\n"
 	"Options:\n"
-	"  --db=FILE            the database (default build/history.db; $KBENCH_HISTORY)\n"
+	"  --db=FILE|URI        the database (default build/history.db; $KBENCH_HISTORY):\n"
+	"                       an SQLite file, or postgresql://[user[:password]@][host]\n"
+	"                       [:port]/dbname[?host=/socket/dir&...] (libpq's URI)\n"
 	"  --out=FILE           export: write to FILE instead of standard output\n"
-	"  --out-dir=DIR        trend: where plots go (default: history/ beside the database)\n"
+	"  --out-dir=DIR        trend: where plots go (default: history/ beside the database;\n"
+	"                       build/history for PostgreSQL)\n"
 	"  --no-plot            trend: table only\n"
 	"  --min-step=PCT       trend: smallest step reported as a change point or as\n"
 	"                       drift (default 5)\n"
@@ -600,6 +605,8 @@ static int cmd_trend(const struct args *a)
 		}
 		if (a->out_dir) {
 			snprintf(dir, sizeof(dir), "%s", a->out_dir);
+		} else if (kb_db_is_postgres(a->db)) {
+			snprintf(dir, sizeof(dir), "build/history"); /* no folder of its own */
 		} else {
 			const char *slash = strrchr(a->db, '/');
 

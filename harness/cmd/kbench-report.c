@@ -32,7 +32,9 @@
 #include "json_read.h"
 #include "report_group.h"
 #include "report_html.h"
+#include "history.h"
 #include "report_input.h"
+#include "report_machines.h"
 #include "report_plot.h"
 #include "tool.h"
 
@@ -54,6 +56,15 @@ static const char usage[] =
 	"                     kbench-compare's method and defaults\n"
 	"  --dist=GLOB        benchmarks whose samples are plotted together (repeatable; default:\n"
 	"                     every kernel of each family at its largest size)\n"
+	"  --by=machine       the cross-hardware report instead, on standard output: inputs\n"
+	"                     LABEL=RESULT.json (or RESULT.json, labelled by its fingerprint),\n"
+	"                     one column per machine, the fastest machine per benchmark and\n"
+	"                     the fastest kernel per machine\n"
+	"  --machines         add that report to the HTML and Markdown pages (inputs as for\n"
+	"                     --by=machine)\n"
+	"  --history-db=DB    with --by=machine or --machines: the trend per machine from\n"
+	"                     this history\n"
+	"                     (SQLite file or postgresql://...)\n"
 	"  --history=DIR      add the history plots kbench-history trend wrote in DIR\n"
 	"                     (history-*.svg; those with a change point first)\n"
 	"  --title=TEXT       report title\n"
@@ -68,7 +79,8 @@ static const char usage[] =
 	"2 bad usage or unusable input.\n";
 
 struct args {
-	const char *out_dir, *compare, *baseline, *title, *scripts, *history;
+	const char *out_dir, *compare, *baseline, *title, *scripts, *history, *history_db;
+	bool by_machine, machines;
 	const char *dists[32];
 	size_t ndists;
 	size_t resamples;
@@ -104,6 +116,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->compare = v;
 		} else if (kb_tool_flag(arg, "--baseline", &v)) {
 			a->baseline = v;
+		} else if (kb_tool_flag(arg, "--by", &v)) {
+			if (strcmp(v, "machine") != 0 && strcmp(v, "fingerprint") != 0)
+				return kb_tool_fail("--by=%s: expected machine (or fingerprint)", v);
+			a->by_machine = true;
+		} else if (strcmp(arg, "--machines") == 0) {
+			a->machines = true;
+		} else if (kb_tool_flag(arg, "--history-db", &v)) {
+			a->history_db = v;
 		} else if (kb_tool_flag(arg, "--history", &v)) {
 			a->history = v;
 		} else if (kb_tool_flag(arg, "--title", &v)) {
@@ -133,6 +153,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (a->ninputs == 0)
 		return kb_tool_fail("no results file given");
+	if (a->history_db && !a->by_machine && !a->machines)
+		return kb_tool_fail("--history-db goes with --by=machine or --machines (the report's trend plots come from --history=DIR)");
 	if (a->compare && a->baseline)
 		return kb_tool_fail("--compare and --baseline both give a comparison; pass one");
 	if (!*a->out_dir)
@@ -471,6 +493,60 @@ static int write_md(FILE *f, const void *doc)
 	return kb_report_markdown(f, doc);
 }
 
+/*
+ * --by=machine: LABEL=FILE inputs (a FILE alone is labelled by its
+ * fingerprint), the cross-hardware report on `out`.
+ */
+static int by_machine(const struct args *a, FILE *out)
+{
+	struct kb_machine_run *m = calloc(a->ninputs, sizeof(*m));
+	struct kb_run *runs = calloc(a->ninputs, sizeof(*runs));
+	char **labels = calloc(a->ninputs, sizeof(*labels));
+	struct kb_history *h = NULL;
+	int status = 0;
+
+	if (!m || !runs || !labels) {
+		status = kb_tool_fail("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < a->ninputs; i++) {
+		const char *eq = strchr(a->inputs[i], '='), *file = eq ? eq + 1 : a->inputs[i];
+
+		if (kb_run_load(file, &runs[i])) {
+			status = kb_tool_fail("%s", kb_last_error());
+			goto out;
+		}
+		labels[i] = eq ? strndup(a->inputs[i], (size_t)(eq - a->inputs[i]))
+			       : strdup(runs[i].fingerprint ? runs[i].fingerprint : file);
+		if (!labels[i] || !*labels[i]) {
+			status = kb_tool_fail("%s: an empty label (expected LABEL=FILE)", a->inputs[i]);
+			goto out;
+		}
+		m[i].label = labels[i];
+		m[i].run = &runs[i];
+	}
+	if (a->history_db && kb_history_open(a->history_db, false, &h)) {
+		status = kb_tool_fail("%s", kb_last_error());
+		goto out;
+	}
+	if (kb_report_machines(out, m, a->ninputs, h)) {
+		status = kb_tool_fail("%s", kb_last_error());
+		goto out;
+	}
+	if (fflush(out) != 0)
+		status = EXIT_FAIL;
+out:
+	kb_history_close(h);
+	for (size_t i = 0; runs && labels && i < a->ninputs; i++) {
+		kb_run_clear(&runs[i]);
+		free(labels[i]);
+	}
+	free(runs);
+	free(labels);
+	free(m);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = {0};
@@ -485,6 +561,8 @@ int main(int argc, char **argv)
 	char gnuplot[PATH_MAX], scripts[PATH_MAX], path[PATH_MAX], now[64], note[256];
 	struct plot_ctx p = {0};
 	struct kb_report_doc doc = {0};
+	char *machines = NULL;
+	size_t machines_len = 0;
 	time_t t = time(NULL);
 	int rc, status = 0;
 
@@ -493,6 +571,28 @@ int main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &a))) {
 		free(a.inputs);
 		return rc;
+	}
+	if (a.by_machine) {
+		rc = by_machine(&a, stdout);
+		free(a.inputs);
+		return rc;
+	}
+	if (a.machines) {
+		/* the section's text first, then the inputs as plain files */
+		FILE *f = open_memstream(&machines, &machines_len);
+
+		if (!f)
+			return kb_tool_fail("out of memory");
+		rc = by_machine(&a, f);
+		fclose(f);
+		if (rc) {
+			free(machines);
+			free(a.inputs);
+			return rc;
+		}
+		for (size_t i = 0; i < a.ninputs; i++)
+			if (strchr(a.inputs[i], '='))
+				a.inputs[i] = strchr(a.inputs[i], '=') + 1;
 	}
 	p.a = &a;
 	runs = calloc(a.ninputs, sizeof(*runs));
@@ -622,6 +722,7 @@ int main(int argc, char **argv)
 	doc.nrecs = nrecs;
 	doc.cmp = have_cmp ? &cmp : NULL;
 	doc.cmp_source = a.compare ? a.compare : a.baseline;
+	doc.machines = machines;
 	doc.figs = p.figs.v;
 	doc.nfigs = p.figs.n;
 	if (a.no_plots) {
@@ -653,6 +754,7 @@ int main(int argc, char **argv)
 	}
 out:
 	free(recs);
+	free(machines);
 	kb_group_release(&g);
 	for (size_t i = 0; i < p.figs.nowned; i++)
 		free(p.figs.owned[i]);

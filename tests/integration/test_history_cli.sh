@@ -15,28 +15,7 @@ DATA=$R/tests/data/report
 [ -x "$HIST" ] || { echo "missing $HIST (build first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-history-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-expect_exit() { # CODE FRAGMENT CMD...
-	want=$1 frag=$2
-	shift 2
-	"$@" >"$tmp/out" 2>&1
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "exit $rc (wanted $want): $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 12
-	elif [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out"; then
-		fail "no \"$frag\" in the output of: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 12
-	elif grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp/out"; then
-		fail "sanitizer report: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 20
-	fi
-}
+. "$R/tests/integration/cli_env.sh"
 
 V=""
 case "$B" in
@@ -45,13 +24,7 @@ case "$B" in
 	V="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99" ;;
 esac
 
-# eight runs: day 1-4 like the baseline, day 5-8 like the current run
-for i in 1 2 3 4 5 6 7 8; do
-	if [ "$i" -le 4 ]; then src=$DATA/baseline.json old_git=1111aaaa2222 old_date=2026-11-20T10:00:00Z
-	else src=$DATA/current.json old_git=3333bbbb4444 old_date=2026-11-25T10:00:00Z; fi
-	sed -e "s/\"$old_git\"/\"rev${i}000000000\"/" -e "s/\"$old_date\"/\"2026-12-0${i}T10:00:00Z\"/" \
-		"$src" >"$tmp/run$i.json"
-done
+history_runs
 
 DB=--db=$tmp/h.db
 expect_exit 2 "no history at" "$HIST" "$DB" list

@@ -13,29 +13,7 @@ DATA=$R/tests/data/report
 case "$REPORT" in /*) ;; *) REPORT=$(pwd)/$REPORT ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-report-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-# expect_exit CODE FRAGMENT CMD...
-expect_exit() {
-	want=$1 frag=$2
-	shift 2
-	"$@" >"$tmp/out" 2>&1
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "exit $rc (wanted $want): $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 8
-	elif [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out"; then
-		fail "no \"$frag\" in the output of: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 8
-	elif grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp/out"; then
-		fail "sanitizer report: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 20
-	fi
-}
+. "$R/tests/integration/cli_env.sh"
 
 S="--scripts=$R/scripts"
 expect_exit 2 "no results file given" "$REPORT"
@@ -46,6 +24,22 @@ expect_exit 2 "empty_benchmarks.json" "$REPORT" "$S" --out-dir="$tmp/r" "$R/test
 expect_exit 2 'no "rows" array' "$REPORT" "$S" --out-dir="$tmp/r" --compare="$DATA/current.json" "$DATA/current.json"
 expect_exit 2 "both give a comparison" "$REPORT" --compare=a --baseline=b "$DATA/current.json"
 expect_exit 2 "--resamples=x" "$REPORT" --resamples=x "$DATA/current.json"
+
+# the cross-hardware report: on standard output (--by=machine) and as a
+# section of the pages (--machines); baseline.json and current.json stand
+# in for two machines (sgemm_blocked is 20 % slower in current.json)
+expect_exit 2 "--by=cpu: expected machine" "$REPORT" --by=cpu "$DATA/current.json"
+expect_exit 2 "--history-db goes with --by=machine" "$REPORT" --history-db=x "$DATA/current.json"
+expect_exit 2 "an empty label" "$REPORT" --by=machine "=$DATA/current.json"
+expect_exit 0 "Cross-hardware report: 2 machines" "$REPORT" --by=machine old="$DATA/baseline.json" new="$DATA/current.json"
+grep -q '^matmul/sgemm_blocked/512 .* old (1\.[0-9][0-9]x)$' "$tmp/out" ||
+	fail "--by=machine: old is not the fastest for sgemm_blocked/512 by a clear ratio"
+grep -q '^matmul/\*/512 ' "$tmp/out" || fail "--by=machine: no kernel-per-machine table"
+expect_exit 0 "" "$REPORT" --machines --no-plots --quiet --out-dir="$tmp/m" old="$DATA/baseline.json" \
+	new="$DATA/current.json"
+grep -q '<h2 id="machines">Across machines' "$tmp/m/index.html" || fail "--machines: no section in index.html"
+grep -q '^matmul/sgemm_blocked/512 .* old (1\.[0-9][0-9]x)$' "$tmp/m/report.md" ||
+	fail "--machines: the table is not in report.md"
 
 # No gnuplot: a clear error with the install command, and --no-plots works.
 expect_exit 1 "sudo apt-get install gnuplot-nox" env -u KBENCH_GNUPLOT PATH=/nonexistent-kbench \

@@ -1,9 +1,17 @@
 /*
  * test_history.c - the SQLite history (add, duplicate refusal, bad input,
- * a write killed half-way, reading back, export, the schema 1 -> 2
- * migration) and the change-point logic on seeded synthetic histories:
- * drift inside a revision, a real step, the false-alarm rate over 1000 null
- * histories, Benjamini-Hochberg, disturbed runs.
+ * a write killed half-way, reading back, export, two concurrent writers,
+ * the schema 1 -> 2 migration) and the change-point logic on seeded
+ * synthetic histories: drift inside a revision, a real step, the
+ * false-alarm rate over 1000 null histories, Benjamini-Hochberg, disturbed
+ * runs.
+ *
+ * With KB_TEST_PG set (a PostgreSQL URI with %s where a database name goes,
+ * e.g. "postgresql:///%s?host=/tmp/sock&user=kbench"), the store tests that
+ * do not look inside an SQLite file run a second time against PostgreSQL,
+ * each in its own empty database named after the test (kbt_roundtrip,
+ * kbt_duplicate, kbt_series, kbt_concurrent, kbt_race), which the caller creates:
+ * tests/integration/test_history_pg.sh starts a server and does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,14 +42,45 @@
 
 struct dir {
 	char path[64];
-	char db[96];
+	char db[256];
 };
+
+static const char *pg_fmt; /* KB_TEST_PG */
 
 static void dir_make(struct dir *d)
 {
 	snprintf(d->path, sizeof(d->path), "/tmp/kb-test-history.XXXXXX");
 	assert_non_null(mkdtemp(d->path));
 	snprintf(d->db, sizeof(d->db), "%s/h.db", d->path);
+}
+
+/* The SQLite file in a new folder or, when the test's state names a
+ * database, that PostgreSQL database. */
+static void dir_make_for(struct dir *d, void **state)
+{
+	dir_make(d);
+	if (*state)
+		snprintf(d->db, sizeof(d->db), pg_fmt, (const char *)*state);
+}
+
+static bool is_pg(const struct dir *d)
+{
+	return strncmp(d->db, "postgres", 8) == 0;
+}
+
+/* Runs stored, and benchmarks over all of them, through the history's
+ * own listing (the same for both engines). */
+static size_t count_runs(struct kb_history *h, size_t *nbench)
+{
+	struct kb_history_run *runs;
+	size_t n;
+
+	assert_int_equal(kb_history_list(h, &runs, &n), 0);
+	*nbench = 0;
+	for (size_t i = 0; i < n; i++)
+		*nbench += runs[i].nbench;
+	kb_history_runs_free(runs, n);
+	return n;
 }
 
 static void dir_remove(struct dir *d)
@@ -180,8 +219,7 @@ static void test_add_list_get_roundtrip(void **state)
 	size_t n;
 	int64_t id;
 
-	(void)state;
-	dir_make(&d);
+	dir_make_for(&d, state);
 	make_run(&run, "abc123", "2026-11-20T10:00:00Z", 3, 1.0);
 	assert_int_equal(kb_history_open(d.db, true, &h), 0);
 	assert_int_equal(kb_history_add(h, &run, "run.json", &id), 0);
@@ -247,7 +285,8 @@ static void test_add_list_get_roundtrip(void **state)
 	assert_int_equal(kb_history_get(h, id + 100, &back, NULL), -KB_ENOTFOUND);
 	kb_history_close(h);
 	kb_run_clear(&run);
-	assert_integrity_ok(d.db);
+	if (!is_pg(&d))
+		assert_integrity_ok(d.db);
 	dir_remove(&d);
 }
 
@@ -258,8 +297,9 @@ static void test_duplicate_refused(void **state)
 	struct kb_run run, other;
 	int64_t id, id2;
 
-	(void)state;
-	dir_make(&d);
+	size_t nbench;
+
+	dir_make_for(&d, state);
 	make_run(&run, "abc123", "2026-11-20T10:00:00Z", 2, 1.0);
 	assert_int_equal(kb_history_open(d.db, true, &h), 0);
 	assert_int_equal(kb_history_add(h, &run, "a.json", &id), 0);
@@ -270,9 +310,9 @@ static void test_duplicate_refused(void **state)
 	make_run(&other, "abc123", "2026-11-21T10:00:00Z", 2, 1.0);
 	assert_int_equal(kb_history_add(h, &other, "b.json", &id2), 0);
 	assert_true(id2 != id);
+	assert_int_equal(count_runs(h, &nbench), 2);
+	assert_int_equal(nbench, 4);
 	kb_history_close(h);
-	assert_int_equal(count_rows(d.db, "runs"), 2);
-	assert_int_equal(count_rows(d.db, "results"), 4);
 	kb_run_clear(&run);
 	kb_run_clear(&other);
 	dir_remove(&d);
@@ -361,7 +401,7 @@ static void test_interrupted_write(void **state)
 	struct dir d;
 	struct kb_history *h;
 	struct kb_run first, second;
-	char journal[128], c;
+	char journal[300], c;
 	int fds[2], status;
 	int64_t id;
 	pid_t pid;
@@ -432,8 +472,7 @@ static void test_series_and_export(void **state)
 	json_t *root;
 	json_error_t err;
 
-	(void)state;
-	dir_make(&d);
+	dir_make_for(&d, state);
 	assert_int_equal(kb_history_open(d.db, true, &h), 0);
 	/* added out of date order: series come back by date */
 	for (int i = 2; i >= 0; i--) {
@@ -485,6 +524,164 @@ static void test_series_and_export(void **state)
 	assert_int_equal(kb_history_export(h, 999, f), -KB_ENOTFOUND);
 	fclose(f);
 	free(buf);
+	kb_history_close(h);
+	dir_remove(&d);
+}
+
+/*
+ * Two processes add to one new history at once: both create it (one makes
+ * the schema, the other waits for it), each adds 6 runs of its own, and
+ * both add the same run in the middle: it is stored once, the other writer
+ * is told it is already there (exit 1), and nothing else is lost.
+ */
+static int writer(const char *db, int who)
+{
+	struct kb_history *h;
+	struct kb_run run;
+	int64_t id;
+	int shared = -1, rc = 0;
+
+	if (kb_history_open(db, true, &h) != 0) {
+		fprintf(stderr, "writer %d: %s\n", who, kb_last_error());
+		return 10;
+	}
+	for (int i = 0; i < 7 && rc == 0; i++) {
+		char date[32];
+
+		if (i == 3)
+			snprintf(date, sizeof(date), "2026-11-30T12:00:00Z");
+		else
+			snprintf(date, sizeof(date), "2026-11-%02dT10:00:0%dZ", 10 + i, who);
+		make_run(&run, "rev", date, 2, 1.0 + who);
+		int a = kb_history_add(h, &run, NULL, &id);
+
+		kb_run_clear(&run);
+		if (i == 3)
+			shared = a == 0 ? 0 : a == -KB_EINVAL ? 1 : -1;
+		else if (a != 0)
+			rc = 11;
+		if (i == 3 && shared < 0)
+			rc = 12;
+		if (rc)
+			fprintf(stderr, "writer %d, run %d: %s\n", who, i, kb_last_error());
+	}
+	kb_history_close(h);
+	return rc ? rc : shared;
+}
+
+static void test_concurrent_writers(void **state)
+{
+	struct dir d;
+	struct kb_history *h;
+	pid_t pid[2];
+	int code[2];
+	size_t nbench;
+
+	dir_make_for(&d, state);
+	for (int w = 0; w < 2; w++) {
+		pid[w] = fork();
+		assert_true(pid[w] >= 0);
+		if (pid[w] == 0)
+			_exit(writer(d.db, w));
+	}
+	for (int w = 0; w < 2; w++) {
+		int st;
+
+		assert_int_equal(waitpid(pid[w], &st, 0), pid[w]);
+		assert_true(WIFEXITED(st));
+		code[w] = WEXITSTATUS(st);
+	}
+	/* one stored the shared run (0), the other was refused (1) */
+	assert_true((code[0] == 0 && code[1] == 1) || (code[0] == 1 && code[1] == 0));
+	assert_int_equal(kb_history_open(d.db, false, &h), 0);
+	assert_int_equal(count_runs(h, &nbench), 13);
+	assert_int_equal(nbench, 26);
+	kb_history_close(h);
+	dir_remove(&d);
+}
+
+/*
+ * The same run from two writers, the second arriving while the first is
+ * inside its transaction (its run row written, not committed): the first
+ * stores it, the second is refused as already stored.  On PostgreSQL the
+ * second writer's look-up cannot see the uncommitted row, so its insert
+ * waits on the unique key and then fails; that failure must read as
+ * "already in the history", not as a database error.  (On SQLite the
+ * second writer waits for the write lock instead.)  The parent gives the
+ * second writer half a second to reach its insert before the first
+ * commits; on a slower machine the second only finds the run in its
+ * look-up, and the outcome checked is the same.
+ */
+static int race_ready[2], race_go[2];
+
+static void race_hook(size_t i)
+{
+	char c = 1;
+
+	if (i == 0) {
+		if (write(race_ready[1], &c, 1) != 1 || read(race_go[0], &c, 1) != 1)
+			_exit(5);
+	}
+}
+
+static int race_writer(const char *db, bool first)
+{
+	struct kb_history *h;
+	struct kb_run run;
+	int64_t id;
+	int rc;
+
+	if (first)
+		kb__history_add_hook = race_hook;
+	if (kb_history_open(db, true, &h) != 0)
+		return 10;
+	make_run(&run, "rev", "2026-11-30T12:00:00Z", 2, 1.0);
+	rc = kb_history_add(h, &run, NULL, &id);
+	kb_run_clear(&run);
+	kb_history_close(h);
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "writer %d: %s\n", first ? 1 : 2, kb_last_error());
+	return rc == -KB_EINVAL && strstr(kb_last_error(), "already in the history") ? 1 : 3;
+}
+
+static void test_same_run_race(void **state)
+{
+	struct dir d;
+	struct kb_history *h;
+	pid_t a, b;
+	int st;
+	char c = 1;
+	size_t nbench;
+
+	dir_make_for(&d, state);
+	assert_int_equal(kb_history_open(d.db, true, &h), 0); /* the schema, first */
+	kb_history_close(h);
+	assert_int_equal(pipe(race_ready), 0);
+	assert_int_equal(pipe(race_go), 0);
+	a = fork();
+	assert_true(a >= 0);
+	if (a == 0)
+		_exit(race_writer(d.db, true));
+	assert_int_equal(read(race_ready[0], &c, 1), 1); /* the first is mid-transaction */
+	b = fork();
+	assert_true(b >= 0);
+	if (b == 0)
+		_exit(race_writer(d.db, false));
+	usleep(500000);
+	assert_int_equal(write(race_go[1], &c, 1), 1);
+	assert_int_equal(waitpid(a, &st, 0), a);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(waitpid(b, &st, 0), b);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	for (int i = 0; i < 2; i++) {
+		close(race_ready[i]);
+		close(race_go[i]);
+	}
+	assert_int_equal(kb_history_open(d.db, false, &h), 0);
+	assert_int_equal(count_runs(h, &nbench), 1);
 	kb_history_close(h);
 	dir_remove(&d);
 }
@@ -868,12 +1065,21 @@ static void test_cp_bad_input(void **state)
 
 int main(void)
 {
+	const struct CMUnitTest pg_tests[] = {
+		cmocka_unit_test_prestate(test_add_list_get_roundtrip, "kbt_roundtrip"),
+		cmocka_unit_test_prestate(test_duplicate_refused, "kbt_duplicate"),
+		cmocka_unit_test_prestate(test_series_and_export, "kbt_series"),
+		cmocka_unit_test_prestate(test_concurrent_writers, "kbt_concurrent"),
+		cmocka_unit_test_prestate(test_same_run_race, "kbt_race"),
+	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_list_get_roundtrip),
 		cmocka_unit_test(test_duplicate_refused),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_interrupted_write),
 		cmocka_unit_test(test_series_and_export),
+		cmocka_unit_test(test_concurrent_writers),
+		cmocka_unit_test(test_same_run_race),
 		cmocka_unit_test(test_migrate_v1),
 		cmocka_unit_test(test_cp_drift_is_not_a_change),
 		cmocka_unit_test(test_cp_real_step),
@@ -884,5 +1090,8 @@ int main(void)
 		cmocka_unit_test(test_cp_bad_input),
 	};
 
+	pg_fmt = getenv("KB_TEST_PG");
+	if (pg_fmt && *pg_fmt)
+		return cmocka_run_group_tests_name("history on PostgreSQL", pg_tests, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
