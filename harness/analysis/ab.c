@@ -480,7 +480,7 @@ void kb_ab_options_init(struct kb_ab_options *opt)
 	opt->floor = 0.01;
 	opt->alpha = 0.01;
 	opt->target_ci = 0;
-	opt->screen_rounds = 10;
+	opt->screen_rounds = 20;
 	opt->max_rounds = 40;
 	opt->max_time_s = 300;
 	opt->seed = 1;

@@ -44,7 +44,7 @@ static const char usage[] =
 	"  --instructions-threshold=PCT   threshold on the counts (default 0.5)\n"
 	"  --floor=PCT         the lower bound must be above this (default 1)\n"
 	"  --alpha=A           suite-wide false-alarm rate (default 0.01)\n"
-	"  --rounds=N          the screen's length, fixed (default 10; raised to what the\n"
+	"  --rounds=N          the screen's length, fixed (default 20; raised to what the\n"
 	"                      level needs, 7 at 50 benchmarks)\n"
 	"  --max-rounds=N      the confirmation's length at most (default 40); its length is\n"
 	"                      fixed from the screen's spread before it starts\n"

@@ -390,7 +390,7 @@ static void aa_all_unchanged(void **st)
 	for (size_t i = 0; i < ab.nbenches; i++) {
 		const struct kb_ab_bench *b = &ab.benches[i];
 
-		assert_true(b->nrounds >= 10 && b->nrounds <= 10 + 40);
+		assert_true(b->nrounds >= 20 && b->nrounds <= 20 + 40);
 		assert_true(b->ci_low <= b->ratio && b->ratio <= b->ci_high);
 		assert_true(b->ci_low < 1.01 && b->ci_high > 0.99);
 	}
@@ -516,7 +516,7 @@ static void transient_flag_not_confirmed(void **st)
 	/* NEW is slow only while the screen runs (a noisy neighbour that left) */
 	fake_init(&f, 1, 0.005, 19);
 	f.effect[0] = log(1.10);
-	f.transient_rounds = 10;
+	f.transient_rounds = 20;
 	be = fake_backend(&f);
 	opts(&o, &be);
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
@@ -546,7 +546,7 @@ static void no_confirm_single_stage(void **st)
 	o.estimator = KB_AB_MEDIAN;
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
 	NEAR(ab.stage_alpha, 0.005, 1e-15);
-	assert_int_equal(ab.screen_rounds, 10); /* 2^-8 <= .005 already */
+	assert_int_equal(ab.screen_rounds, 20); /* 2^-8 <= .005 already */
 	b = find(&ab, "s/a/2");
 	assert_int_equal(b->verdict, KB_VERDICT_REGRESSED);
 	assert_int_equal(b->stage[1].n, 0);
@@ -588,14 +588,14 @@ static void confirmation_cut_by_time(void **st)
 	struct kb_ab ab;
 	const struct kb_ab_bench *b;
 	(void)st;
-	/* 1 s per process: the 10-round screen takes 20 s, the cap at 30 s
+	/* 1 s per process: the 20-round screen takes 40 s, the cap at 50 s
 	 * leaves the confirmation 5 of its planned rounds, and the note says so */
 	fake_init(&f, 1, 0.02, 43);
 	f.effect[0] = log(1.10);
 	f.step_s = 1;
 	be = fake_backend(&f);
 	opts(&o, &be);
-	o.max_time_s = 30;
+	o.max_time_s = 50;
 	o.target_ci = 0.01; /* a long confirmation: (t s0 / ln 1.01)^2 */
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
 	assert_true(ab.time_capped);
@@ -628,6 +628,7 @@ static void stein_capped_by_max_rounds(void **st)
 	f.effect[0] = log(1.6);
 	be = fake_backend(&f);
 	opts(&o, &be);
+	o.screen_rounds = 10;
 	o.max_rounds = 12;
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
 	b = find(&ab, "s/a/1");
