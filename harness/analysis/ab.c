@@ -1061,7 +1061,11 @@ static int finish(struct kb_ab *ab)
 			b->old_ns = kb_stats_median(v, n);
 			b->new_ns = kb_stats_median(v + b->nrounds, n);
 			free(v);
-			if ((rc = stage_interval(ab, b, stage, &all)))
+			/* end_stage's interval when it ended the stage (the same
+			 * rounds), else computed here (a stage an error ended) */
+			if (b->stage[stage - 1].n)
+				all = b->stage[stage - 1];
+			else if ((rc = stage_interval(ab, b, stage, &all)))
 				return rc;
 			b->ratio = exp(all.estimate);
 			b->ci_low = isfinite(all.low) ? exp(all.low) : NAN;
