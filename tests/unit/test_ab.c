@@ -361,6 +361,17 @@ static void opts(struct kb_ab_options *o, const struct kb_ab_backend *be)
 	o->cpu = "0";
 }
 
+/* One benchmark, s/a/1, with a true change `effect` (log) in noise `sd`:
+ * f, be and o ready for the caller to adjust before kb_ab_run. */
+static void single(struct fake *f, struct kb_ab_backend *be, struct kb_ab_options *o, double sd,
+		   uint64_t seed, double effect)
+{
+	fake_init(f, 1, sd, seed);
+	f->effect[0] = effect;
+	*be = fake_backend(f);
+	opts(o, be);
+}
+
 static const struct kb_ab_bench *find(const struct kb_ab *ab, const char *id)
 {
 	for (size_t i = 0; i < ab->nbenches; i++)
@@ -590,11 +601,8 @@ static void confirmation_cut_by_time(void **st)
 	(void)st;
 	/* 1 s per process: the 20-round screen takes 40 s, the cap at 50 s
 	 * leaves the confirmation 5 of its planned rounds, and the note says so */
-	fake_init(&f, 1, 0.02, 43);
-	f.effect[0] = log(1.10);
+	single(&f, &be, &o, 0.02, 43, log(1.10));
 	f.step_s = 1;
-	be = fake_backend(&f);
-	opts(&o, &be);
 	o.max_time_s = 50;
 	o.target_ci = 0.01; /* a long confirmation: (t s0 / ln 1.01)^2 */
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
@@ -624,10 +632,7 @@ static void stein_capped_by_max_rounds(void **st)
 	const struct kb_ab_bench *b;
 	(void)st;
 	/* +60 % in 15 % noise: flagged, and Stein asks for more than 12 rounds */
-	fake_init(&f, 1, 0.15, 47);
-	f.effect[0] = log(1.6);
-	be = fake_backend(&f);
-	opts(&o, &be);
+	single(&f, &be, &o, 0.15, 47, log(1.6));
 	o.screen_rounds = 10;
 	o.max_rounds = 12;
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
@@ -649,10 +654,7 @@ static void noisy_undecided_after_screen(void **st)
 	const struct kb_ab_bench *b;
 	(void)st;
 	/* 20 % noise: +5 % cannot be decided in a screen of 8 rounds */
-	fake_init(&f, 1, 0.2, 31);
-	f.effect[0] = log(1.05);
-	be = fake_backend(&f);
-	opts(&o, &be);
+	single(&f, &be, &o, 0.2, 31, log(1.05));
 	o.screen_rounds = 8;
 	o.max_rounds = 12;
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
