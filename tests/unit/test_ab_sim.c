@@ -42,8 +42,9 @@
  *     rounds are not (what kbench-ab reports now).
  *
  * Under ASan/UBSan (the second `make test` pass) the rates are not what
- * is checked, memory is: the suites are cut to a fifth, with the limit
- * widened to two simulation standard errors of that count.
+ * is checked, memory is: the suites are cut to a fifth and the rates only
+ * printed (a fifth of the suites is too few to hold them to the limits);
+ * the structural checks (every stage ran its planned length) still hold.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -67,6 +68,8 @@
 #else
 #define SCALE 1
 #endif
+/* a rate checked against its limit: in the normal build only (above) */
+#define RATE_OK(cond) assert_true(SCALE > 1 || (cond))
 #define SUITES (1000 / SCALE)
 #define POWER_SUITES (200 / SCALE)
 /* 1 % plus two simulation standard errors of a share near 1 % */
@@ -260,6 +263,8 @@ static void aa_false_alarms(void **st)
 	struct kb_ab_options o;
 
 	(void)st;
+	if (SCALE > 1)
+		print_message("sanitizer build: a fifth of the suites, the rates printed, not checked\n");
 	aa_options(&o);
 	for (size_t i = 0; i < NMODELS; i++) {
 		double fa = run_suites(&models[i], &o, SUITES, NBENCH, 1, 11 + i, NULL);
@@ -267,7 +272,7 @@ static void aa_false_alarms(void **st)
 		print_message("kbench-ab A/A, ICC %.1f, process sd %.0f %%: false regressed in %.1f %% of "
 			      "%d suites of %d (limit %.2f %%)\n", models[i].icc, models[i].sd_proc * 100,
 			      fa * 100, SUITES, NBENCH, AA_LIMIT * 100);
-		assert_true(fa <= AA_LIMIT);
+		RATE_OK(fa <= AA_LIMIT);
 	}
 }
 
@@ -285,8 +290,8 @@ static void slowdown_caught(void **st)
 		print_message("kbench-ab +10 %% in one of %d, ICC %.1f, process sd %.0f %%: caught in "
 			      "%.1f %% of %d suites (other regressed %.1f %%)\n", NBENCH, models[i].icc,
 			      models[i].sd_proc * 100, caught * 100, POWER_SUITES, fa * 100);
-		assert_true(caught >= 0.95);
-		assert_true(fa <= AA_LIMIT);
+		RATE_OK(caught >= 0.95);
+		RATE_OK(fa <= AA_LIMIT);
 	}
 }
 
@@ -364,9 +369,9 @@ static void old_rule_fails(void **st)
 		      a, m->icc, m->sd_proc * 100, trials, OLD_TARGET * 100, min, max, rate_old,
 		      NBENCH * rate_old * rate_old * 100, rate_fixed,
 		      NBENCH * rate_fixed * rate_fixed * 100);
-	assert_true(rate_old > a + 3 * se);
-	assert_true(NBENCH * rate_old * rate_old > 0.01);
-	assert_true(rate_fixed <= a + 2 * se);
+	RATE_OK(rate_old > a + 3 * se);
+	RATE_OK(NBENCH * rate_old * rate_old > 0.01);
+	RATE_OK(rate_fixed <= a + 2 * se);
 
 	/* the pooled interval: +4 %, threshold 5 %, floor 1 %; over the trials
 	 * the screen flags (all of them go on to a confirmation), the mean of
@@ -388,14 +393,15 @@ static void old_rule_fails(void **st)
 		own_bias += own.estimate - log(1.04);
 		confirmed++;
 	}
-	assert_true(confirmed >= 50 / SCALE);
+	assert_true(confirmed > 0);
+	RATE_OK(confirmed >= 50);
 	bias /= (double)confirmed;
 	own_bias /= (double)confirmed;
 	print_message("old rule, +4 %%, flagged by the screen in %zu of %d: the pooled estimate is "
 		      "%+.2f %% off the true change on average, the confirmation's own %+.2f %%\n",
 		      confirmed, 2000 / SCALE, bias * 100, own_bias * 100);
-	assert_true(bias > 0.005);
-	assert_true(fabs(own_bias) < bias / 2);
+	RATE_OK(bias > 0.005);
+	RATE_OK(fabs(own_bias) < bias / 2);
 }
 
 int main(void)
