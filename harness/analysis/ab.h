@@ -267,7 +267,8 @@ struct kb_ab_bench {
 	char *id;
 	enum kb_verdict verdict;
 	bool failure;                /* counts toward exit status 1 */
-	double old_ns, new_ns;       /* median of each arm's medians over the reported stage's rounds; NAN if none */
+	double old_ns, new_ns;       /* each arm's median over the reported stage's rounds;
+				      * NAN if none */
 	/* the reported change: the confirmation's own rounds when it ran, else
 	 * the screen's (never the two pooled) */
 	double ratio;                /* exp(estimate); NAN if none */

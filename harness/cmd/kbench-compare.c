@@ -54,8 +54,8 @@ static const char usage[] =
 	"\n"
 	"Every option has an environment mirror: KBENCH_THRESHOLD, KBENCH_FLOOR, KBENCH_ALPHA,\n"
 	"KBENCH_CONFIG, KBENCH_COUNTER, KBENCH_FORMAT, KBENCH_OUT, KBENCH_ALLOW_MISMATCH=1,\n"
-	"KBENCH_MISMATCH_WIDEN, KBENCH_SEED, KBENCH_RESAMPLES, KBENCH_FAIL_ON (flags win).  With $GITHUB_STEP_SUMMARY set, the\n"
-	"Markdown report is appended to that file.\n"
+	"KBENCH_MISMATCH_WIDEN, KBENCH_SEED, KBENCH_RESAMPLES, KBENCH_FAIL_ON (flags win).\n"
+	"With $GITHUB_STEP_SUMMARY set, the Markdown report is appended to that file.\n"
 	"\n"
 	"Exit status: 0 no regression, 1 regression (or an error in CURRENT),\n"
 	"2 bad input or incomparable data.\n";

@@ -37,9 +37,10 @@
  *     stopped early on this noise), one stage says `slower` in 2.1 % of
  *     12000 A/A trials at a nominal a = 1.41 % (6 standard errors above),
  *     so the suite-wide bound K a^2 = 1 % becomes 2.2 %; a fixed 20 rounds
- *     of the same data holds a (1.45 %, within its simulation error).  Its pooled estimate of a +4 % change the
- *     screen flagged is 0.7 % too high on average; the confirmation's own
- *     rounds are not (what kbench-ab reports now).
+ *     of the same data holds a (1.45 %, within its simulation error).
+ *     Its pooled estimate of a +4 % change the screen flagged is 0.7 %
+ *     too high on average; the confirmation's own rounds are not (what
+ *     kbench-ab reports now).
  *
  * Under ASan/UBSan (the second `make test` pass) the rates are not what
  * is checked, memory is: the suites are cut to a fifth and the rates only

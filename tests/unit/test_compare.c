@@ -825,7 +825,8 @@ static void test_mismatch_widens_threshold(void **state)
 	assert_true(fabs(c.threshold_to - (1.05 * 1.25 - 1)) < 1e-12);
 	assert_non_null(strstr(c.warnings[0], "widened by 25 %"));
 	assert_non_null(strstr(c.warnings[0], "5.0 % -> 31.2 %"));
-	assert_non_null(strstr(c.warnings[0], "cpu_model 'AMD EPYC' vs 'Oxide Virtual Turin-like Processor'"));
+	assert_non_null(strstr(c.warnings[0],
+			       "cpu_model 'AMD EPYC' vs 'Oxide Virtual Turin-like Processor'"));
 	for (size_t i = 0; i < c.nrows; i++) {
 		assert_true(fabs(c.rows[i].threshold - 0.3125) < 1e-12);
 		assert_true(fabs(c.rows[i].floor - (1.01 * 1.25 - 1)) < 1e-12);
