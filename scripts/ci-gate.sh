@@ -11,6 +11,11 @@
 #   METRIC           time (default) or instructions: gate on instruction counts
 #                    (kbench --metric=instructions, 0.5 % threshold) against
 #                    <baseline dir>/instructions/<fingerprint>/
+#   ALLOW_MISMATCH   1: when this machine has no baseline, use a near machine's
+#                    (the same cores, GPU and compiler, another CPU model; one
+#                    whose CPU model starts with the same word first), compared
+#                    with kbench-compare --allow-mismatch: every threshold
+#                    widened (--mismatch-widen, default 25 %) and said
 #   KBENCH_BASELINE_DIR   where baseline folders live (default baselines)
 #   GITHUB_STEP_SUMMARY   set by GitHub Actions: the summary is appended there
 #
@@ -43,22 +48,59 @@ mkdir -p "$out" || exit 2
 	--out="$out/fingerprint.json" >/dev/null 2>"$out/fingerprint.err" ||
 	{ cat "$out/fingerprint.err" >&2; echo "ci-gate: kbench cannot run" >&2; exit 2; }
 fp=$("$BASE" --fingerprint "$out/fingerprint.json") || exit 2
+base_fp=$fp
+mismatch_flag=
+
+# near FINGERPRINT: the baseline folder of a near machine, or nothing.  A
+# fingerprint is <cpu model>_<cores>c_<gpu>_<compiler> (no part holds a '_'):
+# near is the same everything after the CPU model; of several, one whose CPU
+# model starts with the same word (the vendor), else the first by name.
+near() {
+	rest=${1#*_} vendor=${1%%_*} vendor=${vendor%%-*} first= same=
+	for d in "$dir"/*_"$rest"; do
+		[ -d "$d" ] && ls "$d"/*.json >/dev/null 2>&1 || continue
+		n=$(basename "$d")
+		[ "$n" = "$1" ] && continue
+		[ -z "$first" ] && first=$n
+		case $n in "$vendor"-* | "$vendor"_*) [ -z "$same" ] && same=$n ;; esac
+	done
+	echo "${same:-$first}"
+}
+
+near_fp=
 if ! ls "$dir/$fp"/*.json >/dev/null 2>&1; then
-	{
-		echo "ci-gate: no baseline for this machine."
-		echo "  fingerprint: $fp"
-		echo "  looked in:   $dir/$fp/"
-		if ls -d "$dir"/*/ >/dev/null 2>&1; then
-			echo "  baselines exist for: $(cd "$dir" && ls -d -- */ | tr -d / | tr '\n' ' ')"
+	near_fp=$(near "$fp")
+	if [ "${ALLOW_MISMATCH:-0}" = 1 ] && [ -n "$near_fp" ]; then
+		base_fp=$near_fp
+		mismatch_flag=--allow-mismatch
+		{
+			echo "ci-gate: no baseline for this machine ($fp); ALLOW_MISMATCH=1: using the baseline of"
+			echo "  the near machine $near_fp (the same cores, GPU and compiler, another CPU model),"
+			echo "  every threshold widened (kbench-compare --allow-mismatch; the report says from what to what)"
+		} >&2
+	else
+		{
+			echo "ci-gate: no baseline for this machine."
+			echo "  fingerprint: $fp"
+			echo "  looked in:   $dir/$fp/"
+			if ls -d "$dir"/*/ >/dev/null 2>&1; then
+				echo "  baselines exist for: $(cd "$dir" && ls -d -- */ | tr -d / | tr '\n' ' ')"
+			fi
+			echo "Make one on this machine and commit it:"
+			echo "  make baseline${metric_flag:+ METRIC=instructions} && git add ${dir#"$root"/}/$fp && git commit -m 'baseline for $fp'"
+			if [ -n "$near_fp" ]; then
+				echo "or compare with the near machine $near_fp (the same cores, GPU and compiler),"
+				echo "  every threshold widened: make gate ALLOW_MISMATCH=1"
+			elif [ "${ALLOW_MISMATCH:-0}" = 1 ]; then
+				echo "ALLOW_MISMATCH=1: no near machine's baseline either (none in $dir/*_${fp#*_}/)"
+			fi
+		} >&2
+		if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+			printf '### kbench gate: no baseline for `%s`\n\nRun `make baseline` on this runner type and commit `baselines/%s/`.\n' \
+				"$fp" "$fp" >>"$GITHUB_STEP_SUMMARY"
 		fi
-		echo "Make one on this machine and commit it:"
-		echo "  make baseline${metric_flag:+ METRIC=instructions} && git add ${dir#"$root"/}/$fp && git commit -m 'baseline for $fp'"
-	} >&2
-	if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-		printf '### kbench gate: no baseline for `%s`\n\nRun `make baseline` on this runner type and commit `baselines/%s/`.\n' \
-			"$fp" "$fp" >>"$GITHUB_STEP_SUMMARY"
+		exit 2
 	fi
-	exit 2
 fi
 
 echo "== kbench: measuring (results in $out/current.json)"
@@ -70,11 +112,11 @@ if [ "$run_rc" -ge 2 ] || [ ! -s "$out/current.json" ]; then
 	exit 2
 fi
 
-echo "== kbench-compare: baseline $dir/$fp vs this run"
+echo "== kbench-compare: baseline $dir/$base_fp vs this run"
 # The console table goes to the log, Markdown to $out/summary.md (and to
 # $GITHUB_STEP_SUMMARY, which kbench-compare appends to by itself).
 # shellcheck disable=SC2086
-"$CMP" ${COMPARE_FLAGS:-} --format=markdown --out="$out/summary.md" "$dir/$fp" "$out/current.json"
+"$CMP" $mismatch_flag ${COMPARE_FLAGS:-} --format=markdown --out="$out/summary.md" "$dir/$base_fp" "$out/current.json"
 rc=$?
 echo "== summary: $out/summary.md"
 if [ "$rc" -eq 0 ] && [ "$run_rc" -ne 0 ]; then

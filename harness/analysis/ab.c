@@ -23,6 +23,7 @@
 #include "error.h"
 #include "proc.h"
 #include "json_read.h"
+#include "pstats.h"
 #include "stats.h"
 
 extern char **environ;
@@ -58,8 +59,7 @@ const char *kb_ab_flag_name(enum kb_ab_flag f)
 const char *kb_ab_stop_name(enum kb_ab_stop s)
 {
 	switch (s) {
-	case KB_AB_STOP_NARROW: return "narrow";
-	case KB_AB_STOP_ROUNDS: return "max-rounds";
+	case KB_AB_STOP_PLANNED: return "planned";
 	case KB_AB_STOP_TIME: return "time-cap";
 	case KB_AB_STOP_INTERRUPTED: return "interrupted";
 	case KB_AB_STOP_ERROR: return "error";
@@ -67,12 +67,10 @@ const char *kb_ab_stop_name(enum kb_ab_stop s)
 	}
 }
 
-/* Why a stage ended early, for notes. */
+/* Why a stage ended before its planned length, for notes. */
 static const char *early_stop_text(enum kb_ab_stop stop)
 {
-	return stop == KB_AB_STOP_INTERRUPTED ? "interrupted"
-	       : stop == KB_AB_STOP_TIME      ? "--max-time reached"
-					      : "--max-rounds reached";
+	return stop == KB_AB_STOP_INTERRUPTED ? "interrupted" : "--max-time";
 }
 
 /* ---- the statistics of one stage ----------------------------------------- */
@@ -109,12 +107,6 @@ enum kb_ab_flag kb_ab_classify(const struct kb_ab_interval *iv, double threshold
 	return KB_AB_UNDECIDED;
 }
 
-bool kb_ab_is_narrow(const struct kb_ab_interval *iv, double target)
-{
-	return isfinite(iv->low) && isfinite(iv->high) &&
-	       (iv->high - iv->low) / 2 <= log1p(target);
-}
-
 double kb_ab_stage_alpha(double alpha, size_t nbench, bool confirm)
 {
 	double k = nbench ? (double)nbench : 1;
@@ -129,6 +121,25 @@ size_t kb_ab_rounds_needed(double stage_alpha)
 	while (n < 64 && ldexp(1.0, -(int)n) > stage_alpha)
 		n++;
 	return n;
+}
+
+double kb_ab_half_width(double threshold, double floor, double target_ci)
+{
+	return target_ci > 0 ? log1p(target_ci) : log1p(threshold) - log1p(floor);
+}
+
+size_t kb_ab_stein_rounds(double s0, size_t n0, double stage_alpha, double h, size_t n_min)
+{
+	const double most = 1e6;
+	double t, n;
+
+	if (n0 < 2 || !(h > 0) || !isfinite(s0) || s0 < 0)
+		return (size_t)most;
+	t = kb_stats_t_quantile(1 - stage_alpha, (double)(n0 - 1));
+	n = ceil(t * s0 / h * (t * s0 / h) * M_PI / 3);
+	if (!(n < most))
+		return (size_t)most;
+	return n > (double)n_min ? (size_t)n : n_min;
 }
 
 /* ---- the filter ------------------------------------------------------------ */
@@ -468,9 +479,9 @@ void kb_ab_options_init(struct kb_ab_options *opt)
 	opt->threshold = 0.05;
 	opt->floor = 0.01;
 	opt->alpha = 0.01;
-	opt->target_ci = 0.01;
-	opt->min_rounds = 10;
-	opt->max_rounds = 30;
+	opt->target_ci = 0;
+	opt->screen_rounds = 20;
+	opt->max_rounds = 40;
 	opt->max_time_s = 300;
 	opt->seed = 1;
 	opt->confirm = true;
@@ -489,10 +500,13 @@ static int check_options(const struct kb_ab_options *o)
 				o->threshold);
 	if (!(o->alpha > 0 && o->alpha < 0.5))
 		return kb_error(KB_EINVAL, "alpha %g: expected a value in (0, 0.5)", o->alpha);
-	if (!(o->target_ci > 0))
-		return kb_error(KB_EINVAL, "target-ci %g: expected a positive value", o->target_ci);
-	if (o->min_rounds < 1 || o->max_rounds < 1 || o->max_rounds > 10000)
-		return kb_error(KB_EINVAL, "rounds: expected 1 <= rounds and max-rounds <= 10000");
+	if (!(o->target_ci >= 0 && o->target_ci < 10))
+		return kb_error(KB_EINVAL, "target-ci %g: expected a relative value in [0, 10) "
+				"(0: threshold minus floor)", o->target_ci);
+	if (o->screen_rounds < 2 || o->screen_rounds > 10000 || o->max_rounds < 1 ||
+	    o->max_rounds > 10000)
+		return kb_error(KB_EINVAL, "rounds %zu, max-rounds %zu: expected 2 <= rounds <= 10000 "
+				"and 1 <= max-rounds <= 10000", o->screen_rounds, o->max_rounds);
 	if (!(o->max_time_s > 0))
 		return kb_error(KB_EINVAL, "max-time %g: expected a positive number of seconds",
 				o->max_time_s);
@@ -626,37 +640,62 @@ static int bench_push(struct kb_ab_bench *b, const struct kb_ab_round *r)
 	return 0;
 }
 
-/* Log-ratios of rounds [from, to) into d (capacity to - from). */
-static size_t gather(const struct kb_ab_bench *b, size_t from, size_t to, double *d)
+/* Log-ratios of the rounds of stage `stage` (1 screen, 2 confirmation) into
+ * d (capacity b->nrounds). */
+static size_t gather(const struct kb_ab_bench *b, int stage, double *d)
 {
 	size_t n = 0;
 
-	for (size_t i = from; i < to; i++)
-		d[n++] = b->rounds[i].log_ratio;
+	for (size_t i = 0; i < b->nrounds; i++)
+		if (b->rounds[i].stage == stage)
+			d[n++] = b->rounds[i].log_ratio;
 	return n;
 }
 
-static int stage_interval(const struct kb_ab *ab, const struct kb_ab_bench *b, size_t from,
+/* The interval of one stage's rounds (1 screen, 2 confirmation), never of
+ * the two pooled. */
+static int stage_interval(const struct kb_ab *ab, const struct kb_ab_bench *b, int stage,
 			  struct kb_ab_interval *iv)
 {
 	double *d;
 	size_t n;
-	int rc;
+	int rc = 0;
 
 	memset(iv, 0, sizeof(*iv));
 	iv->alpha = ab->stage_alpha;
 	iv->estimate = NAN;
 	iv->low = -INFINITY;
 	iv->high = INFINITY;
-	if (b->nrounds <= from)
+	if (!b->nrounds)
 		return 0;
-	d = malloc((b->nrounds - from) * sizeof(*d));
+	d = malloc(b->nrounds * sizeof(*d));
 	if (!d)
 		return kb_error(KB_ENOMEM, "out of memory");
-	n = gather(b, from, b->nrounds, d);
-	rc = kb_ab_interval_compute(d, n, ab->opt.estimator, ab->stage_alpha, iv);
+	n = gather(b, stage, d);
+	if (n)
+		rc = kb_ab_interval_compute(d, n, ab->opt.estimator, ab->stage_alpha, iv);
 	free(d);
 	return rc;
+}
+
+/* The sample standard deviation of the screen's log-ratios (NAN below 2). */
+static double screen_sd(const struct kb_ab_bench *b)
+{
+	double sum = 0, sum2 = 0, mean;
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->nrounds; i++)
+		if (b->rounds[i].stage == 1) {
+			sum += b->rounds[i].log_ratio;
+			n++;
+		}
+	if (n < 2)
+		return NAN;
+	mean = sum / (double)n;
+	for (size_t i = 0; i < b->nrounds; i++)
+		if (b->rounds[i].stage == 1)
+			sum2 += (b->rounds[i].log_ratio - mean) * (b->rounds[i].log_ratio - mean);
+	return sqrt(sum2 / (double)(n - 1));
 }
 
 static double pct(double log_ratio)
@@ -671,7 +710,7 @@ static enum kb_verdict flag_verdict(enum kb_ab_flag f)
 
 static const char *undecided_reason(const struct kb_ab *ab, const struct kb_ab_interval *iv)
 {
-	if (iv->n < ab->min_rounds && !isfinite(iv->low))
+	if (!isfinite(iv->low))
 		return "too few rounds for a bound";
 	if (iv->estimate > log1p(ab->opt.floor) && iv->high >= log1p(ab->opt.threshold))
 		return "the interval reaches past the threshold";
@@ -680,62 +719,88 @@ static const char *undecided_reason(const struct kb_ab *ab, const struct kb_ab_i
 	return "too noisy to decide";
 }
 
+/* "; cut short by --max-time: 7 of 23 planned rounds" when the stage ended
+ * before its planned length, else "". */
+static void cut_text(const struct kb_ab_bench *b, int s, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if ((b->stop[s] == KB_AB_STOP_TIME || b->stop[s] == KB_AB_STOP_INTERRUPTED) &&
+	    b->stage[s].n < b->planned[s])
+		snprintf(buf, len, "; cut short by %s: %zu of %zu planned rounds",
+			 early_stop_text(b->stop[s]), b->stage[s].n, b->planned[s]);
+}
+
+/* Fixes the confirmation's length from the screen (Stein) and starts it. */
+static int start_confirmation(struct kb_ab *ab, struct kb_ab_bench *b)
+{
+	b->screen_sd = screen_sd(b);
+	b->stein_rounds = kb_ab_stein_rounds(b->screen_sd, b->stage[0].n, ab->stage_alpha,
+					     ab->half_width, ab->screen_rounds);
+	b->planned[1] = b->stein_rounds < ab->opt.max_rounds ? b->stein_rounds : ab->opt.max_rounds;
+	b->cur_stage = 1;
+	b->stage_start = b->nrounds;
+	return 0;
+}
+
 /* Ends the current stage of b; may start the confirmation. */
 static int end_stage(struct kb_ab *ab, struct kb_ab_bench *b, enum kb_ab_stop stop)
 {
 	int s = b->cur_stage, rc;
 	struct kb_ab_interval *iv = &b->stage[s];
 	enum kb_ab_flag f;
+	char cut[128], capped[128];
 
-	if ((rc = stage_interval(ab, b, b->stage_start, iv)))
+	if ((rc = stage_interval(ab, b, s + 1, iv)))
 		return rc;
 	f = b->flag[s] = kb_ab_classify(iv, ab->opt.threshold, ab->opt.floor);
 	b->stop[s] = stop;
+	cut_text(b, s, cut, sizeof(cut));
 	if (s == 0 && (f == KB_AB_SLOWER || f == KB_AB_FASTER) && ab->opt.confirm &&
-	    stop != KB_AB_STOP_TIME && stop != KB_AB_STOP_INTERRUPTED) {
-		b->cur_stage = 1;
-		b->stage_start = b->nrounds;
-		return 0;
-	}
+	    stop != KB_AB_STOP_TIME && stop != KB_AB_STOP_INTERRUPTED)
+		return start_confirmation(ab, b);
 	b->active = false;
 	if (s == 0 && (f == KB_AB_SLOWER || f == KB_AB_FASTER) && ab->opt.confirm) {
 		b->verdict = KB_VERDICT_INCONCLUSIVE;
-		return set_note(b, "%s in the screen (%zu rounds), no time left to confirm (%s)",
+		return set_note(b, "%s in the screen (%zu rounds), no time left to confirm (%s)%s",
 				kb_ab_flag_name(f), iv->n,
-				stop == KB_AB_STOP_INTERRUPTED ? "interrupted" : "--max-time");
+				stop == KB_AB_STOP_INTERRUPTED ? "interrupted" : "--max-time", cut);
 	}
 	if (s == 0) {
 		if (f == KB_AB_SLOWER || f == KB_AB_FASTER) {
 			b->verdict = flag_verdict(f);
-			return set_note(b, "%zu rounds, one stage (--no-confirm)", iv->n);
+			return set_note(b, "%zu rounds, one stage (--no-confirm)%s", iv->n, cut);
 		}
 		if (f == KB_AB_UNCHANGED) {
 			b->verdict = KB_VERDICT_UNCHANGED;
-			return 0;
+			return *cut ? set_note(b, "unchanged in the screen%s", cut) : 0;
 		}
 		b->verdict = KB_VERDICT_INCONCLUSIVE;
-		return set_note(b, "%s after %zu rounds (%s)", undecided_reason(ab, iv), iv->n,
-				early_stop_text(stop));
+		return set_note(b, "%s after the screen's %zu rounds%s", undecided_reason(ab, iv), iv->n,
+				cut);
 	}
-	/* confirmation */
+	/* confirmation: its own rounds decide */
+	capped[0] = '\0';
+	if (b->stein_rounds > b->planned[1])
+		snprintf(capped, sizeof(capped), "; Stein asked for %zu, --max-rounds=%zu", b->stein_rounds,
+			 ab->opt.max_rounds);
 	if (f == b->flag[0]) {
 		b->verdict = flag_verdict(f);
-		return set_note(b, "confirmed on %zu fresh rounds (%+.1f %%, bound %+.1f %%)", iv->n,
-				pct(iv->estimate), pct(f == KB_AB_SLOWER ? iv->low : iv->high));
+		return set_note(b, "confirmed on %zu fresh rounds (%+.1f %%, bound %+.1f %%; screen sd "
+				"%.1f %%%s)%s", iv->n, pct(iv->estimate),
+				pct(f == KB_AB_SLOWER ? iv->low : iv->high), b->screen_sd * 100, capped, cut);
 	}
 	if (f == KB_AB_UNCHANGED) {
 		b->verdict = KB_VERDICT_UNCHANGED;
-		return set_note(b, "%s in the screen, not on %zu fresh rounds (%+.1f %%)",
-				kb_ab_flag_name(b->flag[0]), iv->n, pct(iv->estimate));
+		return set_note(b, "%s in the screen, not on %zu fresh rounds (%+.1f %%%s)%s",
+				kb_ab_flag_name(b->flag[0]), iv->n, pct(iv->estimate), capped, cut);
 	}
 	b->verdict = KB_VERDICT_INCONCLUSIVE;
 	if (f != KB_AB_UNDECIDED)
-		return set_note(b, "%s in the screen but %s on %zu fresh rounds",
-				kb_ab_flag_name(b->flag[0]), kb_ab_flag_name(f), iv->n);
-	return set_note(b, "%s in the screen, not confirmed on %zu fresh rounds (%+.1f %%, %s%s)",
+		return set_note(b, "%s in the screen but %s on %zu fresh rounds%s",
+				kb_ab_flag_name(b->flag[0]), kb_ab_flag_name(f), iv->n, cut);
+	return set_note(b, "%s in the screen, not confirmed on %zu fresh rounds (%+.1f %%, %s%s)%s",
 			kb_ab_flag_name(b->flag[0]), iv->n, pct(iv->estimate), undecided_reason(ab, iv),
-			stop == KB_AB_STOP_TIME ? "; --max-time reached"
-			: stop == KB_AB_STOP_INTERRUPTED ? "; interrupted" : "");
+			capped, cut);
 }
 
 /* The round's time of one benchmark: the median of its samples. */
@@ -981,17 +1046,26 @@ static int finish(struct kb_ab *ab)
 
 		b->old_ns = b->new_ns = b->ratio = b->ci_low = b->ci_high = NAN;
 		if (b->nrounds) {
-			v = malloc(b->nrounds * sizeof(*v));
+			/* the confirmation's own rounds when it ran, else the screen's */
+			int stage = b->rounds[b->nrounds - 1].stage;
+			size_t n = 0;
+
+			v = malloc(2 * b->nrounds * sizeof(*v));
 			if (!v)
 				return kb_error(KB_ENOMEM, "out of memory");
 			for (size_t k = 0; k < b->nrounds; k++)
-				v[k] = b->rounds[k].old_ns;
-			b->old_ns = kb_stats_median(v, b->nrounds);
-			for (size_t k = 0; k < b->nrounds; k++)
-				v[k] = b->rounds[k].new_ns;
-			b->new_ns = kb_stats_median(v, b->nrounds);
+				if (b->rounds[k].stage == stage) {
+					v[n] = b->rounds[k].old_ns;
+					v[b->nrounds + n++] = b->rounds[k].new_ns;
+				}
+			b->old_ns = kb_stats_median(v, n);
+			b->new_ns = kb_stats_median(v + b->nrounds, n);
 			free(v);
-			if ((rc = stage_interval(ab, b, 0, &all)))
+			/* end_stage's interval when it ended the stage (the same
+			 * rounds), else computed here (a stage an error ended) */
+			if (b->stage[stage - 1].n)
+				all = b->stage[stage - 1];
+			else if ((rc = stage_interval(ab, b, stage, &all)))
 				return rc;
 			b->ratio = exp(all.estimate);
 			b->ci_low = isfinite(all.low) ? exp(all.low) : NAN;
@@ -1067,19 +1141,11 @@ static int run_round(struct kb_ab *ab, const struct kb_ab_backend *be, struct kb
 			goto out;
 		if (!b->active)
 			continue;
+		/* a stage ends at the length fixed before it started, never on
+		 * what its rounds show */
 		n = b->nrounds - b->stage_start;
-		if (n >= ab->min_rounds) {
-			struct kb_ab_interval iv;
-
-			if ((rc = stage_interval(ab, b, b->stage_start, &iv)))
-				goto out;
-			if (kb_ab_is_narrow(&iv, ab->opt.target_ci))
-				rc = end_stage(ab, b, KB_AB_STOP_NARROW);
-			else if (n >= ab->opt.max_rounds)
-				rc = end_stage(ab, b, KB_AB_STOP_ROUNDS);
-			if (rc)
-				goto out;
-		}
+		if (n >= b->planned[b->cur_stage] && (rc = end_stage(ab, b, KB_AB_STOP_PLANNED)))
+			goto out;
 		if (b->active)
 			(*nactive)++;
 	}
@@ -1158,11 +1224,16 @@ int kb_ab_run(const char *old_bin, const char *new_bin, const struct kb_ab_optio
 	}
 	ab->nbenches = nlist[0];
 	ab->stage_alpha = kb_ab_stage_alpha(opt->alpha, ab->nbenches, opt->confirm);
-	ab->min_rounds = opt->min_rounds;
-	if (ab->min_rounds < kb_ab_rounds_needed(ab->stage_alpha))
-		ab->min_rounds = kb_ab_rounds_needed(ab->stage_alpha);
-	if (ab->opt.max_rounds < ab->min_rounds)
-		ab->opt.max_rounds = ab->min_rounds;
+	ab->screen_rounds = opt->screen_rounds;
+	if (ab->screen_rounds < kb_ab_rounds_needed(ab->stage_alpha))
+		ab->screen_rounds = kb_ab_rounds_needed(ab->stage_alpha);
+	if (ab->opt.max_rounds < ab->screen_rounds)
+		ab->opt.max_rounds = ab->screen_rounds;
+	ab->half_width = kb_ab_half_width(opt->threshold, opt->floor, opt->target_ci);
+	for (size_t i = 0; i < ab->nbenches; i++) {
+		ab->benches[i].planned[0] = ab->screen_rounds;
+		ab->benches[i].screen_sd = NAN;
+	}
 	if (!strcmp(old_bin, new_bin)) {
 		bool arm_env = false;
 

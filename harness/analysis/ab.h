@@ -28,15 +28,40 @@
  *   unchanged  ln(1 / (1 + threshold)) < LCB and UCB < ln(1 + threshold)
  *   undecided  otherwise
  *
- * Two stages, so that the suite-wide false-alarm rate is bounded:
+ * Two stages of fixed length (Stein's two-stage procedure), so that each
+ * stage's level is exact and the suite-wide false-alarm rate is bounded:
  *
- *   1. Screen: every benchmark is measured until its interval is narrow
- *      (half-width <= --target-ci, after --rounds rounds) or --max-rounds.
- *      Stopping depends on the width, never on the verdict.
+ *   1. Screen: every benchmark is measured for n0 rounds, n0 fixed before
+ *      the screen starts: --rounds (default 20), raised to
+ *      ceil(log2(1/a)) when needed (a signed-rank bound needs 2^-n <= a).
+ *      20 rounds: in simulation (tests/unit/test_ab_sim.c) a +10 % change
+ *      in one of 50 benchmarks is caught in >= 95 % of suites with process
+ *      offsets of sd 5 %; a 10-round screen catches it in 80 %.
+ *      The screen never stops early on what it sees, so its one-sided
+ *      level is a exactly (the signed-rank test is exact at a fixed n when
+ *      the log-ratios are symmetric about 0, which the coin flip gives).
  *   2. Confirm: a benchmark the screen calls slower (or faster) is measured
- *      again on fresh rounds (new processes, new seeds; the screen's rounds
- *      are not reused) with the same stopping rule, and is `regressed`
- *      (`improved`) only when the fresh rounds say the same.
+ *      again on n1 fresh rounds (new processes, new seeds; the screen's
+ *      rounds are never reused), n1 fixed from the screen's spread before
+ *      the confirmation starts (kb_ab_stein_rounds):
+ *
+ *          n1 = max(n0, ceil((t_{1-a, n0-1} * s0 / h)^2 * pi / 3)),
+ *          capped at --max-rounds (default 40)
+ *
+ *      s0 the sample standard deviation of the screen's log-ratios and h
+ *      the target half-width ln(1 + threshold) - ln(1 + floor) (or
+ *      --target-ci): the largest half-width at which a change right at the
+ *      threshold, estimated without error, still has its bound above the
+ *      floor.  pi / 3 is the Hodges-Lehmann interval's length penalty
+ *      against the t interval under normality (efficiency 3 / pi).  The
+ *      confirmation decides on its own rounds only, with the same
+ *      signed-rank (or sign) bounds at level a: n1 depends on the screen's
+ *      rounds alone, which are independent of the confirmation's, so its
+ *      level is exact whatever n1 came out; only its width depends on s0
+ *      predicting the confirmation's spread.  It is `regressed`
+ *      (`improved`) only when its own rounds say the same as the screen.
+ *      The reported change and interval of a confirmed (or refuted)
+ *      benchmark are the confirmation's alone; of any other, the screen's.
  *
  *   Arithmetic.  For a benchmark that did not get slower, each stage calls
  *   it slower with probability <= a (the bound is a valid one-sided 1 - a
@@ -47,10 +72,13 @@
  *       P(any false `regressed`) <= K a^2 = alpha   with   a = sqrt(alpha / K).
  *
  *   Default alpha = 0.01: K = 1 gives a = 0.1, K = 3 a = 0.058, K = 50
- *   a = 0.014.  `improved` is bounded the same way, separately.  A bound
- *   needs 2^-n <= a, so the minimum rounds are raised to ceil(log2(1/a))
- *   when needed (4 for K = 1, 7 for K = 50).  With --no-confirm the single
- *   stage runs at a = alpha / K instead.
+ *   a = 0.014.  `improved` is bounded the same way, separately.  With
+ *   --no-confirm the single (screen) stage runs at a = alpha / K instead.
+ *
+ *   --max-time: a stage cut short by the clock decides on the rounds it
+ *   has (the clock does not look at the log-ratios, so the level holds) and
+ *   says so in its note ("cut short by --max-time: 7 of 23 planned
+ *   rounds"); a screen flag with no time left to confirm is inconclusive.
  *
  * Instructions (--metric=instructions): after the rounds, each arm runs
  * once more with kbench --metric=instructions (deterministic counts, so one
@@ -62,9 +90,9 @@
  * regression stays a failure whatever the counts (changes only time shows).
  *
  * Verdicts (compare.h names): regressed (confirmed slower), improved
- * (confirmed faster), unchanged, inconclusive (undecided at --max-rounds or
- * at the --max-time cap, or a flag the fresh rounds neither confirmed nor
- * refuted), error (a benchmark failed in either arm; a failure when in
+ * (confirmed faster), unchanged, inconclusive (undecided after the screen
+ * or at the --max-time cap, or a flag the fresh rounds neither confirmed
+ * nor refuted), error (a benchmark failed in either arm; a failure when in
  * NEW), skipped (skipped in either arm).
  */
 #ifndef KB_AB_H
@@ -121,15 +149,23 @@ int kb_ab_interval_compute(const double *d, size_t n, enum kb_ab_estimator est, 
 /* The decision rule above; threshold and floor are relative (0.05). */
 enum kb_ab_flag kb_ab_classify(const struct kb_ab_interval *iv, double threshold, double floor);
 
-/* True when the interval's half-width, (high - low) / 2 in log units, is at
- * most ln(1 + target). */
-bool kb_ab_is_narrow(const struct kb_ab_interval *iv, double target);
-
 /* The per-stage level a: sqrt(alpha / K) with confirmation, alpha / K without. */
 double kb_ab_stage_alpha(double alpha, size_t nbench, bool confirm);
 
 /* Smallest n with 2^-n <= a: fewer rounds cannot give a bound. */
 size_t kb_ab_rounds_needed(double stage_alpha);
+
+/* The confirmation's target half-width h in log units: ln(1 + target_ci)
+ * when target_ci > 0, else ln(1 + threshold) - ln(1 + floor). */
+double kb_ab_half_width(double threshold, double floor, double target_ci);
+
+/*
+ * Stein's size of the confirmation (above): max(n_min, ceil((t_{1-a, n0-1}
+ * * s0 / h)^2 * pi / 3)) for a screen of n0 >= 2 rounds with standard
+ * deviation s0, one-sided level a and half-width h.  Uncapped, but at most
+ * 1000000 (h <= 0 or s0 not finite give that).
+ */
+size_t kb_ab_stein_rounds(double s0, size_t n0, double stage_alpha, double h, size_t n_min);
 
 /* A child process to start: one arm, one round. */
 struct kb_ab_child {
@@ -178,9 +214,10 @@ struct kb_ab_options {
 	double threshold;   /* relative practical threshold, default 0.05 */
 	double floor;       /* relative floor the bound must clear, default 0.01 */
 	double alpha;       /* suite-wide false-alarm rate, default 0.01 */
-	double target_ci;   /* stop when the half-width is within this, default 0.01 */
-	size_t min_rounds;  /* per stage, before the width is checked, default 10 */
-	size_t max_rounds;  /* per stage, default 30 */
+	double target_ci;   /* the confirmation's target half-width, relative;
+			     * 0 (default): threshold minus floor (kb_ab_half_width) */
+	size_t screen_rounds; /* the screen's length n0, default 20 */
+	size_t max_rounds;  /* the confirmation's length at most, default 40 */
 	double max_time_s;  /* wall-time cap for everything, default 300 */
 	uint64_t seed;      /* order, padding and child seeds, default 1 */
 	bool confirm;       /* two stages (default true) */
@@ -219,8 +256,7 @@ struct kb_ab_round {
 /* Why a stage ended. */
 enum kb_ab_stop {
 	KB_AB_STOP_NONE = 0, /* not run (or still running) */
-	KB_AB_STOP_NARROW,   /* interval within --target-ci */
-	KB_AB_STOP_ROUNDS,   /* --max-rounds */
+	KB_AB_STOP_PLANNED,  /* ran the length fixed before it started */
 	KB_AB_STOP_TIME,     /* --max-time */
 	KB_AB_STOP_INTERRUPTED, /* SIGINT/SIGTERM (kb_ab_interrupt) */
 	KB_AB_STOP_ERROR,    /* a benchmark error or skip */
@@ -231,13 +267,19 @@ struct kb_ab_bench {
 	char *id;
 	enum kb_verdict verdict;
 	bool failure;                /* counts toward exit status 1 */
-	double old_ns, new_ns;       /* median over rounds of each arm's medians; NAN if none */
-	double ratio;                /* exp(estimate over all rounds); NAN if none */
-	double ci_low, ci_high;      /* exp(bounds over all rounds); NAN if none */
+	double old_ns, new_ns;       /* each arm's median over the reported stage's rounds;
+				      * NAN if none */
+	/* the reported change: the confirmation's own rounds when it ran, else
+	 * the screen's (never the two pooled) */
+	double ratio;                /* exp(estimate); NAN if none */
+	double ci_low, ci_high;      /* exp(bounds); NAN if none */
 	double old_instructions, new_instructions; /* per iteration; NAN if not counted */
 	struct kb_ab_interval stage[2]; /* screen and confirmation (n == 0: not run) */
 	enum kb_ab_flag flag[2];
 	enum kb_ab_stop stop[2];
+	size_t planned[2];           /* each stage's length, fixed before it started */
+	double screen_sd;            /* s0: sd of the screen's log-ratios (NAN: not sized) */
+	size_t stein_rounds;         /* n1 before the --max-rounds cap (0: no confirmation) */
 	struct kb_ab_round *rounds;  /* every round, both stages, in order */
 	size_t nrounds;
 	char *note;                  /* why, in words; NULL when nothing to add */
@@ -265,7 +307,8 @@ struct kb_ab {
 	char *cpu;                  /* the CPU list the children were pinned to */
 	int threads;                /* --threads given to the children */
 	double stage_alpha;         /* a, the one-sided level of each stage */
-	size_t min_rounds;          /* effective minimum rounds per stage */
+	size_t screen_rounds;       /* n0, the screen's length as used */
+	double half_width;          /* h, the confirmation's target half-width (log) */
 	struct kb_ab_bench *benches;
 	size_t nbenches;
 	struct kb_ab_pair *pairs;

@@ -57,6 +57,8 @@ const char *kb_threshold_source_name(enum kb_threshold_source s)
 		return "config";
 	case KB_THRESHOLD_NOISE:
 		return "noise";
+	case KB_THRESHOLD_MISMATCH:
+		return "mismatch";
 	}
 	return "unknown";
 }
@@ -90,6 +92,7 @@ void kb_compare_options_init(struct kb_compare_options *opt)
 	opt->seed = 42;
 	opt->min_samples = 5;
 	opt->instructions_threshold = 0.005;
+	opt->mismatch_widen = 0.25;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -324,13 +327,50 @@ static int check_machines(const struct kb_run *base, const struct kb_run *cur,
 		return kb_error(KB_EMISMATCH,
 				"machine fingerprints differ: %s was measured on \"%s\", %s on \"%s\"%s%s%s; "
 				"timings from different machines are not comparable. Make a baseline on this "
-				"machine (make baseline), or pass --allow-mismatch to compare anyway",
+				"machine (make baseline), or pass --allow-mismatch to compare anyway (with "
+				"every threshold widened, --mismatch-widen)",
 				bname, base->fingerprint, cname, cur->fingerprint, *diff ? " (" : "", diff,
 				*diff ? ")" : "");
+	c->baseline_fingerprint = strdup(base->fingerprint);
+	c->current_fingerprint = strdup(cur->fingerprint);
+	if (!c->baseline_fingerprint || !c->current_fingerprint)
+		return kb_error(KB_ENOMEM, "out of memory");
+	c->widen = opt->mismatch_widen;
+	return 0;
+}
+
+/* (1 + t)(1 + w) - 1: a relative threshold widened by w. */
+static double widened(double t, double w)
+{
+	return (1 + t) * (1 + w) - 1;
+}
+
+/* The mismatch warning, once the metric's threshold is known. */
+static int mismatch_warning(struct kb_compare *c, const struct kb_run *base,
+			    const struct kb_run *cur)
+{
+	char diff[512];
+
+	if (!c->baseline_fingerprint)
+		return 0;
+	fingerprint_diff(base, cur, diff, sizeof(diff));
+	c->threshold_from = c->opt.threshold;
+	c->threshold_to = widened(c->opt.threshold, c->widen);
+	if (c->widen > 0)
+		return warn(c,
+			    "MACHINE MISMATCH: baseline fingerprint \"%s\", current \"%s\"%s%s%s; compared "
+			    "anyway (--allow-mismatch) with every threshold widened by %.0f %% for the unknown "
+			    "difference between the machines (--mismatch-widen): %.1f %% -> %.1f %%, floor "
+			    "%.1f %% -> %.1f %%; only changes beyond that are verdicts",
+			    c->baseline_fingerprint, c->current_fingerprint, *diff ? " (" : "", diff,
+			    *diff ? ")" : "", c->widen * 100,
+			    c->threshold_from * 100, c->threshold_to * 100, c->opt.floor * 100,
+			    widened(c->opt.floor, c->widen) * 100);
 	return warn(c,
-		    "MACHINE MISMATCH: baseline fingerprint \"%s\", current \"%s\"%s%s%s; compared anyway "
-		    "(--allow-mismatch): differences may come from the machine, not the code",
-		    base->fingerprint, cur->fingerprint, *diff ? " (" : "", diff, *diff ? ")" : "");
+		    "MACHINE MISMATCH: baseline fingerprint \"%s\", current \"%s\"%s%s%s; compared "
+		    "anyway (--allow-mismatch, --mismatch-widen=0: thresholds not widened): differences "
+		    "may come from the machine, not the code", c->baseline_fingerprint,
+		    c->current_fingerprint, *diff ? " (" : "", diff, *diff ? ")" : "");
 }
 
 /* ---- one side of a comparison --------------------------------------------- */
@@ -585,6 +625,17 @@ static int effective_threshold(const struct kb_result *b, const struct kb_compar
 		row->floor = noise;
 	if (row->floor > thr)
 		row->floor = thr;
+	if (c->widen > 0) {
+		/* a baseline of another machine: its difference is unknown */
+		int rc = note_add(&row->note, "threshold widened from %.1f %% to %.1f %% (baseline "
+				  "from another machine)", thr * 100, widened(thr, c->widen) * 100);
+
+		if (rc)
+			return rc;
+		thr = widened(thr, c->widen);
+		row->floor = widened(row->floor, c->widen);
+		row->threshold_source = KB_THRESHOLD_MISMATCH;
+	}
 	row->threshold = thr;
 	return 0;
 }
@@ -1206,6 +1257,12 @@ int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
 			      opt->threshold, opt->alpha, opt->ci_level);
 		goto out_fail;
 	}
+	out->threshold_from = out->threshold_to = NAN;
+	if (!(opt->mismatch_widen >= 0 && opt->mismatch_widen <= 100)) {
+		rc = kb_error(KB_EINVAL, "mismatch widening %g: expected a relative value in [0, 100]",
+			      opt->mismatch_widen);
+		goto out_fail;
+	}
 	if ((rc = check_machines(baseline, current, out->baseline_name, out->current_name, opt, out)))
 		goto out_fail;
 	{ /* invocations pooled in each file: a baseline of several runs */
@@ -1228,6 +1285,8 @@ int kb_compare_runs(const struct kb_run *baseline, const struct kb_run *current,
 		goto out_fail;
 	}
 
+	if ((rc = mismatch_warning(out, baseline, current)))
+		goto out_fail;
 	for (i = 0; i < baseline->nresults; i++)
 		if ((rc = add_row(out, baseline->results[i].id, &row)))
 			goto out_fail;
@@ -1303,5 +1362,7 @@ void kb_compare_release(struct kb_compare *c)
 	for (i = 0; i < c->nwarnings; i++)
 		free(c->warnings[i]);
 	free(c->warnings);
+	free(c->baseline_fingerprint);
+	free(c->current_fingerprint);
 	memset(c, 0, sizeof(*c));
 }

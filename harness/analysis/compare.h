@@ -86,6 +86,7 @@ enum kb_threshold_source {
 	KB_THRESHOLD_USER = 0, /* --threshold (or its default) */
 	KB_THRESHOLD_CONFIG,   /* a per-benchmark override from the config file */
 	KB_THRESHOLD_NOISE,    /* raised to the baseline's between-run noise */
+	KB_THRESHOLD_MISMATCH, /* widened for a baseline of another machine (mismatch_widen) */
 };
 const char *kb_threshold_source_name(enum kb_threshold_source s);
 
@@ -122,6 +123,8 @@ struct kb_compare_options {
 	uint64_t seed;          /* bootstrap seed, default 42 */
 	size_t min_samples;     /* fewer per side: no test (summary fallback); default 5 */
 	bool allow_mismatch;    /* compare across machine fingerprints (with a warning) */
+	double mismatch_widen;  /* then every threshold and floor t becomes
+				 * (1 + t)(1 + mismatch_widen) - 1; default 0.25 */
 	const char *counter;    /* gate on this counter instead of time; NULL = time */
 	const char *metric;     /* "time" or "instructions"; NULL: the baseline's config.metric */
 	double instructions_threshold; /* the threshold when gating on instructions, default 0.005 */
@@ -175,6 +178,10 @@ struct kb_compare {
 	size_t counts[KB_VERDICT_COUNT];
 	size_t failures;           /* rows with failure set */
 	size_t baseline_runs, current_runs; /* invocations pooled in each file (baseline.pooled_runs) */
+	/* the machines, when their fingerprints differ (--allow-mismatch) */
+	char *baseline_fingerprint, *current_fingerprint; /* NULL when the same */
+	double widen;              /* mismatch_widen applied, 0 when none */
+	double threshold_from, threshold_to; /* the suite threshold before and after (NAN: none) */
 };
 
 /*

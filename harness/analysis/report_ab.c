@@ -56,14 +56,20 @@ static void run_text(const struct kb_ab *ab, char *buf, size_t len)
 
 static void method_text(const struct kb_ab *ab, char *buf, size_t len)
 {
-	snprintf(buf, len,
-		 "threshold %.1f %%, floor %.1f %%, false-alarm rate <= %.3g over %zu benchmark%s "
-		 "(%s at one-sided %.3g each, so %.0f %% intervals), %s, %zu-%zu rounds per stage, "
-		 "target +-%.1f %%",
-		 ab->opt.threshold * 100, ab->opt.floor * 100, ab->opt.alpha, ab->nbenches,
-		 ab->nbenches == 1 ? "" : "s", ab->opt.confirm ? "screen + confirmation" : "one stage", ab->stage_alpha,
-		 (1 - 2 * ab->stage_alpha) * 100, kb_ab_estimator_name(ab->opt.estimator),
-		 ab->min_rounds, ab->opt.max_rounds, ab->opt.target_ci * 100);
+	int used = snprintf(buf, len,
+			    "threshold %.1f %%, floor %.1f %%, false-alarm rate <= %.3g over %zu benchmark%s "
+			    "(%s at one-sided %.3g each, so %.0f %% intervals), %s, a screen of %zu rounds",
+			    ab->opt.threshold * 100, ab->opt.floor * 100, ab->opt.alpha, ab->nbenches,
+			    ab->nbenches == 1 ? "" : "s",
+			    ab->opt.confirm ? "screen + confirmation" : "one stage", ab->stage_alpha,
+			    (1 - 2 * ab->stage_alpha) * 100, kb_ab_estimator_name(ab->opt.estimator),
+			    ab->screen_rounds);
+
+	if (ab->opt.confirm && used > 0 && (size_t)used < len)
+		snprintf(buf + used, len - (size_t)used,
+			 ", then a confirmation of fresh rounds sized from the screen's spread for "
+			 "+-%.1f %% (Stein; %zu-%zu rounds)", expm1(ab->half_width) * 100,
+			 ab->screen_rounds, ab->opt.max_rounds);
 }
 
 /* "NEW: KEY=VALUE; both: KEY=VALUE" ("" when no extra environment). */
@@ -231,7 +237,7 @@ int kb_report_ab_markdown(FILE *f, const struct kb_ab *ab)
 /* ---- JSON --------------------------------------------------------------- */
 
 static json_t *interval_json(const struct kb_ab_interval *iv, enum kb_ab_flag flag,
-			     enum kb_ab_stop stop)
+			     enum kb_ab_stop stop, size_t planned)
 {
 	json_t *o = json_object();
 
@@ -247,6 +253,7 @@ static json_t *interval_json(const struct kb_ab_interval *iv, enum kb_ab_flag fl
 	json_object_set_new(o, "change_high", kb_json_num(expm1(iv->high)));
 	json_object_set_new(o, "flag", json_string(kb_ab_flag_name(flag)));
 	json_object_set_new(o, "stop", json_string(kb_ab_stop_name(stop)));
+	json_object_set_new(o, "planned", json_integer((json_int_t)planned));
 	return o;
 }
 
@@ -272,8 +279,13 @@ static json_t *bench_json(const struct kb_ab_bench *b)
 	json_object_set_new(o, "note", b->note ? json_string(b->note) : json_null());
 	for (int s = 0; s < 2; s++)
 		if (b->stage[s].n || b->stop[s] != KB_AB_STOP_NONE)
-			json_array_append_new(stages, interval_json(&b->stage[s], b->flag[s], b->stop[s]));
+			json_array_append_new(stages, interval_json(&b->stage[s], b->flag[s], b->stop[s],
+								    b->planned[s]));
 	json_object_set_new(o, "stages", stages);
+	json_object_set_new(o, "reported_stage",
+			    json_integer(b->nrounds ? b->rounds[b->nrounds - 1].stage : 0));
+	json_object_set_new(o, "screen_sd", kb_json_num(b->screen_sd));
+	json_object_set_new(o, "stein_rounds", json_integer((json_int_t)b->stein_rounds));
 	for (size_t i = 0; i < b->nrounds; i++) {
 		const struct kb_ab_round *r = &b->rounds[i];
 		json_t *x = json_object();
@@ -321,7 +333,8 @@ int kb_report_ab_json(FILE *f, const struct kb_ab *ab)
 	json_object_set_new(opts, "confirm", json_boolean(ab->opt.confirm));
 	json_object_set_new(opts, "estimator", json_string(kb_ab_estimator_name(ab->opt.estimator)));
 	json_object_set_new(opts, "target_ci", kb_json_num(ab->opt.target_ci));
-	json_object_set_new(opts, "min_rounds", json_integer((json_int_t)ab->min_rounds));
+	json_object_set_new(opts, "half_width", kb_json_num(expm1(ab->half_width)));
+	json_object_set_new(opts, "screen_rounds", json_integer((json_int_t)ab->screen_rounds));
 	json_object_set_new(opts, "max_rounds", json_integer((json_int_t)ab->opt.max_rounds));
 	json_object_set_new(opts, "max_time_s", kb_json_num(ab->opt.max_time_s));
 	json_object_set_new(opts, "seed", json_integer((json_int_t)ab->opt.seed));

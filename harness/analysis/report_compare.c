@@ -337,7 +337,20 @@ int kb_report_compare_json(FILE *f, const struct kb_compare *c)
 	json_object_set_new(opts, "resamples", json_integer((json_int_t)c->opt.resamples));
 	json_object_set_new(opts, "seed", json_integer((json_int_t)c->opt.seed));
 	json_object_set_new(opts, "allow_mismatch", json_boolean(c->opt.allow_mismatch));
+	json_object_set_new(opts, "mismatch_widen", kb_json_num(c->opt.mismatch_widen));
 	json_object_set_new(root, "options", opts);
+	if (c->baseline_fingerprint) {
+		json_t *m = json_object();
+
+		json_object_set_new(m, "baseline_fingerprint", json_string(c->baseline_fingerprint));
+		json_object_set_new(m, "current_fingerprint", json_string(c->current_fingerprint));
+		json_object_set_new(m, "widen", kb_json_num(c->widen));
+		json_object_set_new(m, "threshold_from", kb_json_num(c->threshold_from));
+		json_object_set_new(m, "threshold_to", kb_json_num(c->threshold_to));
+		json_object_set_new(root, "machine_mismatch", m);
+	} else {
+		json_object_set_new(root, "machine_mismatch", json_null());
+	}
 	for (i = 0; i < c->nwarnings; i++)
 		json_array_append_new(warns, json_string(c->warnings[i]));
 	json_object_set_new(root, "warnings", warns);

@@ -32,7 +32,8 @@ static const char usage[] =
 	"round, in a seeded random order, pinned to the same CPU, and compares the\n"
 	"paired per-round log-ratios of their medians.  A benchmark is `regressed`\n"
 	"only when the lower confidence bound of its slowdown is above the floor and\n"
-	"the estimate above the threshold, in a screen and again on fresh rounds.\n"
+	"the estimate above the threshold, in a screen of fixed length and again on\n"
+	"fresh rounds, as many as the screen's spread asks for (Stein's two stages).\n"
 	"\n"
 	"  --filter=REGEX      benchmarks to compare (both binaries must list the same)\n"
 	"  --threshold=PCT     practical threshold, percent (default 5)\n"
@@ -43,9 +44,12 @@ static const char usage[] =
 	"  --instructions-threshold=PCT   threshold on the counts (default 0.5)\n"
 	"  --floor=PCT         the lower bound must be above this (default 1)\n"
 	"  --alpha=A           suite-wide false-alarm rate (default 0.01)\n"
-	"  --rounds=N          minimum rounds per stage before the early stop (default 10)\n"
-	"  --max-rounds=N      rounds per stage at most (default 30)\n"
-	"  --target-ci=PCT     stop a stage once the interval is within +-PCT (default 1)\n"
+	"  --rounds=N          the screen's length, fixed (default 20; raised to what the\n"
+	"                      level needs, 7 at 50 benchmarks)\n"
+	"  --max-rounds=N      the confirmation's length at most (default 40); its length is\n"
+	"                      fixed from the screen's spread before it starts\n"
+	"  --target-ci=PCT     the confirmation's target half-width (default: threshold\n"
+	"                      minus floor, 4 with the defaults)\n"
 	"  --max-time=S        wall-time cap for the whole comparison (default 300);\n"
 	"                      what is undecided then is `inconclusive`\n"
 	"  --no-confirm        one stage at alpha/K instead of screen + confirmation\n"
@@ -221,18 +225,20 @@ static int make_options(const struct args *a, struct kb_ab_options *opt)
 		opt->alpha = v;
 	}
 	if (a->rounds && *a->rounds) {
-		if (parse_count("--rounds", a->rounds, 1, 10000, &u))
+		if (parse_count("--rounds", a->rounds, 2, 10000, &u))
 			return EXIT_BAD;
-		opt->min_rounds = (size_t)u;
-		if (opt->max_rounds < opt->min_rounds)
-			opt->max_rounds = opt->min_rounds;
+		opt->screen_rounds = (size_t)u;
+		if (opt->max_rounds < opt->screen_rounds)
+			opt->max_rounds = opt->screen_rounds;
 	}
 	if (a->max_rounds && *a->max_rounds) {
 		if (parse_count("--max-rounds", a->max_rounds, 1, 10000, &u))
 			return EXIT_BAD;
 		opt->max_rounds = (size_t)u;
-		if (opt->max_rounds < opt->min_rounds)
-			return kb_tool_fail("--max-rounds=%s is below --rounds=%zu", a->max_rounds, opt->min_rounds);
+		if (opt->max_rounds < opt->screen_rounds)
+			return kb_tool_fail("--max-rounds=%s is below --rounds=%zu (the confirmation is "
+					    "never shorter than the screen)", a->max_rounds,
+					    opt->screen_rounds);
 	}
 	if (a->max_time && *a->max_time) {
 		if (parse_number("--max-time", a->max_time, 0.001, 1e7, &v))

@@ -43,7 +43,9 @@ static const char usage[] =
 	"                      gate on a counter (gbps, gflops: higher is better) instead of time\n"
 	"  --format=console|markdown|json   output format (default console)\n"
 	"  --out=FILE          write the report to FILE (the console table still goes to stdout)\n"
-	"  --allow-mismatch    compare runs from different machine fingerprints (loudly)\n"
+	"  --allow-mismatch    compare runs from different machine fingerprints (loudly), with\n"
+	"                      every threshold and floor t widened to (1 + t)(1 + W) - 1\n"
+	"  --mismatch-widen=W  W in percent (default 25; 0: not widened)\n"
 	"  --fail-on=LIST      what fails: regressed (default), or regressed,inconclusive: an\n"
 	"                      inconclusive row whose estimate is past the threshold fails too\n"
 	"  --seed=N            bootstrap seed (default 42)\n"
@@ -52,15 +54,15 @@ static const char usage[] =
 	"\n"
 	"Every option has an environment mirror: KBENCH_THRESHOLD, KBENCH_FLOOR, KBENCH_ALPHA,\n"
 	"KBENCH_CONFIG, KBENCH_COUNTER, KBENCH_FORMAT, KBENCH_OUT, KBENCH_ALLOW_MISMATCH=1,\n"
-	"KBENCH_SEED, KBENCH_RESAMPLES, KBENCH_FAIL_ON (flags win).  With $GITHUB_STEP_SUMMARY set, the\n"
-	"Markdown report is appended to that file.\n"
+	"KBENCH_MISMATCH_WIDEN, KBENCH_SEED, KBENCH_RESAMPLES, KBENCH_FAIL_ON (flags win).\n"
+	"With $GITHUB_STEP_SUMMARY set, the Markdown report is appended to that file.\n"
 	"\n"
 	"Exit status: 0 no regression, 1 regression (or an error in CURRENT),\n"
 	"2 bad input or incomparable data.\n";
 
 struct args {
 	const char *threshold, *floor, *alpha, *config, *counter, *format, *out, *metric;
-	const char *seed, *resamples, *fail_on;
+	const char *seed, *resamples, *fail_on, *widen;
 	bool allow_mismatch, help;
 	const char *files[2];
 	int nfiles;
@@ -78,6 +80,7 @@ static void args_from_env(struct args *a)
 	a->seed = getenv("KBENCH_SEED");
 	a->resamples = getenv("KBENCH_RESAMPLES");
 	a->fail_on = getenv("KBENCH_FAIL_ON");
+	a->widen = getenv("KBENCH_MISMATCH_WIDEN");
 	a->allow_mismatch = kb_tool_env_true(getenv("KBENCH_ALLOW_MISMATCH"));
 }
 
@@ -104,7 +107,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			   !kb_tool_flag(s, "--counter", &a->counter) && !kb_tool_flag(s, "--format", &a->format) &&
 			   !kb_tool_flag(s, "--out", &a->out) && !kb_tool_flag(s, "--seed", &a->seed) &&
 			   !kb_tool_flag(s, "--resamples", &a->resamples) && !kb_tool_flag(s, "--metric", &a->metric) &&
-			   !kb_tool_flag(s, "--fail-on", &a->fail_on)) {
+			   !kb_tool_flag(s, "--fail-on", &a->fail_on) &&
+			   !kb_tool_flag(s, "--mismatch-widen", &a->widen)) {
 			return kb_tool_fail("unknown option %s (see --help)", s);
 		}
 	}
@@ -179,6 +183,8 @@ static int make_options(const struct args *a, struct kb_compare_options *opt, ch
 		opt->resamples = (size_t)u;
 	}
 	opt->allow_mismatch = a->allow_mismatch;
+	if (a->widen && kb_compare_parse_percent(a->widen, &opt->mismatch_widen))
+		return kb_tool_fail("--mismatch-widen: %s", kb_last_error());
 	if (a->fail_on) {
 		char buf[128], *save = NULL;
 		bool regressed = false;

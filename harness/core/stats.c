@@ -755,9 +755,29 @@ size_t kb_stats_sign_bound_rank(size_t n, double alpha)
 /* Exact table limit: the DP costs n * n(n+1)/2 steps. */
 #define KB__SIGNED_RANK_EXACT_MAX 200
 
-double kb_stats_signed_rank_cdf(size_t n, size_t k)
+/* p[s] = P(W+ == s) for n ranks, s = 0..n(n+1)/2: malloc'ed, NULL on ENOMEM. */
+static double *signed_rank_pmf(size_t n)
 {
 	size_t total = n * (n + 1) / 2, max = 0;
+	double *p = calloc(total + 1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	/* grown one rank i at a time */
+	p[0] = 1;
+	for (size_t i = 1; i <= n; i++) {
+		max += i;
+		for (size_t s = max; s >= i; s--)
+			p[s] = (p[s] + p[s - i]) / 2;
+		for (size_t s = i; s-- > 0;)
+			p[s] /= 2;
+	}
+	return p;
+}
+
+double kb_stats_signed_rank_cdf(size_t n, size_t k)
+{
+	size_t total = n * (n + 1) / 2;
 	double *p, sum = 0;
 
 	if (k >= total)
@@ -767,18 +787,9 @@ double kb_stats_signed_rank_cdf(size_t n, size_t k)
 		double sd = sqrt((double)n * (double)(n + 1) * (double)(2 * n + 1) / 24);
 		return kb_stats_norm_cdf(((double)k + 0.5 - mean) / sd);
 	}
-	/* p[s] = P(sum of a random subset of {1..i} == s), grown one i at a time */
-	p = calloc(total + 1, sizeof(*p));
+	p = signed_rank_pmf(n);
 	if (!p)
 		return NAN;
-	p[0] = 1;
-	for (size_t i = 1; i <= n; i++) {
-		max += i;
-		for (size_t s = max; s >= i; s--)
-			p[s] = (p[s] + p[s - i]) / 2;
-		for (size_t s = i; s-- > 0;)
-			p[s] /= 2;
-	}
 	for (size_t s = 0; s <= k; s++)
 		sum += p[s];
 	free(p);
@@ -791,6 +802,22 @@ size_t kb_stats_signed_rank_bound_rank(size_t n, double alpha)
 
 	if (n == 0 || kb_stats_signed_rank_cdf(n, 0) > alpha)
 		return 0;
+	if (n <= KB__SIGNED_RANK_EXACT_MAX) {
+		/* the exact distribution once, summed in the order the CDF sums
+		 * it (the same figures as bisecting on kb_stats_signed_rank_cdf) */
+		double *p = signed_rank_pmf(n), sum = 0;
+
+		if (!p)
+			return 0;
+		for (size_t k = 0; k < total; k++) {
+			sum += p[k];
+			if ((sum > 1 ? 1 : sum) > alpha)
+				break;
+			lo = k;
+		}
+		free(p);
+		return lo + 1;
+	}
 	/* largest k with P(W+ <= k-1) <= alpha: bisect on the monotone CDF */
 	while (lo + 1 < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -97,6 +97,11 @@ for fmt in console markdown json; do
 	expect_exit 0 "MACHINE MISMATCH" "$CMP" --allow-mismatch --format=$fmt "$GOOD" "$tmp/other.json"
 done
 expect_exit 0 "MACHINE MISMATCH" env KBENCH_ALLOW_MISMATCH=1 "$CMP" "$GOOD" "$tmp/other.json"
+expect_exit 0 "widened by 25 %" "$CMP" --allow-mismatch "$GOOD" "$tmp/other.json"
+expect_exit 0 "widened by 40 %" "$CMP" --allow-mismatch --mismatch-widen=40 "$GOOD" "$tmp/other.json"
+expect_exit 0 "widened by 40 %" env KBENCH_MISMATCH_WIDEN=40% "$CMP" --allow-mismatch "$GOOD" "$tmp/other.json"
+expect_exit 0 "not widened" "$CMP" --allow-mismatch --mismatch-widen=0 "$GOOD" "$tmp/other.json"
+expect_exit 2 "--mismatch-widen: \"lots\" is not a percentage" "$CMP" --allow-mismatch --mismatch-widen=lots "$GOOD" "$tmp/other.json"
 
 # Under valgrind (normal build only): no leak, no invalid access.  The
 # sanitizer build runs every corpus file above under ASan+LSan+UBSan, so

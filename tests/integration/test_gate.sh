@@ -170,6 +170,60 @@ expect 1 "gate METRIC=instructions, +1 % instructions"
 script ci-gate.sh isame 0 METRIC=cycles
 expect 2 "METRIC=cycles"
 
+# ALLOW_MISMATCH=1: no baseline for this machine (acme-two), a near machine's
+# (the same cores, GPU, compiler) is used with every threshold widened (5 %
+# -> 31.2 %), said; a decoy near folder of another vendor (aaa-cpu, first by
+# name) is passed over for the same vendor's; a machine with other cores has
+# no near baseline: exit 2 as before
+python3 - "$fx" <<'PY'
+import json, sys
+fx = sys.argv[1]
+def make(name, fp, model, cores, scale):
+    d = json.load(open(fx + "/" + ("base" if name != "nbase-2" else "base-2") + ".json"))
+    d["context"]["fingerprint"] = fp
+    d["context"]["fingerprint_parts"]["cpu_model"] = model
+    d["context"]["fingerprint_parts"]["cores"] = cores
+    for b in d["benchmarks"]:
+        # synth.py left raw samples only (the reader recomputes the summary)
+        if b["id"] == "reduction/sum_f32/4096" and scale != 1:
+            b["samples_ns"] = [x * scale for x in b["samples_ns"]]
+    json.dump(d, open(fx + "/" + name + ".json", "w"), indent=1)
+make("nbase", "acme-one_2c_nogpu_gcc12", "Acme One", 2, 1)
+make("nbase-2", "acme-one_2c_nogpu_gcc12", "Acme One", 2, 1)
+make("nsame", "acme-two_2c_nogpu_gcc12", "Acme Two", 2, 1)
+make("nslow20", "acme-two_2c_nogpu_gcc12", "Acme Two", 2, 1.2)
+make("nslow100", "acme-two_2c_nogpu_gcc12", "Acme Two", 2, 2)
+make("nfar", "acme-two_4c_nogpu_gcc12", "Acme Two", 4, 1)
+PY
+script make-baseline.sh nbase 0 BASELINE_RUNS=2
+expect 0 "make-baseline of the near machine"
+[ -d "$tmp/baselines/acme-one_2c_nogpu_gcc12" ] || bad "no baseline folder acme-one_2c_nogpu_gcc12: $(ls "$tmp/baselines")"
+cp -r "$tmp/baselines/acme-one_2c_nogpu_gcc12" "$tmp/baselines/aaa-cpu_2c_nogpu_gcc12"
+script ci-gate.sh nsame 0
+expect 2 "gate without a baseline, a near one and no ALLOW_MISMATCH"
+grep -q "near machine acme-one_2c_nogpu_gcc12" "$tmp/out" && grep -q "ALLOW_MISMATCH=1" "$tmp/out" ||
+	bad "no baseline but a near one: the message does not name it and ALLOW_MISMATCH=1"
+[ -s "$fx/calls" ] && bad "the gate measured before finding no baseline of its own"
+script ci-gate.sh nsame 0 ALLOW_MISMATCH=1
+expect 0 "gate ALLOW_MISMATCH=1, the same results on a near machine"
+grep -q "using the baseline of" "$tmp/out" && grep -q "near machine acme-one_2c_nogpu_gcc12" "$tmp/out" ||
+	bad "ALLOW_MISMATCH=1: the gate does not say it uses acme-one_2c_nogpu_gcc12's baseline"
+grep -q "MACHINE MISMATCH.*acme-one_2c_nogpu_gcc12.*acme-two_2c_nogpu_gcc12.*5.0 % -> 31.2 %" "$tmp/b/gate/summary.md" ||
+	bad "ALLOW_MISMATCH=1: the summary does not say the threshold was widened from 5.0 % to 31.2 %"
+script ci-gate.sh nslow20 0 ALLOW_MISMATCH=1
+expect 0 "gate ALLOW_MISMATCH=1, +20 % (inside the widened 31.2 %)"
+grep -q "reduction/sum_f32/4096.*threshold widened from 5.0 % to 31.2 %" "$tmp/b/gate/summary.md" ||
+	bad "ALLOW_MISMATCH=1, +20 %: the row does not say its threshold was widened"
+script ci-gate.sh nslow100 0 ALLOW_MISMATCH=1
+expect 1 "gate ALLOW_MISMATCH=1, +100 % (past the widened threshold)"
+grep -q "reduction/sum_f32/4096.*regressed" "$tmp/b/gate/summary.md" ||
+	bad "ALLOW_MISMATCH=1, +100 %: reduction/sum_f32/4096 not regressed"
+script ci-gate.sh nfar 0 ALLOW_MISMATCH=1
+expect 2 "gate ALLOW_MISMATCH=1 with no near machine (other cores)"
+grep -q "no near machine's baseline either" "$tmp/out" || bad "ALLOW_MISMATCH=1, other cores: not said that no near baseline exists"
+[ -s "$fx/calls" ] && bad "ALLOW_MISMATCH=1, no near baseline: the gate measured first"
+rm -rf "$tmp/baselines/acme-one_2c_nogpu_gcc12" "$tmp/baselines/aaa-cpu_2c_nogpu_gcc12"
+
 # make baseline / make gate run those scripts with GATE_FLAGS, COMPARE_FLAGS
 # and METRIC (-o all -o deps: the fake binaries are not rebuilt)
 mk() { # target RUN VAR=value...
@@ -194,6 +248,17 @@ expect_make 1 "make gate, a failed validation"
 rm -rf "$tmp/baselines"
 mk gate same
 expect_make 2 "make gate without a baseline"
+# ALLOW_MISMATCH through make: a near machine's baseline, widened
+mk baseline nbase BASELINE_RUNS=2
+expect_make 0 "make baseline of the near machine"
+mk gate nslow100 ALLOW_MISMATCH=1
+expect_make 1 "make gate ALLOW_MISMATCH=1, +100 % on a near machine"
+grep -q "using the baseline of" "$tmp/out" || bad "make gate ALLOW_MISMATCH=1: the near baseline was not used"
+mk gate nsame ALLOW_MISMATCH=1
+expect_make 0 "make gate ALLOW_MISMATCH=1, the same results on a near machine"
+mk gate nsame
+expect_make 2 "make gate without ALLOW_MISMATCH, only a near baseline"
+rm -rf "$tmp/baselines"
 
 # ---- part 2: the real thing ---------------------------------------------------------
 case "$B" in

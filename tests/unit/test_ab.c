@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -188,15 +189,10 @@ static void classify_rule(void **st)
 	assert_int_equal(kb_ab_classify(&iv, 0.05, 0.01), KB_AB_UNDECIDED);
 }
 
-static void narrow_and_levels(void **st)
+static void levels_and_stein(void **st)
 {
-	struct kb_ab_interval iv = iv_pct(0, -0.9, 0.9);
+	double a50 = sqrt(0.01 / 50), h = log(1.05) - log(1.01);
 	(void)st;
-	assert_true(kb_ab_is_narrow(&iv, 0.01));
-	iv = iv_pct(0, -1.5, 0.9);
-	assert_false(kb_ab_is_narrow(&iv, 0.01));
-	iv = iv_pct(0, -INFINITY, 0.1);
-	assert_false(kb_ab_is_narrow(&iv, 0.5));
 	/* a = sqrt(alpha / K) with confirmation, alpha / K without */
 	NEAR(kb_ab_stage_alpha(0.01, 1, true), 0.1, 1e-15);
 	NEAR(kb_ab_stage_alpha(0.01, 50, true), 0.0141421356237, 1e-12);
@@ -207,6 +203,22 @@ static void narrow_and_levels(void **st)
 	assert_int_equal(kb_ab_rounds_needed(0.0141421356), 7);
 	assert_int_equal(kb_ab_rounds_needed(0.0002), 13);
 	assert_int_equal(kb_ab_rounds_needed(0.5), 1);
+	/* the confirmation's half-width: threshold minus floor, or --target-ci */
+	NEAR(kb_ab_half_width(0.05, 0.01, 0), h, 1e-15);
+	NEAR(kb_ab_half_width(0.05, 0.01, 0.02), log(1.02), 1e-15);
+	/* Stein: ceil((t_{1-a, n0-1} s0 / h)^2 pi / 3), at least n_min.  The t
+	 * quantiles from mpmath (betainc, 30 digits): t_{1-0.0141421, 9} =
+	 * 2.60970857, so (2.60970857 * 0.05 / h)^2 pi / 3 = 11.819 -> 12;
+	 * t_{1-0.0141421, 6} = 2.87385002 gives 220.55 -> 221 */
+	assert_int_equal(kb_ab_stein_rounds(0.05, 10, a50, h, 10), 12);
+	assert_int_equal(kb_ab_stein_rounds(0.05, 10, a50, h, 13), 13);
+	assert_int_equal(kb_ab_stein_rounds(0.02, 10, a50, h, 10), 10); /* 1.89: n_min */
+	assert_int_equal(kb_ab_stein_rounds(0.1, 7, a50, log(1.02), 7), 221);
+	assert_int_equal(kb_ab_stein_rounds(0, 10, a50, h, 10), 10);
+	/* no spread to go on, or no half-width to aim at: as long as allowed */
+	assert_int_equal(kb_ab_stein_rounds(0.05, 1, a50, h, 10), 1000000);
+	assert_int_equal(kb_ab_stein_rounds(NAN, 10, a50, h, 10), 1000000);
+	assert_int_equal(kb_ab_stein_rounds(0.05, 10, a50, 0, 10), 1000000);
 }
 
 static void filter_regex(void **st)
@@ -349,6 +361,17 @@ static void opts(struct kb_ab_options *o, const struct kb_ab_backend *be)
 	o->cpu = "0";
 }
 
+/* One benchmark, s/a/1, with a true change `effect` (log) in noise `sd`:
+ * f, be and o ready for the caller to adjust before kb_ab_run. */
+static void single(struct fake *f, struct kb_ab_backend *be, struct kb_ab_options *o, double sd,
+		   uint64_t seed, double effect)
+{
+	fake_init(f, 1, sd, seed);
+	f->effect[0] = effect;
+	*be = fake_backend(f);
+	opts(o, be);
+}
+
 static const struct kb_ab_bench *find(const struct kb_ab *ab, const char *id)
 {
 	for (size_t i = 0; i < ab->nbenches; i++)
@@ -378,7 +401,7 @@ static void aa_all_unchanged(void **st)
 	for (size_t i = 0; i < ab.nbenches; i++) {
 		const struct kb_ab_bench *b = &ab.benches[i];
 
-		assert_true(b->nrounds >= 10 && b->nrounds <= 30);
+		assert_true(b->nrounds >= 20 && b->nrounds <= 20 + 40);
 		assert_true(b->ci_low <= b->ratio && b->ratio <= b->ci_high);
 		assert_true(b->ci_low < 1.01 && b->ci_high > 0.99);
 	}
@@ -425,10 +448,25 @@ static void injected_regression_confirmed(void **st)
 	assert_true(b->failure);
 	assert_int_equal(b->flag[0], KB_AB_SLOWER);
 	assert_int_equal(b->flag[1], KB_AB_SLOWER);
-	assert_true(b->stage[1].n >= ab.min_rounds); /* confirmed on fresh rounds */
+	/* a screen of exactly its fixed length, then a confirmation of the
+	 * length Stein's rule fixed from the screen's spread */
+	assert_int_equal(b->stage[0].n, ab.screen_rounds);
+	assert_int_equal(b->stop[0], KB_AB_STOP_PLANNED);
+	assert_true(b->screen_sd > 0);
+	assert_int_equal(b->stein_rounds, kb_ab_stein_rounds(b->screen_sd, ab.screen_rounds,
+							     ab.stage_alpha, ab.half_width,
+							     ab.screen_rounds));
+	assert_int_equal(b->planned[1], b->stein_rounds < ab.opt.max_rounds ? b->stein_rounds
+									    : ab.opt.max_rounds);
+	assert_int_equal(b->stage[1].n, b->planned[1]); /* confirmed on fresh rounds */
+	assert_int_equal(b->stop[1], KB_AB_STOP_PLANNED);
 	assert_int_equal(b->nrounds, b->stage[0].n + b->stage[1].n);
 	assert_true(b->ci_low > 1.05 && b->ci_high < 1.15);
 	NEAR(b->ratio, 1.10, 0.02);
+	/* the reported change is the confirmation's own, not pooled */
+	NEAR(b->ratio, exp(b->stage[1].estimate), 1e-12);
+	NEAR(b->ci_low, exp(b->stage[1].low), 1e-12);
+	NEAR(b->ci_high, exp(b->stage[1].high), 1e-12);
 	/* screen rounds come first, confirmation rounds after, never shared */
 	assert_int_equal(b->rounds[0].stage, 1);
 	assert_int_equal(b->rounds[b->nrounds - 1].stage, 2);
@@ -489,7 +527,7 @@ static void transient_flag_not_confirmed(void **st)
 	/* NEW is slow only while the screen runs (a noisy neighbour that left) */
 	fake_init(&f, 1, 0.005, 19);
 	f.effect[0] = log(1.10);
-	f.transient_rounds = 10;
+	f.transient_rounds = 20;
 	be = fake_backend(&f);
 	opts(&o, &be);
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
@@ -519,7 +557,7 @@ static void no_confirm_single_stage(void **st)
 	o.estimator = KB_AB_MEDIAN;
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
 	NEAR(ab.stage_alpha, 0.005, 1e-15);
-	assert_int_equal(ab.min_rounds, 10); /* 2^-8 <= .005 already */
+	assert_int_equal(ab.screen_rounds, 20); /* 2^-8 <= .005 already */
 	b = find(&ab, "s/a/2");
 	assert_int_equal(b->verdict, KB_VERDICT_REGRESSED);
 	assert_int_equal(b->stage[1].n, 0);
@@ -553,7 +591,7 @@ static void time_cap_inconclusive(void **st)
 	kb_ab_release(&ab);
 }
 
-static void noisy_reaches_max_rounds(void **st)
+static void confirmation_cut_by_time(void **st)
 {
 	struct fake f;
 	struct kb_ab_backend be;
@@ -561,18 +599,70 @@ static void noisy_reaches_max_rounds(void **st)
 	struct kb_ab ab;
 	const struct kb_ab_bench *b;
 	(void)st;
-	/* 20 % noise: never narrow within 12 rounds; +5 % cannot be decided */
-	fake_init(&f, 1, 0.2, 31);
-	f.effect[0] = log(1.05);
-	be = fake_backend(&f);
-	opts(&o, &be);
-	o.min_rounds = 8;
+	/* 1 s per process: the 20-round screen takes 40 s, the cap at 50 s
+	 * leaves the confirmation 5 of its planned rounds, and the note says so */
+	single(&f, &be, &o, 0.02, 43, log(1.10));
+	f.step_s = 1;
+	o.max_time_s = 50;
+	o.target_ci = 0.01; /* a long confirmation: (t s0 / ln 1.01)^2 */
+	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
+	assert_true(ab.time_capped);
+	b = find(&ab, "s/a/1");
+	assert_int_equal(b->flag[0], KB_AB_SLOWER);
+	assert_int_equal(b->stop[1], KB_AB_STOP_TIME);
+	assert_true(b->planned[1] > b->stage[1].n);
+	assert_true(b->stage[1].n >= 4 && b->stage[1].n <= 5);
+	assert_non_null(b->note);
+	{
+		char want[96];
+
+		snprintf(want, sizeof(want), "cut short by --max-time: %zu of %zu planned rounds",
+			 b->stage[1].n, b->planned[1]);
+		assert_non_null(strstr(b->note, want));
+	}
+	kb_ab_release(&ab);
+}
+
+static void stein_capped_by_max_rounds(void **st)
+{
+	struct fake f;
+	struct kb_ab_backend be;
+	struct kb_ab_options o;
+	struct kb_ab ab;
+	const struct kb_ab_bench *b;
+	(void)st;
+	/* +60 % in 15 % noise: flagged, and Stein asks for more than 12 rounds */
+	single(&f, &be, &o, 0.15, 47, log(1.6));
+	o.screen_rounds = 10;
+	o.max_rounds = 12;
+	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
+	b = find(&ab, "s/a/1");
+	assert_int_equal(b->flag[0], KB_AB_SLOWER);
+	assert_true(b->stein_rounds > 12);
+	assert_int_equal(b->planned[1], 12);
+	assert_int_equal(b->stage[1].n, 12);
+	assert_non_null(strstr(b->note, "--max-rounds=12"));
+	kb_ab_release(&ab);
+}
+
+static void noisy_undecided_after_screen(void **st)
+{
+	struct fake f;
+	struct kb_ab_backend be;
+	struct kb_ab_options o;
+	struct kb_ab ab;
+	const struct kb_ab_bench *b;
+	(void)st;
+	/* 20 % noise: +5 % cannot be decided in a screen of 8 rounds */
+	single(&f, &be, &o, 0.2, 31, log(1.05));
+	o.screen_rounds = 8;
 	o.max_rounds = 12;
 	assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
 	b = find(&ab, "s/a/1");
 	assert_int_equal(b->verdict, KB_VERDICT_INCONCLUSIVE);
-	assert_int_equal(b->stop[0], KB_AB_STOP_ROUNDS);
-	assert_int_equal(b->nrounds, 12);
+	assert_int_equal(b->stop[0], KB_AB_STOP_PLANNED);
+	assert_int_equal(b->nrounds, 8);
+	assert_non_null(strstr(b->note, "after the screen's 8 rounds"));
 	kb_ab_release(&ab);
 }
 
@@ -673,7 +763,7 @@ static void false_alarm_rate_aa(void **st)
 		o.alpha = 0.05;
 		o.threshold = 1e-9;
 		o.floor = 0;
-		o.min_rounds = o.max_rounds = 10;
+		o.screen_rounds = o.max_rounds = 10;
 		o.seed = t;
 		assert_int_equal(kb_ab_run("old", "new", &o, &ab), 0);
 		flagged += ab.benches[0].flag[0] == KB_AB_SLOWER;
@@ -698,7 +788,7 @@ int main(void)
 		cmocka_unit_test(hodges_lehmann_known),
 		cmocka_unit_test(hodges_lehmann_ties_and_bad),
 		cmocka_unit_test(classify_rule),
-		cmocka_unit_test(narrow_and_levels),
+		cmocka_unit_test(levels_and_stein),
 		cmocka_unit_test(filter_regex),
 		cmocka_unit_test(names),
 		cmocka_unit_test(aa_all_unchanged),
@@ -708,7 +798,9 @@ int main(void)
 		cmocka_unit_test(transient_flag_not_confirmed),
 		cmocka_unit_test(no_confirm_single_stage),
 		cmocka_unit_test(time_cap_inconclusive),
-		cmocka_unit_test(noisy_reaches_max_rounds),
+		cmocka_unit_test(noisy_undecided_after_screen),
+		cmocka_unit_test(confirmation_cut_by_time),
+		cmocka_unit_test(stein_capped_by_max_rounds),
 		cmocka_unit_test(error_in_new_is_failure),
 		cmocka_unit_test(lists_must_match),
 		cmocka_unit_test(bad_options),

@@ -788,6 +788,74 @@ static void test_fingerprint_mismatch(void **state)
 	kb_run_clear(&b);
 }
 
+/* --allow-mismatch widens every threshold and floor by --mismatch-widen and
+ * says from what to what: +20 % is regressed on one machine, not against a
+ * near machine's baseline; +60 % still is. */
+static void test_mismatch_widens_threshold(void **state)
+{
+	static const double slower[NIDS] = { 1.20, 1.60, 1, 1, 1, 1 };
+	struct kb_run a, b, same;
+	struct kb_compare c;
+	struct kb_compare_options o;
+
+	(void)state;
+	make_suite(&a, "amd-epyc_2c_nogpu_gcc12", NULL, 1);
+	make_suite(&b, "oxide-virtual-turin-like-processor_2c_nogpu_gcc12", slower, 2);
+	make_suite(&same, "amd-epyc_2c_nogpu_gcc12", slower, 2);
+	assert_int_equal(kb_run_add_context(&a, "fingerprint_parts.cpu_model", "AMD EPYC", true), 0);
+	assert_int_equal(kb_run_add_context(&b, "fingerprint_parts.cpu_model",
+					    "Oxide Virtual Turin-like Processor", true), 0);
+	kb_compare_options_init(&o);
+	o.resamples = 2000;
+
+	/* the same machine: both slowdowns regressed at 5 % */
+	assert_int_equal(compare(&a, &same, &o, &c), 0);
+	assert_null(c.baseline_fingerprint);
+	assert_true(c.widen == 0);
+	assert_int_equal(row_of(&c, ids[0])->verdict, KB_VERDICT_REGRESSED);
+	assert_int_equal(row_of(&c, ids[1])->verdict, KB_VERDICT_REGRESSED);
+	kb_compare_release(&c);
+
+	o.allow_mismatch = true;
+	assert_int_equal(compare(&a, &b, &o, &c), 0);
+	assert_string_equal(c.baseline_fingerprint, "amd-epyc_2c_nogpu_gcc12");
+	assert_string_equal(c.current_fingerprint, "oxide-virtual-turin-like-processor_2c_nogpu_gcc12");
+	assert_true(fabs(c.widen - 0.25) < 1e-12);
+	assert_true(fabs(c.threshold_from - 0.05) < 1e-12);
+	assert_true(fabs(c.threshold_to - (1.05 * 1.25 - 1)) < 1e-12);
+	assert_non_null(strstr(c.warnings[0], "widened by 25 %"));
+	assert_non_null(strstr(c.warnings[0], "5.0 % -> 31.2 %"));
+	assert_non_null(strstr(c.warnings[0],
+			       "cpu_model 'AMD EPYC' vs 'Oxide Virtual Turin-like Processor'"));
+	for (size_t i = 0; i < c.nrows; i++) {
+		assert_true(fabs(c.rows[i].threshold - 0.3125) < 1e-12);
+		assert_true(fabs(c.rows[i].floor - (1.01 * 1.25 - 1)) < 1e-12);
+		assert_int_equal(c.rows[i].threshold_source, KB_THRESHOLD_MISMATCH);
+	}
+	assert_string_equal(kb_threshold_source_name(KB_THRESHOLD_MISMATCH), "mismatch");
+	assert_true(row_of(&c, ids[0])->verdict != KB_VERDICT_REGRESSED);
+	assert_non_null(strstr(row_of(&c, ids[0])->note, "threshold widened from 5.0 % to 31.2 %"));
+	assert_int_equal(row_of(&c, ids[1])->verdict, KB_VERDICT_REGRESSED);
+	kb_compare_release(&c);
+
+	/* a chosen widening; 0 compares as before, with the warning */
+	o.mismatch_widen = 0.5;
+	assert_int_equal(compare(&a, &b, &o, &c), 0);
+	assert_true(fabs(row_of(&c, ids[0])->threshold - 0.575) < 1e-12);
+	kb_compare_release(&c);
+	o.mismatch_widen = 0;
+	assert_int_equal(compare(&a, &b, &o, &c), 0);
+	assert_int_equal(row_of(&c, ids[0])->verdict, KB_VERDICT_REGRESSED);
+	assert_non_null(strstr(c.warnings[0], "not widened"));
+	kb_compare_release(&c);
+	o.mismatch_widen = -1;
+	assert_int_equal(compare(&a, &b, &o, &c), -KB_EINVAL);
+	assert_non_null(strstr(kb_last_error(), "mismatch widening"));
+	kb_run_clear(&a);
+	kb_run_clear(&b);
+	kb_run_clear(&same);
+}
+
 static void test_incomparable(void **state)
 {
 	struct kb_run a, b;
@@ -1085,6 +1153,7 @@ int main(void)
 		cmocka_unit_test(test_new_missing_error_skipped),
 		cmocka_unit_test(test_failed_validation_is_error),
 		cmocka_unit_test(test_fingerprint_mismatch),
+		cmocka_unit_test(test_mismatch_widens_threshold),
 		cmocka_unit_test(test_incomparable),
 		cmocka_unit_test(test_point_estimate_fallback),
 		cmocka_unit_test(test_summary_fallback),
