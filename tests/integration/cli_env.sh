@@ -1,5 +1,5 @@
 # cli_env.sh - sourced by the tools' command-line tests (test_history_cli.sh,
-# test_history_pg.sh, test_report_cli.sh) after they set $tmp (a temporary
+# test_history_pg.sh, test_report_cli.sh, test_compare_badinput.sh) after they set $tmp (a temporary
 # folder): fail, expect_exit, and (with $DATA, tests/data/report) the eight
 # runs both history tests store.
 failures=0
@@ -8,16 +8,21 @@ fail() {
 	failures=$((failures + 1))
 }
 
-expect_exit() { # CODE FRAGMENT CMD...
-	want=$1 frag=$2
+# expect_exit CODE FRAGMENT CMD...: exit code, message fragment on
+# stdout+stderr, no sanitizer report; counts the checks in $checked.  (Its
+# variables are its own: a caller's loop over $frag survives the call.)
+checked=0
+expect_exit() {
+	want=$1 efrag=$2
 	shift 2
 	"$@" >"$tmp/out" 2>&1
 	rc=$?
+	checked=$((checked + 1))
 	if [ "$rc" -ne "$want" ]; then
 		fail "exit $rc (wanted $want): $*"
 		sed 's/^/    | /' "$tmp/out" | head -n 12
-	elif [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out"; then
-		fail "no \"$frag\" in the output of: $*"
+	elif [ -n "$efrag" ] && ! grep -qF -- "$efrag" "$tmp/out"; then
+		fail "no \"$efrag\" in the output of: $*"
 		sed 's/^/    | /' "$tmp/out" | head -n 12
 	elif grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp/out"; then
 		fail "sanitizer report: $*"

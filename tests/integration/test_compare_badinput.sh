@@ -14,34 +14,7 @@ BAD=$R/tests/data/bad
 [ -x "$CMP" ] || { echo "missing $CMP (build first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb-badinput.XXXXXX")
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-failures=0
-checked=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-# expect_exit CODE FRAGMENT CMD...: exit code, message fragment on
-# stdout+stderr, no sanitizer report.
-# (its own variable names: the corpus loop's $frag must survive the call)
-expect_exit() {
-	want=$1 efrag=$2
-	shift 2
-	"$@" >"$tmp/out" 2>&1
-	rc=$?
-	checked=$((checked + 1))
-	if [ "$rc" -ne "$want" ]; then
-		fail "exit $rc (wanted $want): $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 8
-	elif [ -n "$efrag" ] && ! grep -qF -- "$efrag" "$tmp/out"; then
-		fail "no \"$efrag\" in the output of: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 8
-	elif grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp/out"; then
-		fail "sanitizer report: $*"
-		sed 's/^/    | /' "$tmp/out" | head -n 20
-	fi
-}
+. "$R/tests/integration/cli_env.sh"
 
 # The corpus, as CURRENT and as BASELINE.
 n=0
