@@ -214,6 +214,86 @@ static int pool_processes(struct kb_result *const *pick, size_t n, const struct 
 	return 0;
 }
 
+/*
+ * The machine's reference probes (context.reference.spin_ns and
+ * memory_read_ns, read through each run) of the baseline: the median over
+ * its runs, not the first run's, and with two runs or more the standard
+ * deviation of their logs over the runs (reference.<probe>_run_log_sd,
+ * reference.runs), since kbench-compare checks a new run's probes against
+ * them (compare.c, reference_check).  out's context is the first run's; the
+ * medians replace its values in place.
+ */
+/* Adds a numeric context entry "reference.<...>" after the last
+ * "reference." one, so that the JSON writer keeps one "reference" object. */
+static int add_reference(struct kb_run *out, const char *key, const char *value)
+{
+	size_t at = out->ncontext, last;
+	struct kb_kv kv;
+	int rc;
+
+	for (size_t j = 0; j < out->ncontext; j++)
+		if (strncmp(out->context[j].key, "reference.", 10) == 0)
+			at = j + 1;
+	if ((rc = kb_run_add_context(out, key, value, true)))
+		return rc;
+	last = out->ncontext - 1;
+	kv = out->context[last];
+	memmove(&out->context[at + 1], &out->context[at], (last - at) * sizeof(kv));
+	out->context[at] = kv;
+	return 0;
+}
+
+static int reference_median(struct kb_run *out, const struct kb_run *runs, size_t n)
+{
+	static const char *const keys[] = { "reference.spin_ns", "reference.memory_read_ns" };
+	static const char *const sd_keys[] = { "reference.spin_run_log_sd",
+					       "reference.memory_read_run_log_sd" };
+	size_t runs_with = 0;
+	int rc;
+
+	for (size_t k = 0; k < 2; k++) {
+		double v[64];
+		size_t m = 0;
+		char buf[64], *dup;
+
+		for (size_t i = 0; i < n && m < 64; i++) {
+			/* the first run's context has moved to out already */
+			const char *s = kb_run_context(i == 0 ? out : &runs[i], keys[k]);
+			double x = s ? strtod(s, NULL) : NAN;
+			if (x > 0 && isfinite(x))
+				v[m++] = x;
+		}
+		if (m == 0)
+			continue;
+		if (m >= 2) {
+			double mean = 0, ss = 0;
+			for (size_t i = 0; i < m; i++)
+				mean += log(v[i]) / (double)m;
+			for (size_t i = 0; i < m; i++)
+				ss += (log(v[i]) - mean) * (log(v[i]) - mean);
+			snprintf(buf, sizeof(buf), "%.6g", sqrt(ss / (double)(m - 1)));
+			if ((rc = add_reference(out, sd_keys[k], buf)))
+				return rc;
+			runs_with = m > runs_with ? m : runs_with;
+		}
+		snprintf(buf, sizeof(buf), "%.9g", kb_stats_median(v, m));
+		for (size_t j = 0; j < out->ncontext; j++) {
+			if (strcmp(out->context[j].key, keys[k]) != 0)
+				continue;
+			if (!(dup = strdup(buf)))
+				return kb_error(KB_ENOMEM, "out of memory");
+			free(out->context[j].value);
+			out->context[j].value = dup;
+		}
+	}
+	if (runs_with) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%zu", runs_with);
+		return add_reference(out, "reference.runs", buf);
+	}
+	return 0;
+}
+
 int kb_baseline_merge(struct kb_run *runs, size_t n, const char *const *names, struct kb_run *out)
 {
 	double *med = NULL;
@@ -247,6 +327,8 @@ int kb_baseline_merge(struct kb_run *runs, size_t n, const char *const *names, s
 	out->config = runs[0].config, runs[0].config = NULL;
 	out->nconfig = runs[0].nconfig, runs[0].nconfig = 0;
 	out->seed = runs[0].seed;
+	if ((rc = reference_median(out, runs, n)))
+		goto out_fail;
 	snprintf(buf, sizeof(buf), "%zu", n);
 	if ((rc = kb_run_add_config(out, "baseline.runs", buf, true)) ||
 	    (rc = kb_run_add_config(out, "baseline.noise_method",

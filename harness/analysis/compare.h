@@ -131,6 +131,8 @@ struct kb_compare_options {
 	int counter_direction;  /* +1 higher is better, -1 lower is better, 0 guess by name */
 	bool fail_inconclusive; /* --fail-on=...,inconclusive: an inconclusive row whose estimate
 				 * is worse than the threshold fails too */
+	bool no_reference_check; /* --no-reference-check: keep verdicts when the machine's
+				  * reference probes moved since the baseline */
 	const struct kb_compare_config *config; /* overrides, or NULL */
 };
 
@@ -182,6 +184,13 @@ struct kb_compare {
 	char *baseline_fingerprint, *current_fingerprint; /* NULL when the same */
 	double widen;              /* mismatch_widen applied, 0 when none */
 	double threshold_from, threshold_to; /* the suite threshold before and after (NAN: none) */
+	/* the machine's reference probe that moved past the threshold since the
+	 * baseline ("spin" or "memory read"), its change, and the verdicts held
+	 * as inconclusive for it; NULL, NAN, 0 when none moved */
+	const char *moved_probe;
+	double moved_change;
+	double moved_bound;        /* the move allowed: the threshold or the baseline runs' bound */
+	size_t held;
 };
 
 /*

@@ -338,6 +338,7 @@ int kb_report_compare_json(FILE *f, const struct kb_compare *c)
 	json_object_set_new(opts, "seed", json_integer((json_int_t)c->opt.seed));
 	json_object_set_new(opts, "allow_mismatch", json_boolean(c->opt.allow_mismatch));
 	json_object_set_new(opts, "mismatch_widen", kb_json_num(c->opt.mismatch_widen));
+	json_object_set_new(opts, "reference_check", json_boolean(!c->opt.no_reference_check));
 	json_object_set_new(root, "options", opts);
 	if (c->baseline_fingerprint) {
 		json_t *m = json_object();
@@ -350,6 +351,17 @@ int kb_report_compare_json(FILE *f, const struct kb_compare *c)
 		json_object_set_new(root, "machine_mismatch", m);
 	} else {
 		json_object_set_new(root, "machine_mismatch", json_null());
+	}
+	if (c->moved_probe) {
+		json_t *m = json_object();
+
+		json_object_set_new(m, "probe", json_string(c->moved_probe));
+		json_object_set_new(m, "change", kb_json_num(c->moved_change));
+		json_object_set_new(m, "bound", kb_json_num(c->moved_bound));
+		json_object_set_new(m, "held", json_integer((json_int_t)c->held));
+		json_object_set_new(root, "machine_moved", m);
+	} else {
+		json_object_set_new(root, "machine_moved", json_null());
 	}
 	for (i = 0; i < c->nwarnings; i++)
 		json_array_append_new(warns, json_string(c->warnings[i]));

@@ -48,13 +48,17 @@ static const char usage[] =
 	"  --mismatch-widen=W  W in percent (default 25; 0: not widened)\n"
 	"  --fail-on=LIST      what fails: regressed (default), or regressed,inconclusive: an\n"
 	"                      inconclusive row whose estimate is past the threshold fails too\n"
+	"  --no-reference-check  keep regressed/improved verdicts when the machine's reference\n"
+	"                      probes (spin, memory read) moved past the threshold since the\n"
+	"                      baseline (by default they are held as inconclusive)\n"
 	"  --seed=N            bootstrap seed (default 42)\n"
 	"  --resamples=N       bootstrap resamples (default 10000)\n"
 	"  --help              this text\n"
 	"\n"
 	"Every option has an environment mirror: KBENCH_THRESHOLD, KBENCH_FLOOR, KBENCH_ALPHA,\n"
 	"KBENCH_CONFIG, KBENCH_COUNTER, KBENCH_FORMAT, KBENCH_OUT, KBENCH_ALLOW_MISMATCH=1,\n"
-	"KBENCH_MISMATCH_WIDEN, KBENCH_SEED, KBENCH_RESAMPLES, KBENCH_FAIL_ON (flags win).\n"
+	"KBENCH_MISMATCH_WIDEN, KBENCH_NO_REFERENCE_CHECK=1, KBENCH_SEED, KBENCH_RESAMPLES,\n"
+	"KBENCH_FAIL_ON (flags win).\n"
 	"With $GITHUB_STEP_SUMMARY set, the Markdown report is appended to that file.\n"
 	"\n"
 	"Exit status: 0 no regression, 1 regression (or an error in CURRENT),\n"
@@ -63,7 +67,7 @@ static const char usage[] =
 struct args {
 	const char *threshold, *floor, *alpha, *config, *counter, *format, *out, *metric;
 	const char *seed, *resamples, *fail_on, *widen;
-	bool allow_mismatch, help;
+	bool allow_mismatch, no_reference_check, help;
 	const char *files[2];
 	int nfiles;
 };
@@ -82,6 +86,7 @@ static void args_from_env(struct args *a)
 	a->fail_on = getenv("KBENCH_FAIL_ON");
 	a->widen = getenv("KBENCH_MISMATCH_WIDEN");
 	a->allow_mismatch = kb_tool_env_true(getenv("KBENCH_ALLOW_MISMATCH"));
+	a->no_reference_check = kb_tool_env_true(getenv("KBENCH_NO_REFERENCE_CHECK"));
 }
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -102,6 +107,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->help = true;
 		} else if (strcmp(s, "--allow-mismatch") == 0) {
 			a->allow_mismatch = true;
+		} else if (strcmp(s, "--no-reference-check") == 0) {
+			a->no_reference_check = true;
 		} else if (!kb_tool_flag(s, "--threshold", &a->threshold) && !kb_tool_flag(s, "--floor", &a->floor) &&
 			   !kb_tool_flag(s, "--alpha", &a->alpha) && !kb_tool_flag(s, "--config", &a->config) &&
 			   !kb_tool_flag(s, "--counter", &a->counter) && !kb_tool_flag(s, "--format", &a->format) &&
@@ -183,6 +190,7 @@ static int make_options(const struct args *a, struct kb_compare_options *opt, ch
 		opt->resamples = (size_t)u;
 	}
 	opt->allow_mismatch = a->allow_mismatch;
+	opt->no_reference_check = a->no_reference_check;
 	if (a->widen && kb_compare_parse_percent(a->widen, &opt->mismatch_widen))
 		return kb_tool_fail("--mismatch-widen: %s", kb_last_error());
 	if (a->fail_on) {

@@ -247,7 +247,13 @@ static void test_baseline_pools_processes(void **state)
 		double m[] = { c[k] * 0.99, c[k], c[k] * 1.01 };
 		struct kb_result *r;
 
+		char mem[32];
+
 		run_init(&runs[k], "fp", 1);
+		snprintf(mem, sizeof(mem), "%g", 3e6 * c[k] / 100);
+		assert_int_equal(kb_run_add_context(&runs[k], "reference.spin_ns", "4000000", true), 0);
+		assert_int_equal(kb_run_add_context(&runs[k], "reference.memory_read_ns", mem, true), 0);
+		assert_int_equal(kb_run_add_context(&runs[k], "os", "Linux", false), 0);
 		r = add_bench(&runs[k], "s/k/1", c[k], 0.01, 30, k);
 		r->suite = strdup("s");
 		set_processes(r, m, 3, 0, 0);
@@ -261,6 +267,14 @@ static void test_baseline_pools_processes(void **state)
 	assert_int_equal(out.results[0].proc.processes, 9);
 	assert_near(out.results[0].summary.median, 110, 0.01);
 	assert_string_equal(kb_run_context(&out, "baseline.pooled_runs"), "3");
+	/* the reference probes: the median over the runs and the sd of their
+	 * logs, the "reference." entries kept together (one JSON object) */
+	assert_near(strtod(kb_run_context(&out, "reference.memory_read_ns"), NULL), 3.3e6, 1);
+	assert_near(strtod(kb_run_context(&out, "reference.memory_read_run_log_sd"), NULL),
+		    log(1.1), 1e-5);
+	assert_near(strtod(kb_run_context(&out, "reference.spin_run_log_sd"), NULL), 0, 1e-9);
+	assert_string_equal(kb_run_context(&out, "reference.runs"), "3");
+	assert_string_equal(out.context[out.ncontext - 1].key, "os");
 	assert_near(out.results[0].proc.drift_log_var, log(1.1) * log(1.1) - se2, 1e-9);
 	assert_near(out.results[0].proc.drift_df, 2, 0);
 	assert_true(out.results[0].summary.ci_low < 110 && out.results[0].summary.ci_high > 110);
@@ -357,6 +371,65 @@ static void test_one_20pct_slower_regressed(void **state)
 	kb_compare_release(&c);
 	kb_run_clear(&a);
 	kb_run_clear(&b);
+}
+
+/*
+ * The machine's reference probes: a change with the machine's memory read
+ * 40 % slower than at the baseline is held as inconclusive (and fails only
+ * with --fail-on=...,inconclusive); not when the probes agree, when the
+ * baseline's own runs saw its memory read move that much, with
+ * --no-reference-check, or when the change (+100 %) is beyond the
+ * machine's move and the threshold together.
+ */
+static void test_reference_check(void **state)
+{
+	double f[NIDS] = { 1, 1, 1.2, 1, 1, 1 };
+	struct kb_compare_options o;
+	struct kb_run a, b;
+	struct kb_compare c;
+	const struct kb_compare_row *row;
+
+	(void)state;
+	kb_compare_options_init(&o);
+	o.resamples = 2000;
+	for (int k = 0; k < 6; k++) {
+		f[2] = k == 5 ? 2.0 : 1.2;
+		make_suite(&a, "fp", NULL, 1);
+		make_suite(&b, "fp", f, 2);
+		assert_int_equal(kb_run_add_context(&a, "reference.spin_ns", "4000000", true), 0);
+		assert_int_equal(kb_run_add_context(&a, "reference.memory_read_ns", "3000000", true), 0);
+		assert_int_equal(kb_run_add_context(&b, "reference.spin_ns", "4040000", true), 0);
+		assert_int_equal(kb_run_add_context(&b, "reference.memory_read_ns",
+						    k == 0 ? "3030000" : "4200000", true), 0);
+		if (k == 3) { /* the baseline's runs: sd 0.1 of the log, 5 runs: bound +65 % */
+			assert_int_equal(kb_run_add_context(&a, "reference.memory_read_run_log_sd", "0.1",
+							    true), 0);
+			assert_int_equal(kb_run_add_context(&a, "reference.runs", "5", true), 0);
+		}
+		o.no_reference_check = k == 4;
+		o.fail_inconclusive = k == 2;
+		assert_int_equal(compare(&a, &b, &o, &c), 0);
+		row = row_of(&c, ids[2]);
+		if (k == 1 || k == 2) {
+			assert_int_equal(row->verdict, KB_VERDICT_INCONCLUSIVE);
+			assert_non_null(strstr(row->note, "reference memory read moved +40.0 %"));
+			assert_string_equal(c.moved_probe, "memory read");
+			assert_near(c.moved_change, 0.4, 1e-9);
+			assert_int_equal(c.held, 1);
+			assert_int_equal(kb_compare_exit_status(&c), k == 2 ? 1 : 0);
+		} else {
+			assert_int_equal(row->verdict, KB_VERDICT_REGRESSED);
+			if (k == 5)
+				assert_string_equal(c.moved_probe, "memory read");
+			else
+				assert_null(c.moved_probe);
+			assert_int_equal(c.held, 0);
+			assert_int_equal(kb_compare_exit_status(&c), 1);
+		}
+		kb_compare_release(&c);
+		kb_run_clear(&a);
+		kb_run_clear(&b);
+	}
 }
 
 /* Everything 30 % slower: the verdicts stand, and a warning blames the machine. */
@@ -1141,6 +1214,7 @@ int main(void)
 		cmocka_unit_test(test_identical_noisy_unchanged),
 		cmocka_unit_test(test_independent_same_distribution_unchanged),
 		cmocka_unit_test(test_one_20pct_slower_regressed),
+		cmocka_unit_test(test_reference_check),
 		cmocka_unit_test(test_global_shift_warning),
 		cmocka_unit_test(test_improved),
 		cmocka_unit_test(test_small_change_below_threshold),
