@@ -267,6 +267,13 @@ uint64_t kb_seed(const struct kb_state *state);
  * exactly once, untimed, and the code after it should check the output.
  */
 bool kb_validating(const struct kb_state *state);
+/*
+ * For a custom timer's stop callback (kb_set_timer): true when the runner
+ * keeps the batch now ending as a sample; false in the warmup call, in
+ * validation, and for a round's first batches, which are run and dropped
+ * until --refill seconds have passed.  Valid until the batch has ended.
+ */
+bool kb_batch_kept(const struct kb_state *state);
 
 /* ---- memory ------------------------------------------------------------ */
 

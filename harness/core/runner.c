@@ -155,23 +155,34 @@ static bool warmup_wants_more(struct kb_state *s, double elapsed)
 	return br->warmup_ns < s->cfg->warmup_s * 1e9;
 }
 
+/* A round begins with batches that are run and dropped: they pay for the
+ * caches (and the TLB, and the pages) the previous benchmark of the
+ * interleaving took.  At least one batch, and until --refill seconds of the
+ * kernel's own running time have passed: after a 64 MiB neighbour a 4 MiB
+ * sum needs about 3 ms to come back to its steady time, which a single 1 ms
+ * batch does not cover (docs/method.md).  Asked before the batch counts. */
+static bool drops_batch(const struct kb_state *s)
+{
+	return s->batches_done == s->batches_dropped &&
+	       (s->batches_dropped == 0 || s->dropped_ns < s->cfg->refill_s * 1e9);
+}
+
+bool kb_batch_kept(const struct kb_state *s)
+{
+	return s->mode == KB_MODE_ROUND && !drops_batch(s);
+}
+
 /* A batch has ended with `wall` and `cpu` ns: records it and says whether
  * another batch follows. */
 static bool after_batch(struct kb_state *s, double wall, double cpu)
 {
 	struct kb_bench_run *br = s->br;
+	bool drop = drops_batch(s);
 
 	s->batches_done++;
 	if (s->mode == KB_MODE_WARMUP)
 		return !interrupted && warmup_wants_more(s, wall);
-	/* A round begins with batches that are run and dropped: they pay for
-	 * the caches (and the TLB, and the pages) the previous benchmark of the
-	 * interleaving took.  At least one batch, and until --refill seconds of
-	 * the kernel's own running time have passed: after a 64 MiB neighbour a
-	 * 4 MiB sum needs about 3 ms to come back to its steady time, which a
-	 * single 1 ms batch does not cover (docs/method.md). */
-	if (s->batches_done == s->batches_dropped + 1 &&
-	    (s->batches_dropped == 0 || s->dropped_ns < s->cfg->refill_s * 1e9)) {
+	if (drop) {
 		s->batches_dropped++;
 		s->dropped_ns += wall;
 	} else {

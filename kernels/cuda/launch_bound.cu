@@ -10,8 +10,6 @@
 /* One benchmark instance's tally, kept across the runner's calls. */
 struct kb_lb_tally {
 	char *id;
-	size_t calls;    /* hot-mode calls of the body so far, the warmup's included */
-	size_t batch;    /* batches timed in the current call */
 	size_t recorded; /* batches the runner kept as samples */
 	size_t starved;  /* of those, launch-bound ones */
 };
@@ -56,8 +54,6 @@ void kb_cuda_launch_bound_call(struct kb_state *state)
 	g_cur = tally(kb_id(state));
 	if (!g_cur)
 		return; /* out of memory: no counter rather than a wrong one */
-	g_cur->calls++;
-	g_cur->batch = 0;
 	write_share(state, g_cur);
 }
 
@@ -67,11 +63,10 @@ void kb_cuda_launch_bound_batch(struct kb_state *state, bool starved)
 
 	if (!t || strcmp(t->id, kb_id(state)) != 0)
 		return;
-	/* the warmup call and each call's first batch are not samples */
-	if (t->calls > 1 && t->batch > 0) {
+	/* the warmup call and each round's refill batches are not samples */
+	if (kb_batch_kept(state)) {
 		t->recorded++;
 		t->starved += starved;
 	}
-	t->batch++;
 	write_share(state, t);
 }

@@ -32,8 +32,8 @@
  *
  * The share.  Only batches the runner keeps as samples count.  kbench's
  * runner (runner.h) calls a body once to warm up and records nothing of
- * that call; every later timed call runs one batch more than it keeps, the
- * first, and drops it.  The share is the launch-bound batches among the
+ * that call; every later timed call runs its first batches and drops them
+ * (at least one, until --refill has passed), which kb_batch_kept() says.  The share is the launch-bound batches among the
  * kept ones of all calls of the instance so far, and it is written at
  * every call and kept batch, 0 included, so every hot result carries it.
  */

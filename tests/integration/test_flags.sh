@@ -52,6 +52,7 @@ CASES = {
     "out-format": ("gbench", ["--out=" + out], lambda r: "run_type" in json.load(open(out))["benchmarks"][0] or "not gbench", "console"),
     "min-time": ("0.002", [], cfg("min_time_s", 0.002), "fast"),
     "warmup": ("0.01", [], cfg("warmup_s", 0.01), "-1"),
+    "refill": ("0.002", [], cfg("refill_s", 0.002), "soon"),
     "target-ci": ("3", [], cfg("target_ci", 0.03), "0"),
     "max-time": ("0.5", [], cfg("max_time_s", 0.5), "soon"),
     "rounds": ("2", [], cfg("rounds", 2), "0"),
