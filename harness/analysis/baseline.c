@@ -214,15 +214,11 @@ static int pool_processes(struct kb_result *const *pick, size_t n, const struct 
 	return 0;
 }
 
-/*
- * The machine's reference probes (context.reference.spin_ns and
- * memory_read_ns, read through each run) of the baseline: the median over
- * its runs, not the first run's, and with two runs or more the standard
- * deviation of their logs over the runs (reference.<probe>_run_log_sd,
- * reference.runs), since kbench-compare checks a new run's probes against
- * them (compare.c, reference_check).  out's context is the first run's; the
- * medians replace its values in place.
- */
+const struct kb_reference_probe kb_reference_probes[2] = {
+	{ "spin", "reference.spin_ns", "reference.spin_run_log_sd" },
+	{ "memory read", "reference.memory_read_ns", "reference.memory_read_run_log_sd" },
+};
+
 /* Adds a numeric context entry "reference.<...>" after the last
  * "reference." one, so that the JSON writer keeps one "reference" object. */
 static int add_reference(struct kb_run *out, const char *key, const char *value)
@@ -243,23 +239,28 @@ static int add_reference(struct kb_run *out, const char *key, const char *value)
 	return 0;
 }
 
+/*
+ * The machine's reference probes of the baseline: the median over its
+ * runs, not the first run's, and with two runs or more the standard
+ * deviation of their logs over the runs (kb_reference_probes' sd_key, and
+ * reference.runs), since kbench-compare checks a new run's probes against
+ * them (compare.c, reference_check).  out's context is the first run's; the
+ * medians replace its values in place.
+ */
 static int reference_median(struct kb_run *out, const struct kb_run *runs, size_t n)
 {
-	static const char *const keys[] = { "reference.spin_ns", "reference.memory_read_ns" };
-	static const char *const sd_keys[] = { "reference.spin_run_log_sd",
-					       "reference.memory_read_run_log_sd" };
 	size_t runs_with = 0;
 	int rc;
 
 	for (size_t k = 0; k < 2; k++) {
+		const struct kb_reference_probe *p = &kb_reference_probes[k];
 		double v[64];
 		size_t m = 0;
 		char buf[64], *dup;
 
 		for (size_t i = 0; i < n && m < 64; i++) {
 			/* the first run's context has moved to out already */
-			const char *s = kb_run_context(i == 0 ? out : &runs[i], keys[k]);
-			double x = s ? strtod(s, NULL) : NAN;
+			double x = kb_run_context_num(i == 0 ? out : &runs[i], p->key);
 			if (x > 0 && isfinite(x))
 				v[m++] = x;
 		}
@@ -272,13 +273,13 @@ static int reference_median(struct kb_run *out, const struct kb_run *runs, size_
 			for (size_t i = 0; i < m; i++)
 				ss += (log(v[i]) - mean) * (log(v[i]) - mean);
 			snprintf(buf, sizeof(buf), "%.6g", sqrt(ss / (double)(m - 1)));
-			if ((rc = add_reference(out, sd_keys[k], buf)))
+			if ((rc = add_reference(out, p->sd_key, buf)))
 				return rc;
 			runs_with = m > runs_with ? m : runs_with;
 		}
 		snprintf(buf, sizeof(buf), "%.9g", kb_stats_median(v, m));
 		for (size_t j = 0; j < out->ncontext; j++) {
-			if (strcmp(out->context[j].key, keys[k]) != 0)
+			if (strcmp(out->context[j].key, p->key) != 0)
 				continue;
 			if (!(dup = strdup(buf)))
 				return kb_error(KB_ENOMEM, "out of memory");

@@ -38,6 +38,18 @@ extern "C" {
 double kb_baseline_noise(const double *medians, size_t n);
 
 /*
+ * The machine's reference probes in a run's context (the runner's
+ * record_reference): `key` the run's median reading, and `sd_key` the sd of
+ * its log over a baseline's runs, which kb_baseline_merge adds beside the
+ * median over the runs (with "reference.runs"); kbench-compare checks a new
+ * run against them.
+ */
+struct kb_reference_probe {
+	const char *name, *key, *sd_key;
+};
+extern const struct kb_reference_probe kb_reference_probes[2];
+
+/*
  * Merges runs[0..n-1] (n >= 2, kbench JSON, same fingerprint, the same
  * benchmarks with the same status in every run) into *out: the context,
  * config and harness of runs[0]; for each benchmark the result of the run

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "error.h"
 #include "pstats.h"
 #include "stats.h"
@@ -1122,22 +1123,16 @@ static int warn_global_shift(struct kb_compare *c)
  */
 static void reference_check(struct kb_compare *c, const struct kb_run *b, const struct kb_run *r)
 {
-	static const char *const keys[] = { "reference.spin_ns", "reference.memory_read_ns" };
-	static const char *const sd_keys[] = { "reference.spin_run_log_sd",
-					       "reference.memory_read_run_log_sd" };
-	static const char *const names[] = { "spin", "memory read" };
-	const char *vn = kb_run_context(b, "reference.runs");
-	double runs = vn ? strtod(vn, NULL) : NAN;
+	double runs = kb_run_context_num(b, "reference.runs");
 
 	c->moved_probe = NULL;
 	c->moved_change = c->moved_bound = NAN;
 	if (c->opt.no_reference_check || strcmp(c->metric, "instructions") == 0)
 		return;
 	for (size_t k = 0; k < 2; k++) {
-		const char *vb = kb_run_context(b, keys[k]), *vc = kb_run_context(r, keys[k]);
-		const char *vs = kb_run_context(b, sd_keys[k]);
-		double xb = vb ? strtod(vb, NULL) : NAN, xc = vc ? strtod(vc, NULL) : NAN, d;
-		double sd = vs ? strtod(vs, NULL) : NAN, tol = log1p(c->opt.threshold);
+		const struct kb_reference_probe *p = &kb_reference_probes[k];
+		double xb = kb_run_context_num(b, p->key), xc = kb_run_context_num(r, p->key), d;
+		double sd = kb_run_context_num(b, p->sd_key), tol = log1p(c->opt.threshold);
 
 		if (!(xb > 0 && xc > 0 && isfinite(xb) && isfinite(xc)))
 			continue;
@@ -1147,7 +1142,7 @@ static void reference_check(struct kb_compare *c, const struct kb_run *b, const 
 		d = xc / xb - 1;
 		if (fabs(log1p(d)) > tol &&
 		    (!c->moved_probe || fabs(log1p(d)) > fabs(log1p(c->moved_change)))) {
-			c->moved_probe = names[k];
+			c->moved_probe = p->name;
 			c->moved_change = d;
 			c->moved_bound = expm1(tol);
 		}

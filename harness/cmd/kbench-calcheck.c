@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "calcheck.h"
 #include "compare.h"
 #include "drift.h"
@@ -185,9 +186,7 @@ int main(int argc, char **argv)
 		size_t k = 0;
 
 		for (size_t i = 0; i < nfiles; i++) {
-			const char *v = kb_run_context(&runs[i], mem ? "reference.memory_read_ns"
-								     : "reference.spin_ns");
-			double x = v ? atof(v) : 0;
+			double x = kb_run_context_num(&runs[i], kb_reference_probes[mem].key);
 
 			if (x > 0) {
 				lo = x < lo ? x : lo;
@@ -197,7 +196,7 @@ int main(int argc, char **argv)
 		}
 		if (k >= 2)
 			printf("reference %s across the runs: %.3g to %.3g ms (%.0f %% apart)\n",
-			       mem ? "memory read" : "spin", lo / 1e6, hi / 1e6, 100 * (hi / lo - 1));
+			       kb_reference_probes[mem].name, lo / 1e6, hi / 1e6, 100 * (hi / lo - 1));
 	}
 	printf("|z| > 1.96 in %.1f %% of pairs (nominal 5 %%; at most %.0f %% expected), "
 	       "|z| > t(Welch df) in %.1f %%\n",

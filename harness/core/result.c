@@ -3,6 +3,7 @@
  */
 #include "result.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +170,18 @@ const char *kb_run_context(const struct kb_run *run, const char *key)
 	if (!v)
 		v = kv_find(run->config, run->nconfig, key);
 	return v;
+}
+
+double kb_run_context_num(const struct kb_run *run, const char *key)
+{
+	const char *v = kb_run_context(run, key);
+	char *end;
+	double x;
+
+	if (!v)
+		return NAN;
+	x = strtod(v, &end);
+	return end == v || *end ? NAN : x;
 }
 
 static int kv_append(struct kb_kv **arr, size_t *n, const char *what, const char *key,

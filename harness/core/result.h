@@ -192,6 +192,8 @@ const struct kb_counter *kb_result_counter(const struct kb_result *r, const char
 int kb_result_set_counter(struct kb_result *r, const char *name, double value);
 /* Looks up a context or config value by flattened key; NULL if absent. */
 const char *kb_run_context(const struct kb_run *run, const char *key);
+/* The same value read as a number; NAN when absent, null or not a number. */
+double kb_run_context_num(const struct kb_run *run, const char *key);
 /* Appends a context entry (copies both strings). Returns 0 or -KB_ENOMEM. */
 int kb_run_add_context(struct kb_run *run, const char *key, const char *value, bool is_num);
 /* Appends a config entry (copies both; a NULL value is JSON null). Returns 0 or -KB_ENOMEM. */
